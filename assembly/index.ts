@@ -1,0 +1,19 @@
+// lstm-simd kernel library: flat kernels over raw pointers into linear memory.
+// JavaScript owns the memory (imported), allocates every buffer and workspace,
+// and passes byte pointers in. No kernel allocates (`--runtime stub`).
+
+export * from './gemm';
+export * from './elementwise';
+export * from './loss';
+export * from './optim';
+export * from './probe';
+
+/** First byte after the module's static data: the JS heap starts at or after it. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/** 1 in the relaxed-SIMD build, 0 in the baseline build. */
+export function isRelaxedBuild(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}

@@ -1,0 +1,82 @@
+// The js backend: every kernel in plain TypeScript over a typed-array view of
+// the heap. It is the reference the wasm kernels are tested against, and with
+// `precision: 'float64'` the float64 oracle for finite-difference checks.
+
+import { Arena } from '../../memory/arena.js';
+import { Heap, type Ptr } from '../../memory/heap.js';
+import type { Backend, BackendVariant } from '../backend.js';
+import * as ew from './elementwise.js';
+import { gemm } from './gemm.js';
+import * as loss from './loss.js';
+import * as optim from './optim.js';
+
+export interface JsBackendOptions {
+  precision?: 'float32' | 'float64';
+  maximumPages?: number;
+}
+
+export class JsBackend implements Backend {
+  readonly name = 'js' as const;
+  readonly variant: BackendVariant;
+  readonly heap: Heap;
+  readonly scratch: Arena;
+  private readonly intIndex = (p: Ptr): number => this.heap.intIndex(p);
+
+  constructor(options: JsBackendOptions = {}) {
+    const bytesPerElement = options.precision === 'float64' ? 8 : 4;
+    this.variant = bytesPerElement === 8 ? 'js-f64' : 'js';
+    this.heap = new Heap({ bytesPerElement, maximumPages: options.maximumPages });
+    this.scratch = new Arena(this.heap, 'scratch');
+  }
+
+  createArena(name: string, initialElements = 0): Arena {
+    return new Arena(this.heap, name, initialElements);
+  }
+
+  gemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number,
+    alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number,
+    beta: number, c: Ptr, ldc: number,
+  ): void {
+    gemm(this.heap.floats, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+
+  sigmoid(x: Ptr, y: Ptr, n: number): void { ew.sigmoid(this.heap.floats, x, y, n); }
+  tanh(x: Ptr, y: Ptr, n: number): void { ew.tanh(this.heap.floats, x, y, n); }
+  sigmoidBackward(y: Ptr, dy: Ptr, dx: Ptr, n: number): void { ew.sigmoidBackward(this.heap.floats, y, dy, dx, n); }
+  tanhBackward(y: Ptr, dy: Ptr, dx: Ptr, n: number): void { ew.tanhBackward(this.heap.floats, y, dy, dx, n); }
+  add(a: Ptr, b: Ptr, out: Ptr, n: number): void { ew.add(this.heap.floats, a, b, out, n); }
+  sub(a: Ptr, b: Ptr, out: Ptr, n: number): void { ew.sub(this.heap.floats, a, b, out, n); }
+  mul(a: Ptr, b: Ptr, out: Ptr, n: number): void { ew.mul(this.heap.floats, a, b, out, n); }
+  scale(x: Ptr, alpha: number, out: Ptr, n: number): void { ew.scale(this.heap.floats, x, alpha, out, n); }
+  axpy(alpha: number, x: Ptr, y: Ptr, n: number): void { ew.axpy(this.heap.floats, alpha, x, y, n); }
+  fill(x: Ptr, value: number, n: number): void { ew.fill(this.heap.floats, x, value, n); }
+  copy(src: Ptr, dst: Ptr, n: number): void { ew.copy(this.heap.floats, src, dst, n); }
+  addBias(x: Ptr, bias: Ptr, out: Ptr, rows: number, cols: number): void {
+    ew.addBias(this.heap.floats, x, bias, out, rows, cols);
+  }
+  columnSums(x: Ptr, rows: number, cols: number, out: Ptr, accumulate: boolean): void {
+    ew.columnSums(this.heap.floats, x, rows, cols, out, accumulate);
+  }
+  rowSums(x: Ptr, rows: number, cols: number, out: Ptr, accumulate: boolean): void {
+    ew.rowSums(this.heap.floats, x, rows, cols, out, accumulate);
+  }
+
+  crossEntropyForward(logits: Ptr, targets: Ptr, rows: number, cols: number): number {
+    return loss.crossEntropyForward(this.heap.floats, this.heap.ints, this.intIndex, logits, targets, rows, cols);
+  }
+  crossEntropyBackward(logits: Ptr, targets: Ptr, rows: number, cols: number, dLoss: number, dlogits: Ptr): void {
+    loss.crossEntropyBackward(
+      this.heap.floats, this.heap.ints, this.intIndex, logits, targets, rows, cols, dLoss, dlogits,
+    );
+  }
+
+  sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void { optim.sgdStep(this.heap.floats, param, grad, n, lr); }
+  adamStep(
+    param: Ptr, grad: Ptr, m: Ptr, v: Ptr, n: number,
+    lr: number, beta1: number, beta2: number, eps: number, correction1: number, correction2: number,
+  ): void {
+    optim.adamStep(this.heap.floats, param, grad, m, v, n, lr, beta1, beta2, eps, correction1, correction2);
+  }
+  sumOfSquares(x: Ptr, n: number): number { return optim.sumOfSquares(this.heap.floats, x, n); }
+}

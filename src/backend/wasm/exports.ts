@@ -1,0 +1,47 @@
+// The raw exports of the kernel module (assembly/index.ts). Pointers are byte
+// addresses into the imported memory; the wasm backend converts from Ptr.
+
+export interface KernelExports {
+  heapBase(): number;
+  isRelaxedBuild(): number;
+
+  gemm(
+    transA: number, transB: number, m: number, n: number, k: number,
+    alpha: number, a: number, lda: number, b: number, ldb: number,
+    beta: number, c: number, ldc: number, work: number,
+  ): void;
+  /** Bytes of packing workspace `gemm` needs for these arguments (0 if none). */
+  gemmWorkspaceBytes(transA: number, transB: number, m: number, n: number, k: number): number;
+
+  sigmoid(x: number, y: number, n: number): void;
+  tanh(x: number, y: number, n: number): void;
+  sigmoidBackward(y: number, dy: number, dx: number, n: number): void;
+  tanhBackward(y: number, dy: number, dx: number, n: number): void;
+  add(a: number, b: number, out: number, n: number): void;
+  sub(a: number, b: number, out: number, n: number): void;
+  mul(a: number, b: number, out: number, n: number): void;
+  scale(x: number, alpha: number, out: number, n: number): void;
+  axpy(alpha: number, x: number, y: number, n: number): void;
+  fill(x: number, value: number, n: number): void;
+  copy(src: number, dst: number, n: number): void;
+  addBias(x: number, bias: number, out: number, rows: number, cols: number): void;
+  columnSums(x: number, rows: number, cols: number, out: number, accumulate: number): void;
+  rowSums(x: number, rows: number, cols: number, out: number, accumulate: number): void;
+
+  crossEntropyForward(logits: number, targets: number, rows: number, cols: number): number;
+  crossEntropyBackward(
+    logits: number, targets: number, rows: number, cols: number, dLoss: number, dlogits: number,
+  ): void;
+
+  sgdStep(param: number, grad: number, n: number, lr: number): void;
+  adamStep(
+    param: number, grad: number, m: number, v: number, n: number,
+    lr: number, beta1: number, beta2: number, eps: number, correction1: number, correction2: number,
+  ): void;
+  sumOfSquares(x: number, n: number): number;
+
+  /** Runs `iterations` of a register-resident f32x4 multiply-add loop; returns a lane sum (keeps it live). */
+  peakProbe(iterations: number): number;
+  /** Floating-point operations per probe iteration. */
+  peakProbeFlopsPerIteration(): number;
+}

@@ -1,0 +1,101 @@
+// The wasm backend: each Kernels method converts element offsets to byte
+// addresses and calls the AssemblyScript kernel of the same name.
+
+import { Arena } from '../../memory/arena.js';
+import { Heap, MAX_PAGES, type Ptr } from '../../memory/heap.js';
+import type { Backend, BackendVariant } from '../backend.js';
+import type { KernelExports } from './exports.js';
+import { compileKernels, instantiateKernels, pickBuild, type LoadOptions, type SimdBuild } from './loader.js';
+
+export interface WasmBackendOptions extends LoadOptions {
+  /** Upper bound of the heap in 64 KiB pages (default 65536 = 4 GiB). */
+  maximumPages?: number;
+}
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm' as const;
+  readonly variant: BackendVariant;
+  readonly scratch: Arena;
+  /** Packing buffers for gemm; grown to the largest call seen, never shrunk. */
+  private readonly gemmWorkspace: Arena;
+
+  private constructor(
+    readonly heap: Heap,
+    readonly kernels: KernelExports,
+    readonly build: SimdBuild,
+  ) {
+    this.variant = build === 'relaxed' ? 'wasm-relaxed' : 'wasm-simd';
+    this.scratch = new Arena(heap, 'scratch');
+    this.gemmWorkspace = new Arena(heap, 'gemm-workspace');
+  }
+
+  static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+    const build = pickBuild(options.build);
+    const module = await compileKernels(build, options.source);
+    const maximumPages = Math.min(options.maximumPages ?? MAX_PAGES, MAX_PAGES);
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: maximumPages });
+    const kernels = await instantiateKernels(module, memory);
+    if ((kernels.isRelaxedBuild() === 1) !== (build === 'relaxed')) {
+      throw new Error(`lstm-simd: the module given as the '${build}' build is the other build`);
+    }
+    const heap = new Heap({ memory, reservedBytes: kernels.heapBase(), maximumPages });
+    return new WasmBackend(heap, kernels, build);
+  }
+
+  createArena(name: string, initialElements = 0): Arena {
+    return new Arena(this.heap, name, initialElements);
+  }
+
+  gemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number,
+    alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number,
+    beta: number, c: Ptr, ldc: number,
+  ): void {
+    const ta = transA ? 1 : 0;
+    const tb = transB ? 1 : 0;
+    const workBytes = this.kernels.gemmWorkspaceBytes(ta, tb, m, n, k);
+    let work = 0;
+    if (workBytes > 0) {
+      this.gemmWorkspace.reserve(Math.ceil(workBytes / 4));
+      work = this.gemmWorkspace.base * 4;
+    }
+    this.kernels.gemm(ta, tb, m, n, k, alpha, a * 4, lda, b * 4, ldb, beta, c * 4, ldc, work);
+  }
+
+  sigmoid(x: Ptr, y: Ptr, n: number): void { this.kernels.sigmoid(x * 4, y * 4, n); }
+  tanh(x: Ptr, y: Ptr, n: number): void { this.kernels.tanh(x * 4, y * 4, n); }
+  sigmoidBackward(y: Ptr, dy: Ptr, dx: Ptr, n: number): void { this.kernels.sigmoidBackward(y * 4, dy * 4, dx * 4, n); }
+  tanhBackward(y: Ptr, dy: Ptr, dx: Ptr, n: number): void { this.kernels.tanhBackward(y * 4, dy * 4, dx * 4, n); }
+  add(a: Ptr, b: Ptr, out: Ptr, n: number): void { this.kernels.add(a * 4, b * 4, out * 4, n); }
+  sub(a: Ptr, b: Ptr, out: Ptr, n: number): void { this.kernels.sub(a * 4, b * 4, out * 4, n); }
+  mul(a: Ptr, b: Ptr, out: Ptr, n: number): void { this.kernels.mul(a * 4, b * 4, out * 4, n); }
+  scale(x: Ptr, alpha: number, out: Ptr, n: number): void { this.kernels.scale(x * 4, alpha, out * 4, n); }
+  axpy(alpha: number, x: Ptr, y: Ptr, n: number): void { this.kernels.axpy(alpha, x * 4, y * 4, n); }
+  fill(x: Ptr, value: number, n: number): void { this.kernels.fill(x * 4, value, n); }
+  copy(src: Ptr, dst: Ptr, n: number): void { this.kernels.copy(src * 4, dst * 4, n); }
+  addBias(x: Ptr, bias: Ptr, out: Ptr, rows: number, cols: number): void {
+    this.kernels.addBias(x * 4, bias * 4, out * 4, rows, cols);
+  }
+  columnSums(x: Ptr, rows: number, cols: number, out: Ptr, accumulate: boolean): void {
+    this.kernels.columnSums(x * 4, rows, cols, out * 4, accumulate ? 1 : 0);
+  }
+  rowSums(x: Ptr, rows: number, cols: number, out: Ptr, accumulate: boolean): void {
+    this.kernels.rowSums(x * 4, rows, cols, out * 4, accumulate ? 1 : 0);
+  }
+
+  crossEntropyForward(logits: Ptr, targets: Ptr, rows: number, cols: number): number {
+    return this.kernels.crossEntropyForward(logits * 4, targets * 4, rows, cols);
+  }
+  crossEntropyBackward(logits: Ptr, targets: Ptr, rows: number, cols: number, dLoss: number, dlogits: Ptr): void {
+    this.kernels.crossEntropyBackward(logits * 4, targets * 4, rows, cols, dLoss, dlogits * 4);
+  }
+
+  sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void { this.kernels.sgdStep(param * 4, grad * 4, n, lr); }
+  adamStep(
+    param: Ptr, grad: Ptr, m: Ptr, v: Ptr, n: number,
+    lr: number, beta1: number, beta2: number, eps: number, correction1: number, correction2: number,
+  ): void {
+    this.kernels.adamStep(param * 4, grad * 4, m * 4, v * 4, n, lr, beta1, beta2, eps, correction1, correction2);
+  }
+  sumOfSquares(x: Ptr, n: number): number { return this.kernels.sumOfSquares(x * 4, n); }
+}
