@@ -47,6 +47,8 @@ export class Arena {
   private highWater = 0;
   /** Incremented whenever the arena moves to a new region. */
   generation = 0;
+  /** Incremented by every reset: slices from before a reset are dead. */
+  resets = 0;
 
   constructor(
     readonly heap: Heap,
@@ -105,6 +107,7 @@ export class Arena {
   /** Forgets every slice (they must no longer be used) but keeps the region. */
   reset(): void {
     this.used = 0;
+    this.resets++;
   }
 
   /** Returns the region to the heap; the arena may be used again afterwards. */

@@ -1,0 +1,87 @@
+// Every op's backward against central finite differences, in float64.
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/index.js';
+import {
+  add, at, concatLast, crossEntropy, matmul, mean, mul, reshape, scale, sigmoid, stack, sub, sum, tanh,
+} from '../../src/tensor/ops.js';
+import { fromArray, type Tensor } from '../../src/tensor/tensor.js';
+import { ParameterStore } from '../../src/nn/parameter-store.js';
+import { float64Reference, randomFill } from '../support/backends.js';
+import { checkGradients } from '../support/gradcheck.js';
+
+/** A parameter (long-lived, requires grad) with random values. */
+function leaf(backend: Backend, shape: number[], seed: number, lo = -1, hi = 1): Tensor {
+  const rand = randomFill(seed);
+  const t = ParameterStore.of(backend).create(shape);
+  t.assign(Array.from({ length: t.size }, () => rand(lo, hi)));
+  return t;
+}
+
+/** Reduces any tensor to a scalar with fixed random weights, so every output element matters. */
+function project(backend: Backend, y: Tensor, seed: number): Tensor {
+  const rand = randomFill(seed);
+  const weights = fromArray(Array.from({ length: y.size }, () => rand()), y.shape, backend);
+  return sum(mul(y, weights));
+}
+
+describe('autograd ops vs finite differences (float64 js backend)', async () => {
+  const backend = await float64Reference();
+
+  it('matmul', () => {
+    const a = leaf(backend, [3, 5], 1);
+    const b = leaf(backend, [5, 4], 2);
+    checkGradients(backend, [a, b], () => project(backend, matmul(a, b), 3));
+  });
+
+  it('add with same shape and with a (h) bias broadcast over rows', () => {
+    const a = leaf(backend, [4, 3], 4);
+    const b = leaf(backend, [4, 3], 5);
+    const bias = leaf(backend, [3], 6);
+    checkGradients(backend, [a, b, bias], () => project(backend, add(add(a, b), bias), 7));
+  });
+
+  it('sub, mul, scale', () => {
+    const a = leaf(backend, [2, 5], 8);
+    const b = leaf(backend, [2, 5], 9);
+    checkGradients(backend, [a, b], () => project(backend, scale(mul(sub(a, b), a), 0.7), 10));
+  });
+
+  it('sigmoid and tanh', () => {
+    const a = leaf(backend, [3, 4], 11, -4, 4);
+    checkGradients(backend, [a], () => project(backend, add(sigmoid(a), tanh(a)), 12));
+  });
+
+  it('reshape, at (time step views), stack, concatLast', () => {
+    const x = leaf(backend, [3, 2, 4], 13);
+    const y = leaf(backend, [3, 2, 2], 14);
+    checkGradients(backend, [x, y], () => {
+      const steps = [2, 0, 1].map((t) => tanh(concatLast([at(x, t), at(y, t)])));
+      return project(backend, reshape(stack(steps), [6, 6]), 15);
+    });
+  });
+
+  it('sum and mean', () => {
+    const a = leaf(backend, [4, 3], 16);
+    checkGradients(backend, [a], () => add(sum(mul(a, a)), mean(tanh(a))));
+  });
+
+  it('crossEntropy, including large logits', () => {
+    const logits = leaf(backend, [5, 7], 17, -3, 3);
+    const targets = [0, 6, 3, 3, 1];
+    checkGradients(backend, [logits], () => crossEntropy(logits, targets));
+    const big = leaf(backend, [2, 3], 18);
+    big.assign([1000, -1000, 999, -500, 0, 500]);
+    const loss = crossEntropy(big, [2, 1]).item();
+    // row 0: logsumexp = 1000 + log(1 + e^-1), minus the target's 999; row 1: 500 - 0
+    expect(loss).toBeCloseTo((1 + Math.log(1 + Math.exp(-1)) + 500) / 2, 9);
+  });
+
+  it('rejects bad shapes and targets with clear errors', () => {
+    const a = leaf(backend, [2, 3], 19);
+    const b = leaf(backend, [2, 3], 20);
+    expect(() => matmul(a, b)).toThrow(/cannot multiply \[2,3\] by \[2,3\]/);
+    expect(() => add(a, leaf(backend, [2], 21))).toThrow(/shapes/);
+    expect(() => crossEntropy(a, [0, 3])).toThrow(/target 3 at row 1 is outside \[0, 3\)/);
+    expect(() => reshape(a, [4, 2])).toThrow(/cannot view/);
+  });
+});
