@@ -66,8 +66,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 export function add(a: Tensor, b: Tensor): Tensor {
   const backend = sameBackend(a, b, 'add');
   const cols = a.shape[a.rank - 1];
-  const isBias = b.size === cols && b.size !== a.size && b.shape.every((d, i) => i === b.rank - 1 || d === 1);
-  if (!isBias) sameShape(a, b, 'add');
+  const same = a.rank === b.rank && a.shape.every((d, i) => d === b.shape[i]);
+  const isBias = !same && b.size === cols && b.shape.every((d, i) => i === b.rank - 1 || d === 1);
+  if (!same && !isBias) sameShape(a, b, 'add');
   const rows = a.size / Math.max(cols, 1);
   const out = empty(a.shape, backend);
   if (isBias) backend.addBias(a.ptr, b.ptr, out.ptr, rows, cols);

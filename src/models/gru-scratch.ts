@@ -1,0 +1,56 @@
+// GRUScratch (d2l 10.2):
+//   R = sigma(X W_xr + H W_hr + b_r)   Z = sigma(X W_xz + H W_hz + b_z)
+//   H~ = tanh(X W_xh + (R * H) W_hh + b_h)
+//   H = Z * H + (1 - Z) * H~, computed as H~ + Z * (H - H~)
+
+import { Module } from '../nn/module.js';
+import { add, at, matmul, mul, sigmoid, sub, tanh } from '../tensor/ops.js';
+import { zeros, type Tensor } from '../tensor/tensor.js';
+import { Random } from '../util/random.js';
+import { freshSeed, normal } from './init.js';
+import { checkSizes, type ScratchOptions } from './lstm-scratch.js';
+import { checkInputs, checkState, type Recurrent, type RecurrentState } from './recurrent.js';
+
+export class GRUScratch extends Module implements Recurrent {
+  readonly W_xz: Tensor; readonly W_hz: Tensor; readonly b_z: Tensor;
+  readonly W_xr: Tensor; readonly W_hr: Tensor; readonly b_r: Tensor;
+  readonly W_xh: Tensor; readonly W_hh: Tensor; readonly b_h: Tensor;
+
+  constructor(
+    readonly numInputs: number,
+    readonly numHiddens: number,
+    readonly sigma = 0.01,
+    options: ScratchOptions = {},
+  ) {
+    super(options.backend);
+    checkSizes('GRUScratch', numInputs, numHiddens, sigma);
+    const init = normal(new Random(options.seed ?? freshSeed()), sigma);
+    const triple = (gate: string): [Tensor, Tensor, Tensor] => [
+      this.parameter(`W_x${gate}`, [numInputs, numHiddens], init),
+      this.parameter(`W_h${gate}`, [numHiddens, numHiddens], init),
+      this.parameter(`b_${gate}`, [numHiddens]),
+    ];
+    [this.W_xz, this.W_hz, this.b_z] = triple('z'); // update gate
+    [this.W_xr, this.W_hr, this.b_r] = triple('r'); // reset gate
+    [this.W_xh, this.W_hh, this.b_h] = triple('h'); // candidate hidden state
+  }
+
+  /** inputs: (T, B, numInputs); state: H (B, numHiddens), zeros when omitted. */
+  forward(inputs: Tensor, state?: RecurrentState): [Tensor[], Tensor] {
+    const [numSteps, batch] = checkInputs('GRUScratch', inputs, this.numInputs);
+    if (Array.isArray(state)) throw new TypeError('GRUScratch: state must be one tensor H');
+    let H = state
+      ? checkState('GRUScratch', state as Tensor, batch, this.numHiddens)
+      : zeros([batch, this.numHiddens], this.backend);
+    const outputs: Tensor[] = [];
+    for (let t = 0; t < numSteps; t++) {
+      const X = at(inputs, t);
+      const Z = sigmoid(add(add(matmul(X, this.W_xz), matmul(H, this.W_hz)), this.b_z));
+      const R = sigmoid(add(add(matmul(X, this.W_xr), matmul(H, this.W_hr)), this.b_r));
+      const HTilde = tanh(add(add(matmul(X, this.W_xh), matmul(mul(R, H), this.W_hh)), this.b_h));
+      H = add(HTilde, mul(Z, sub(H, HTilde)));
+      outputs.push(H);
+    }
+    return [outputs, H];
+  }
+}
