@@ -4,6 +4,7 @@
 // recurrent outputs are; targets (B, T) are transposed to match, which gives
 // the same mean loss as d2l's (B, T, V) layout.
 
+import type { TokenBatch } from '../data/time-machine.js';
 import { Module } from '../nn/module.js';
 import { SGD } from '../optim/sgd.js';
 import { add, crossEntropy, matmul, oneHot, reshape, stack } from '../tensor/ops.js';
@@ -12,14 +13,6 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
 import { freshSeed, normal } from './init.js';
 import type { Recurrent, RecurrentState } from './recurrent.js';
-
-/** A minibatch of token ids, row-major (batchSize, numSteps); Y is X shifted by one token. */
-export interface TokenBatch {
-  X: Int32Array;
-  Y: Int32Array;
-  batchSize: number;
-  numSteps: number;
-}
 
 /** What predict needs from a vocabulary (data/vocab.ts's Vocab fits). */
 export interface TokenVocabulary {

@@ -1,0 +1,180 @@
+// TimeMachine (d2l 9.2-9.3): the corpus as token ids, every stride-1 window of
+// numSteps + 1 tokens split into X (the first numSteps) and Y (the last
+// numSteps), train = windows [0, numTrain), val = [numTrain, numTrain + numVal).
+// Training batches are reshuffled every epoch, validation batches come in
+// order, and the last partial batch is kept (DataLoader's drop_last=False).
+// Takes the raw text, does no I/O: it runs in browsers as is.
+
+import { Random } from '../util/random.js';
+import { preprocess, tokenize, type Tokenizer } from './tokenize.js';
+import { Vocab } from './vocab.js';
+
+/** A minibatch of token ids, row-major (batchSize, numSteps); Y is X shifted by one token. */
+export interface TokenBatch {
+  X: Int32Array; // (batchSize, numSteps)
+  Y: Int32Array; // (batchSize, numSteps)
+  batchSize: number; // rows in this batch: smaller than the configured batchSize for the last one
+  numSteps: number;
+}
+
+export interface CorpusOptions {
+  /** Reuse a vocabulary (e.g. a checkpoint's) instead of building one; unknown tokens map to `<unk>`. */
+  vocab?: Vocab;
+  /** 'char' (d2l's TimeMachine) or 'word'. */
+  tokenizer?: Tokenizer;
+  /** When building the vocabulary: tokens seen fewer times map to `<unk>`. */
+  minFreq?: number;
+}
+
+export interface BuiltCorpus {
+  tokens: string[];
+  corpus: Int32Array;
+  vocab: Vocab;
+}
+
+/** d2l's `TimeMachine.build(raw_text, vocab=None)`: preprocess, tokenize, index. */
+export function buildCorpus(rawText: string, options: CorpusOptions = {}): BuiltCorpus {
+  if (typeof rawText !== 'string') throw new TypeError('buildCorpus: the text must be a string');
+  const tokens = tokenize(preprocess(rawText), options.tokenizer ?? 'char');
+  const vocab = options.vocab ?? new Vocab(tokens, { minFreq: options.minFreq ?? 0 });
+  return { tokens, corpus: vocab.encode(tokens), vocab };
+}
+
+export interface TimeMachineOptions extends CorpusOptions {
+  /** The raw text of the book (see loadTimeMachineText / resolveTimeMachineText). */
+  text: string;
+  batchSize: number;
+  numSteps: number;
+  /** Training windows (default 10 000, as d2l). */
+  numTrain?: number;
+  /** Validation windows after them (default 5 000). */
+  numVal?: number;
+  /** Seed of the per-epoch shuffles (default: a fresh random seed; read it back from `seed`). */
+  seed?: number;
+}
+
+export class TimeMachine {
+  readonly batchSize: number;
+  readonly numSteps: number;
+  readonly numTrain: number;
+  readonly numVal: number;
+  readonly seed: number;
+  readonly tokenizer: Tokenizer;
+  readonly vocab: Vocab;
+  /** Token ids of the whole preprocessed book. */
+  readonly corpus: Int32Array;
+  private nextEpoch = 0;
+
+  constructor(options: TimeMachineOptions) {
+    const { batchSize, numSteps, numTrain = 10_000, numVal = 5_000, tokenizer = 'char' } = options;
+    requireInteger('batchSize', batchSize, 1);
+    requireInteger('numSteps', numSteps, 1);
+    requireInteger('numTrain', numTrain, 1);
+    requireInteger('numVal', numVal, 0);
+    if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) {
+      throw new RangeError(`TimeMachine: seed must be a safe integer, got ${options.seed}`);
+    }
+    if (typeof options.text !== 'string') {
+      throw new TypeError('TimeMachine: text must be the raw text of the book (a string)');
+    }
+    const { corpus, vocab } = buildCorpus(options.text, options);
+    const windows = Math.max(0, corpus.length - numSteps);
+    if (numTrain + numVal > windows) {
+      throw new RangeError(
+        `TimeMachine: numTrain + numVal = ${numTrain + numVal} windows do not fit: a corpus of ${corpus.length} ` +
+          `tokens has ${windows} windows of numSteps + 1 = ${numSteps + 1} tokens ` +
+          `(numTrain + numVal + numSteps must be <= the corpus length)`,
+      );
+    }
+    this.batchSize = batchSize;
+    this.numSteps = numSteps;
+    this.numTrain = numTrain;
+    this.numVal = numVal;
+    this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+    this.tokenizer = tokenizer;
+    this.vocab = vocab;
+    this.corpus = corpus;
+  }
+
+  /** Stride-1 windows in the whole corpus (d2l builds X and Y from all of them). */
+  get numWindows(): number {
+    return this.corpus.length - this.numSteps;
+  }
+
+  get numTrainBatches(): number {
+    return Math.ceil(this.numTrain / this.batchSize);
+  }
+
+  get numValBatches(): number {
+    return Math.ceil(this.numVal / this.batchSize);
+  }
+
+  /** The epoch the next `trainBatches()` call serves (0-based); set it to resume a run. */
+  get epoch(): number {
+    return this.nextEpoch;
+  }
+
+  set epoch(value: number) {
+    requireInteger('epoch', value, 0);
+    this.nextEpoch = value;
+  }
+
+  /** Window i: X = corpus[i : i + numSteps], Y = corpus[i + 1 : i + 1 + numSteps] (views, do not write). */
+  window(i: number): { X: Int32Array; Y: Int32Array } {
+    if (!Number.isInteger(i) || i < 0 || i >= this.numWindows) {
+      throw new RangeError(`TimeMachine.window: index ${i} is outside [0, ${this.numWindows})`);
+    }
+    return {
+      X: this.corpus.subarray(i, i + this.numSteps),
+      Y: this.corpus.subarray(i + 1, i + 1 + this.numSteps),
+    };
+  }
+
+  /** The order of the training windows in `epoch`: a function of (seed, epoch) only. */
+  trainOrder(epoch: number): Int32Array {
+    requireInteger('epoch', epoch, 0);
+    const order = new Int32Array(this.numTrain);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    return new Random(Random.deriveSeed(this.seed, epoch)).shuffle(order);
+  }
+
+  /** One epoch of shuffled training batches; each call is the next epoch. */
+  trainBatches(): IterableIterator<TokenBatch> {
+    const order = this.trainOrder(this.nextEpoch++);
+    return this.batches(order);
+  }
+
+  /** The validation batches, in order. */
+  valBatches(): IterableIterator<TokenBatch> {
+    const order = new Int32Array(this.numVal);
+    for (let i = 0; i < order.length; i++) order[i] = this.numTrain + i;
+    return this.batches(order);
+  }
+
+  /** d2l's `get_dataloader(train)`. */
+  getDataloader(train: boolean): IterableIterator<TokenBatch> {
+    return train ? this.trainBatches() : this.valBatches();
+  }
+
+  /** Fresh arrays per batch, so a caller may keep a batch while drawing the next. */
+  private *batches(windowIndices: Int32Array): IterableIterator<TokenBatch> {
+    const T = this.numSteps;
+    for (let start = 0; start < windowIndices.length; start += this.batchSize) {
+      const rows = Math.min(this.batchSize, windowIndices.length - start);
+      const X = new Int32Array(rows * T);
+      const Y = new Int32Array(rows * T);
+      for (let r = 0; r < rows; r++) {
+        const i = windowIndices[start + r];
+        X.set(this.corpus.subarray(i, i + T), r * T);
+        Y.set(this.corpus.subarray(i + 1, i + 1 + T), r * T);
+      }
+      yield { X, Y, batchSize: rows, numSteps: T };
+    }
+  }
+}
+
+function requireInteger(name: string, value: number, min: number): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`TimeMachine: ${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+}

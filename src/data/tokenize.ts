@@ -1,0 +1,25 @@
+// d2l's TimeMachine text processing (d2l 9.2): every run of non-letters becomes
+// one space, then everything is lowercased; tokens are characters or words.
+
+/** `re.sub('[^A-Za-z]+', ' ', text).lower()`: keeps a trailing space when the text ends in punctuation. */
+export function preprocess(text: string): string {
+  return text.replace(/[^A-Za-z]+/g, ' ').toLowerCase();
+}
+
+/** `list(text)`: one token per code point (as Python iterates a str). */
+export function tokenizeChars(text: string): string[] {
+  return Array.from(text);
+}
+
+/** `text.split()`: whitespace-separated words, no empty strings. */
+export function tokenizeWords(text: string): string[] {
+  return text.split(/\s+/).filter((word) => word.length > 0);
+}
+
+export type Tokenizer = 'char' | 'word';
+
+export function tokenize(text: string, tokenizer: Tokenizer = 'char'): string[] {
+  if (tokenizer === 'char') return tokenizeChars(text);
+  if (tokenizer === 'word') return tokenizeWords(text);
+  throw new RangeError(`tokenize: the tokenizer must be 'char' or 'word', got ${String(tokenizer)}`);
+}

@@ -1,0 +1,141 @@
+// Vocab (d2l 9.2): token <-> index. As in d2l v1, indices follow the sorted
+// (code point) order of the token set, not frequency order, so for the
+// character corpus ' ' = 0, '<unk>' = 1, 'a' = 2, ..., 'z' = 27.
+
+export const UNK_TOKEN = '<unk>';
+
+export interface VocabOptions {
+  /** Tokens seen fewer times are left out (they map to `<unk>`). d2l's default 0 keeps all. */
+  minFreq?: number;
+  /** Always in the vocabulary, e.g. '<pad>', '<bos>', '<eos>'. */
+  reservedTokens?: readonly string[];
+}
+
+/** The serialised form, for checkpoints: the index order is stored, never recomputed. */
+export interface VocabJSON {
+  format: 'lstm-simd.vocab';
+  version: 1;
+  idxToToken: string[];
+  tokenFreqs: [string, number][];
+}
+
+export type TokenFreq = readonly [token: string, count: number];
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export class Vocab {
+  readonly idxToToken!: readonly string[];
+  readonly tokenToIdx!: ReadonlyMap<string, number>;
+  /** (token, count), most frequent first; ties keep first-occurrence order (Python's stable sort). */
+  readonly tokenFreqs!: readonly TokenFreq[];
+  /** Index of `<unk>`: what unknown tokens map to. */
+  readonly unk!: number;
+
+  /** `tokens` may be a token list or a list of token lists (flattened, as d2l does). */
+  constructor(tokens: readonly string[] | readonly (readonly string[])[] = [], options: VocabOptions = {}) {
+    const { minFreq = 0, reservedTokens = [] } = options;
+    if (typeof minFreq !== 'number' || Number.isNaN(minFreq)) {
+      throw new RangeError(`Vocab: minFreq must be a number, got ${String(minFreq)}`);
+    }
+    const counts = new Map<string, number>(); // insertion order = first occurrence
+    for (const item of tokens) {
+      if (typeof item === 'string') counts.set(item, (counts.get(item) ?? 0) + 1);
+      else for (const token of item) counts.set(token, (counts.get(token) ?? 0) + 1);
+    }
+    const tokenFreqs = [...counts].sort((a, b) => b[1] - a[1]); // Array.prototype.sort is stable
+    const kept = tokenFreqs.filter(([, count]) => count >= minFreq).map(([token]) => token);
+    const idxToToken = [...new Set([UNK_TOKEN, ...reservedTokens, ...kept])].sort(compareCodePoints);
+    initialise(this, idxToToken, tokenFreqs);
+  }
+
+  /** Rebuilds a vocabulary exactly as serialised (same indices). */
+  static fromJSON(json: unknown): Vocab {
+    const data = (typeof json === 'string' ? JSON.parse(json) : json) as Partial<VocabJSON> | null;
+    if (data === null || typeof data !== 'object' || data.format !== 'lstm-simd.vocab') {
+      throw new TypeError("Vocab.fromJSON: not a serialised vocabulary (format 'lstm-simd.vocab' expected)");
+    }
+    if (data.version !== 1) throw new TypeError(`Vocab.fromJSON: unsupported version ${String(data.version)}`);
+    const { idxToToken, tokenFreqs = [] } = data;
+    if (!Array.isArray(idxToToken) || !idxToToken.every((t) => typeof t === 'string')) {
+      throw new TypeError('Vocab.fromJSON: idxToToken must be an array of strings');
+    }
+    if (new Set(idxToToken).size !== idxToToken.length) {
+      throw new TypeError('Vocab.fromJSON: idxToToken has duplicate tokens');
+    }
+    if (!idxToToken.includes(UNK_TOKEN)) throw new TypeError(`Vocab.fromJSON: idxToToken has no '${UNK_TOKEN}'`);
+    const freqsValid =
+      Array.isArray(tokenFreqs) &&
+      tokenFreqs.every((f) => Array.isArray(f) && f.length === 2 && typeof f[0] === 'string' && Number.isInteger(f[1]));
+    if (!freqsValid) throw new TypeError('Vocab.fromJSON: tokenFreqs must be [token, count] pairs');
+    const vocab = Object.create(Vocab.prototype) as Vocab;
+    initialise(vocab, [...idxToToken], tokenFreqs.map(([t, c]) => [t, c] as [string, number]));
+    return vocab;
+  }
+
+  get length(): number {
+    return this.idxToToken.length;
+  }
+
+  /** The token's index, or `unk` when the token is not in the vocabulary. */
+  indexOf(token: string): number {
+    return this.tokenToIdx.get(token) ?? this.unk;
+  }
+
+  /** d2l's `vocab[token]` / `vocab[tokens]`. */
+  get(token: string): number;
+  get(tokens: readonly string[]): number[];
+  get(tokens: string | readonly string[]): number | number[] {
+    return typeof tokens === 'string' ? this.indexOf(tokens) : tokens.map((t) => this.indexOf(t));
+  }
+
+  /** Indices of `tokens` as an Int32Array (the form a corpus or a batch is kept in). */
+  encode(tokens: readonly string[]): Int32Array {
+    const ids = new Int32Array(tokens.length);
+    for (let i = 0; i < tokens.length; i++) ids[i] = this.indexOf(tokens[i]);
+    return ids;
+  }
+
+  /** d2l's `to_tokens`: one index gives a token; a list gives a list (even of length 1, unlike d2l). */
+  toTokens(index: number): string;
+  toTokens(indices: ArrayLike<number>): string[];
+  toTokens(indices: number | ArrayLike<number>): string | string[] {
+    if (typeof indices === 'number') return this.tokenAt(indices);
+    return Array.from(indices, (i) => this.tokenAt(i));
+  }
+
+  toJSON(): VocabJSON {
+    return {
+      format: 'lstm-simd.vocab',
+      version: 1,
+      idxToToken: [...this.idxToToken],
+      tokenFreqs: this.tokenFreqs.map(([t, c]) => [t, c]),
+    };
+  }
+
+  private tokenAt(index: number): string {
+    if (!Number.isInteger(index) || index < 0 || index >= this.idxToToken.length) {
+      throw new RangeError(`Vocab: index ${index} is outside [0, ${this.idxToToken.length})`);
+    }
+    return this.idxToToken[index];
+  }
+}
+
+function initialise(vocab: Vocab, idxToToken: string[], tokenFreqs: [string, number][]): void {
+  const target = vocab as Mutable<Vocab>;
+  target.idxToToken = Object.freeze(idxToToken);
+  target.tokenToIdx = new Map(idxToToken.map((token, index) => [token, index]));
+  target.tokenFreqs = Object.freeze(tokenFreqs.map((f) => Object.freeze(f)));
+  target.unk = target.tokenToIdx.get(UNK_TOKEN)!;
+}
+
+/** Python's str ordering: by code point (JS's default sort compares UTF-16 units, which differs above U+FFFF). */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; ) {
+    const ca = a.codePointAt(i)!;
+    const cb = b.codePointAt(i)!;
+    if (ca !== cb) return ca - cb;
+    i += ca > 0xffff ? 2 : 1;
+  }
+  return a.length - b.length;
+}

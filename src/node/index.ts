@@ -1,0 +1,11 @@
+// lstm-simd/node: everything in the browser-safe core, plus what needs Node
+// (files, the corpus cache). The CLI imports from here.
+
+export * from '../index.js';
+export {
+  CorpusUnavailableError,
+  defaultCacheDir,
+  resolveTimeMachineText,
+  type ResolvedTimeMachineText,
+  type ResolveTimeMachineOptions,
+} from './corpus.js';

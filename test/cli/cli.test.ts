@@ -1,0 +1,97 @@
+// The command line, run as a user runs it: `node bin/lstm-simd.js ...` on the
+// built package (npm test builds first). Bad input gives one clear line and a
+// non-zero exit, never a stack trace.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { corpusPath } from '../support/corpus.js';
+
+const run = promisify(execFile);
+const bin = resolve(__dirname, '../../bin/lstm-simd.js');
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      env: { ...process.env, LSTM_SIMD_DEBUG: '', ...env },
+      timeout: 300_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function expectOneLineError(result: { code: number; stderr: string }, pattern: RegExp) {
+  expect(result.code).not.toBe(0);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines[0]).toMatch(/^lstm-simd: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+}
+
+describe('lstm-simd command line', () => {
+  const out = mkdtempSync(join(tmpdir(), 'lstm-simd-cli-'));
+  const emptyCache = mkdtempSync(join(tmpdir(), 'lstm-simd-cache-'));
+
+  it('rejects bad arguments with one clear line', async () => {
+    expectOneLineError(await cli(['train', '--epochs', 'many']), /--epochs must be an integer >= 1, got 'many'/);
+    expectOneLineError(await cli(['train', '--model', 'transformer']), /--model must be one of lstm-scratch/);
+    expectOneLineError(await cli(['train', '--lr=-1']), /--lr must be a positive number, got '-1'/);
+    expectOneLineError(await cli(['train', '--lr', '-1']), /Option '--lr' argument is ambiguous/);
+    expectOneLineError(await cli(['train', '--backend', 'gpu']), /--backend must be one of wasm, js/);
+    expectOneLineError(await cli(['train', '--bogus']), /Unknown option '--bogus'/);
+    expectOneLineError(await cli(['fly']), /unknown command 'fly'/);
+    expectOneLineError(await cli(['generate']), /generate needs --checkpoint FILE/);
+  });
+
+  it('reports a missing data file and a missing checkpoint clearly', async () => {
+    expectOneLineError(
+      await cli(['train', '--data', join(out, 'nope.txt'), '--epochs', '1'], { LSTM_SIMD_CACHE: emptyCache }),
+      /nope\.txt/,
+    );
+    expectOneLineError(await cli(['generate', '--checkpoint', join(out, 'missing.safetensors')]), /cannot read checkpoint .*ENOENT/);
+    const junk = join(out, 'junk.safetensors');
+    writeFileSync(junk, 'definitely not a checkpoint');
+    expectOneLineError(await cli(['generate', '--checkpoint', junk]), /not a safetensors file|not an lstm-simd checkpoint/);
+  });
+
+  it('trains, saves a checkpoint, a plot and the history, and generates from the checkpoint', async () => {
+    const json = join(out, 'history.json');
+    const result = await cli([
+      'train', '--data', corpusPath(), '--epochs', '2', '--hidden', '16', '--out', out, '--json', json, '--seed', '3', '--quiet',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/epoch 1\/2 +train ppl \d+\.\d\d +val ppl \d+\.\d\d/);
+    expect(result.stdout).toMatch(/predict\('it has', 50\): "it has.{50}"/);
+    const summary = result.stdout.trim().split('\n').pop()!;
+    expect(summary).toMatch(/^final: train perplexity \d+\.\d\d, val perplexity \d+\.\d\d after 2 epochs/);
+
+    const history = JSON.parse(readFileSync(json, 'utf8'));
+    expect(history.epochs).toHaveLength(2);
+    for (const e of history.epochs) {
+      expect(e.trainPerplexity).toBeGreaterThan(1);
+      expect(e.trainPerplexity).toBeLessThan(28); // below the uniform baseline after an epoch
+      expect(e.valPerplexity).toBeGreaterThan(1);
+      expect(e.seconds).toBeGreaterThan(0);
+    }
+    const svg = readFileSync(join(out, 'lstm-scratch-perplexity.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('train_ppl');
+    expect(svg).toContain('val_ppl');
+    const checkpoint = join(out, 'lstm-scratch.safetensors');
+    expect(existsSync(checkpoint)).toBe(true);
+
+    const generated = await cli(['generate', '--checkpoint', checkpoint, '--prefix', 'time', '--num', '30']);
+    expect(generated.code).toBe(0);
+    expect(generated.stdout.replace(/\n$/, '')).toMatch(/^time[a-z <>]{30}$/);
+    const sampled = await cli(['generate', '--checkpoint', checkpoint, '--num', '40', '--temperature', '0.8', '--seed', '1']);
+    const again = await cli(['generate', '--checkpoint', checkpoint, '--num', '40', '--temperature', '0.8', '--seed', '1']);
+    expect(sampled.stdout).toBe(again.stdout);
+    expect(sampled.stdout.replace(/\n$/, '')).toHaveLength('it has'.length + 40);
+  });
+});
