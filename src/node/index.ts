@@ -9,3 +9,4 @@ export {
   type ResolvedTimeMachineText,
   type ResolveTimeMachineOptions,
 } from './corpus.js';
+export { loadTimeMachine } from './time-machine.js';
