@@ -190,5 +190,6 @@ function roundUp(value: number, multiple: number): number {
 }
 
 function mib(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  // Two decimals so that small limits read right (4 pages: 0.25 MiB, not 0.3).
+  return `${Number((bytes / 2 ** 20).toFixed(2))} MiB`;
 }
