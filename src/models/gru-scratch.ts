@@ -3,45 +3,28 @@
 //   H~ = tanh(X W_xh + (R * H) W_hh + b_h)
 //   H = Z * H + (1 - Z) * H~, computed as H~ + Z * (H - H~)
 
-import { Module } from '../nn/module.js';
 import { add, at, matmul, mul, sigmoid, sub, tanh } from '../tensor/ops.js';
-import { zeros, type Tensor } from '../tensor/tensor.js';
-import { Random } from '../util/random.js';
-import { freshSeed, normal } from './init.js';
-import { checkSizes, type ScratchOptions } from './lstm-scratch.js';
-import { checkInputs, checkState, type Recurrent, type RecurrentState } from './recurrent.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { checkInputs, type Recurrent, type RecurrentState } from './recurrent.js';
+import { ScratchCell, type ScratchOptions } from './scratch-cell.js';
 
-export class GRUScratch extends Module implements Recurrent {
+export class GRUScratch extends ScratchCell implements Recurrent {
   readonly W_xz: Tensor; readonly W_hz: Tensor; readonly b_z: Tensor;
   readonly W_xr: Tensor; readonly W_hr: Tensor; readonly b_r: Tensor;
   readonly W_xh: Tensor; readonly W_hh: Tensor; readonly b_h: Tensor;
 
-  constructor(
-    readonly numInputs: number,
-    readonly numHiddens: number,
-    readonly sigma = 0.01,
-    options: ScratchOptions = {},
-  ) {
-    super(options.backend);
-    checkSizes('GRUScratch', numInputs, numHiddens, sigma);
-    const init = normal(new Random(options.seed ?? freshSeed()), sigma);
-    const triple = (gate: string): [Tensor, Tensor, Tensor] => [
-      this.parameter(`W_x${gate}`, [numInputs, numHiddens], init),
-      this.parameter(`W_h${gate}`, [numHiddens, numHiddens], init),
-      this.parameter(`b_${gate}`, [numHiddens]),
-    ];
-    [this.W_xz, this.W_hz, this.b_z] = triple('z'); // update gate
-    [this.W_xr, this.W_hr, this.b_r] = triple('r'); // reset gate
-    [this.W_xh, this.W_hh, this.b_h] = triple('h'); // candidate hidden state
+  constructor(numInputs: number, numHiddens: number, sigma = 0.01, options: ScratchOptions = {}) {
+    super(numInputs, numHiddens, sigma, options);
+    [this.W_xz, this.W_hz, this.b_z] = this.triple('z'); // update gate
+    [this.W_xr, this.W_hr, this.b_r] = this.triple('r'); // reset gate
+    [this.W_xh, this.W_hh, this.b_h] = this.triple('h'); // candidate hidden state
   }
 
   /** inputs: (T, B, numInputs); state: H (B, numHiddens), zeros when omitted. */
   forward(inputs: Tensor, state?: RecurrentState): [Tensor[], Tensor] {
     const [numSteps, batch] = checkInputs('GRUScratch', inputs, this.numInputs);
     if (Array.isArray(state)) throw new TypeError('GRUScratch: state must be one tensor H');
-    let H = state
-      ? checkState('GRUScratch', state as Tensor, batch, this.numHiddens)
-      : zeros([batch, this.numHiddens], this.backend);
+    let H = this.initialState(state as Tensor | undefined, batch);
     const outputs: Tensor[] = [];
     for (let t = 0; t < numSteps; t++) {
       const X = at(inputs, t);

@@ -1,0 +1,94 @@
+// RNNLM (d2l 9.6, the concise language model): RNNLMScratch with PyTorch's
+// dense output layer (d2l's nn.LazyLinear: weight (V, W) and bias (V), both
+// U(-1/sqrt(W), 1/sqrt(W)) with W the recurrent output width). With a fused
+// layer (LSTM, GRU, RNN from src/layers) token ids go straight in: the first
+// layer's one-hot input projection is a gather of W_ih's columns, and its
+// gradient a scatter-add into them. predict and sample run step by step on a
+// persistent state instead of re-running the prefix.
+
+import { Linear } from '../layers/linear.js';
+import { RecurrentLayer } from '../layers/recurrent-layer.js';
+import { swapLeadingAxes } from '../layers/sequence-ops.js';
+import { reshape, stack } from '../tensor/ops.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Recurrent, RecurrentState } from './recurrent.js';
+import { RNNLMScratch, type RNNLMOptions, type TokenVocabulary } from './rnnlm-scratch.js';
+
+export class RNNLM extends RNNLMScratch {
+  // `declare`: set by initParams during the base constructor, so no field initialiser may reset it.
+  declare linear: Linear;
+
+  constructor(rnn: Recurrent, options: RNNLMOptions) {
+    super(rnn, options);
+  }
+
+  protected override initParams(seed: number): void {
+    this.linear = this.module('linear', new Linear(this.rnn.numHiddens, this.vocabSize, { seed, backend: this.backend }));
+  }
+
+  /** Recurrent outputs (T x (B, W) or (T, B, W)) -> logits (T, B, V). */
+  override outputLayer(rnnOutputs: Tensor[] | Tensor): Tensor {
+    const H = Array.isArray(rnnOutputs) ? stack(rnnOutputs) : rnnOutputs;
+    const [T, B, width] = H.shape;
+    return reshape(this.linear.forward(reshape(H, [T * B, width])), [T, B, this.vocabSize]);
+  }
+
+  /** Logits (T, B, V) for token ids X (B, T) row-major, and the final state. */
+  override forward(X: ArrayLike<number>, batchSize: number, numSteps: number, state?: RecurrentState): [Tensor, RecurrentState] {
+    const rnn = this.fusedLayer();
+    if (!rnn) return super.forward(X, batchSize, numSteps, state);
+    const [outputs, newState] = rnn.forwardTokens(X, batchSize, numSteps, state);
+    return [this.outputLayer(rnn.batchFirst ? swapLeadingAxes(outputs) : outputs), newState];
+  }
+
+  protected override generate(
+    prefix: string,
+    numPreds: number,
+    vocab: TokenVocabulary,
+    choose: (logits: Float64Array) => number,
+  ): string {
+    const rnn = this.fusedLayer();
+    if (!rnn) return super.generate(prefix, numPreds, vocab, choose);
+    const chars = [...prefix];
+    if (chars.length === 0) throw new RangeError('predict: the prefix must contain at least one character');
+    if (!Number.isInteger(numPreds) || numPreds < 0) {
+      throw new RangeError(`predict: numPreds must be a non-negative integer, got ${numPreds}`);
+    }
+    if (vocab.length !== this.vocabSize) {
+      throw new RangeError(`predict: the vocabulary has ${vocab.length} tokens but the model ${this.vocabSize}`);
+    }
+    const backend = this.backend;
+    const V = this.vocabSize;
+    const width = rnn.numHiddens;
+    const stepper = rnn.stepper(1);
+    const logitsArena = backend.createArena('generation-logits', V);
+    const logits = logitsArena.allocate(V);
+    const values = new Float64Array(V);
+    const id = [0];
+    try {
+      const outputs = [vocab.indexOf(chars[0])];
+      for (let i = 0; i < chars.length + numPreds - 1; i++) {
+        id[0] = outputs[outputs.length - 1];
+        const h = stepper.stepTokens(id);
+        if (i < chars.length - 1) {
+          outputs.push(vocab.indexOf(chars[i + 1])); // warm-up on the prefix: no logits needed
+          continue;
+        }
+        const { weight, bias } = this.linear;
+        backend.gemm(false, true, 1, V, width, 1, h, width, weight.ptr, width, 0, logits.ptr, V);
+        backend.addBias(logits.ptr, bias.ptr, logits.ptr, 1, V);
+        values.set(logits.view());
+        outputs.push(choose(values));
+      }
+      return outputs.map((i) => vocab.idxToToken[i]).join('');
+    } finally {
+      stepper.dispose();
+      logitsArena.dispose();
+    }
+  }
+
+  /** The recurrent network when it is a fused layer whose inputs are the vocabulary (token ids fit). */
+  private fusedLayer(): RecurrentLayer | null {
+    return this.rnn instanceof RecurrentLayer && this.rnn.numInputs === this.vocabSize ? this.rnn : null;
+  }
+}
