@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+// npm run bench [-- [suite...] [--quick] [--json FILE] [--case TEXT] [--backend LIST] [--no-child]]
+//
+// Measures the built package (dist/) against itself on every backend and against
+// TensorFlow.js, in one process, interleaved. Suites are files in bench/suites/.
+
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { checkDist, describeEnvironment, ensureRelaxedSimd, importDist } from './lib/environment.js';
+import { PROFILES, RateMemory } from './lib/measure.js';
+import { derive, formatTable, formatTargets, jsonRows } from './lib/report.js';
+import { bestOfRuns, collectPeaks, makeLookup, runSuite } from './lib/suite.js';
+import { loadTfjs } from './lib/tfjs.js';
+
+const SUITES_DIR = fileURLToPath(new URL('./suites/', import.meta.url));
+
+const USAGE = `usage: npm run bench -- [suite...] [options]
+
+  suite...          run only these suites (default: all): ${listSuites().join(', ')}
+  --quick           fewer, shorter samples; skips calls predicted to take over 2.5 s (whole run < 2 min)
+  --json FILE       also write the figures as [{suite, case, backend, metric, value, unit}]
+  --case TEXT       only cases whose name contains TEXT (repeatable), e.g. --case "gemm NN"
+  --backend LIST    only these backends, comma-separated (js, wasm-simd, wasm-relaxed, tfjs-cpu, tfjs-wasm)
+  --repeat N        run each suite N times and keep each figure's best run (for a noisy machine)
+  --no-child        do not re-run under --experimental-wasm-relaxed-simd when relaxed SIMD is missing
+  --help            this text`;
+
+function listSuites() {
+  return readdirSync(SUITES_DIR)
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+function parseCommandLine() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        quick: { type: 'boolean', default: false },
+        json: { type: 'string' },
+        case: { type: 'string', multiple: true },
+        backend: { type: 'string' },
+        repeat: { type: 'string', default: '1' },
+        'no-child': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`bench: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const available = listSuites();
+  const unknown = positionals.filter((p) => !available.includes(p));
+  if (unknown.length > 0) {
+    console.error(`bench: unknown suite ${unknown.join(', ')} (available: ${available.join(', ')})`);
+    process.exit(2);
+  }
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1) {
+    console.error(`bench: --repeat needs a positive integer, got ${values.repeat}`);
+    process.exit(2);
+  }
+  return {
+    repeat,
+    suites: positionals.length > 0 ? [...new Set(positionals)] : available,
+    quick: values.quick,
+    // npm runs scripts in the package root; a relative path means the caller's directory.
+    json: values.json && path.resolve(process.env.INIT_CWD ?? process.cwd(), values.json),
+    caseFilter: values.case,
+    backendFilter: values.backend?.split(',').map((s) => s.trim()).filter(Boolean),
+    allowChild: !values['no-child'],
+  };
+}
+
+const options = parseCommandLine();
+const staleWarning = checkDist();
+const relaxed = await ensureRelaxedSimd({ allowChild: options.allowChild });
+const started = performance.now();
+
+const env = describeEnvironment();
+const lib = await importDist();
+const suites = [];
+for (const name of options.suites) suites.push(await import(pathToFileURL(path.join(SUITES_DIR, `${name}.js`)).href));
+
+// The package's own backends, one instance each, shared by every case.
+const backends = new Map();
+backends.set('js', await lib.createBackend('js'));
+backends.set('wasm-simd', await lib.createBackend('wasm', { build: 'simd' }));
+if (relaxed.relaxed) backends.set('wasm-relaxed', await lib.createBackend('wasm', { build: 'relaxed' }));
+const reference = relaxed.relaxed ? 'wasm-relaxed' : 'wasm-simd';
+
+const wantTfjs =
+  suites.some((s) => s.usesTfjs) && (!options.backendFilter || options.backendFilter.some((b) => b.startsWith('tfjs')));
+const tfjs = wantTfjs ? await loadTfjs() : { labels: [], info: 'TensorFlow.js: not used by these suites' };
+
+const profileName = options.quick ? 'quick' : 'full';
+const header = [
+  `lstm-simd bench (${profileName}${options.repeat > 1 ? `, best of ${options.repeat} runs` : ''}), built package: dist/`,
+  `CPU:  ${env.cpu}`,
+  `Node: ${env.node}`,
+  relaxed.note,
+  tfjs.info,
+  `vs ${reference}: throughput / ${reference}'s (higher is faster). % peak: GFLOP/s over the peak probe of the same` +
+    ' wasm build, run interleaved with the case (tfjs-wasm: over the baseline build\'s probe).',
+  ...(staleWarning ? [`WARNING: ${staleWarning}`] : []),
+];
+console.log(header.join('\n'));
+
+const ctx = { quick: options.quick, lib, backends, tfjs, reference };
+const rates = new RateMemory();
+const allRows = [];
+const targetsBySuite = new Map();
+for (const suite of suites) {
+  const runs = [];
+  for (let run = 0; run < options.repeat; run++) {
+    runs.push(
+      await runSuite(suite, ctx, PROFILES[profileName], {
+        rates,
+        caseFilter: options.caseFilter,
+        backendFilter: options.backendFilter,
+        progress: process.stderr.isTTY ? (text) => process.stderr.write(`\r\x1b[K${text}`) : undefined,
+        runLabel: options.repeat > 1 ? `, run ${run + 1} of ${options.repeat}` : '',
+      }),
+    );
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  }
+  const rows = bestOfRuns(runs);
+  allRows.push(...rows);
+
+  const peaks = collectPeaks(allRows);
+  const derived = derive(rows, peaks, reference);
+  console.log(`\n== ${suite.title} ==\n`);
+  console.log(formatTable(derived, reference));
+  const peakNote = [...peaks].map(([label, flops]) => `${label} ${(flops / 1e9).toFixed(2)} GFLOP/s`).join(', ');
+  if (peakNote) console.log(`\npeak probe (best of the probe cases): ${peakNote}`);
+
+  if (suite.targets) {
+    const lines = suite.targets(makeLookup(rows, peaks));
+    targetsBySuite.set(suite.name, lines);
+    console.log(`\ntargets (PASS* = passed where measured, n/a = not measured):\n${formatTargets(lines)}`);
+  }
+  allRows.splice(allRows.length - rows.length, rows.length, ...derived);
+}
+
+const elapsed = (performance.now() - started) / 1000;
+console.log(`\ndone in ${elapsed.toFixed(0)} s`);
+
+if (options.json) {
+  const jsonEnv = { cpu: env.cpu, node: env.node, relaxed_simd: relaxed.note, tfjs: tfjs.info, profile: profileName };
+  mkdirSync(path.dirname(options.json), { recursive: true });
+  writeFileSync(options.json, `${JSON.stringify(jsonRows(jsonEnv, allRows, targetsBySuite, reference), null, 1)}\n`);
+  console.log(`wrote ${options.json}`);
+}
+
+// Speed is reported, never gated; a wrong result is an error (figures of a broken kernel mean nothing).
+const wrong = allRows.filter((r) => r.problem);
+if (wrong.length > 0) {
+  console.error(`\nbench: ${wrong.length} wrong result(s): ${wrong.map((r) => `${r.case} on ${r.backend}`).join(', ')}`);
+  process.exitCode = 1;
+}
