@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 // Three projects:
 // - node:    everything, on js and on whichever wasm build Node picks without flags (baseline SIMD on Node 20);
-// - relaxed: the kernel suites again in a Node started with --experimental-wasm-relaxed-simd, so the
-//            relaxed build is exercised on Node 20 too (the library itself never needs the flag);
+// - relaxed: the kernel and fused-layer suites again in a Node started with
+//            --experimental-wasm-relaxed-simd, so the relaxed build is exercised on Node 20 too
+//            (the library itself never needs the flag);
 // - browser: the built package in Debian's Chromium through playwright-core.
 export default defineConfig({
   test: {
@@ -20,7 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'relaxed',
-          include: ['test/kernels/**/*.test.ts'],
+          include: ['test/kernels/**/*.test.ts', 'test/layers/**/*.test.ts'],
           pool: 'forks',
           execArgv: ['--experimental-wasm-relaxed-simd'],
           env: { LSTM_SIMD_EXPECT_RELAXED: '1' },

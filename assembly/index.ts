@@ -7,6 +7,7 @@ export * from './elementwise';
 export * from './loss';
 export * from './optim';
 export * from './probe';
+export * from './recurrent';
 
 /** First byte after the module's static data: the JS heap starts at or after it. */
 export function heapBase(): usize {

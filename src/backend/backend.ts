@@ -86,6 +86,101 @@ export interface Kernels {
   ): void;
   /** sum_i x[i]^2 (accumulated so that blocks of 1e7 elements keep float32 accuracy). */
   sumOfSquares(x: Ptr, n: number): number;
+
+  // ---- fused recurrent layers (LSTM, GRU, RNN tanh) --------------------------
+  // One direction of one layer over a whole sequence: T steps, B rows, H hidden
+  // units, G gates per unit (LSTM 4: i, f, g, o; GRU 3: r, z, n; RNN 1), weights
+  // in PyTorch's layout (W_ih (G H, I), W_hh (G H, H), two biases (G H)).
+  // Before the call the caller puts the input projection x W_ih^T (no bias) of
+  // all T x B rows into `gates` with one gemm (or a row gather for token ids).
+  // Inside the time loop: one gemm h_{t-1} W_hh^T, then one fused pass (biases,
+  // activations, cell update, output) that leaves the activated gates in `gates`.
+  // `reverse` runs t = T-1 .. 0: the state entering step t is then h_{t+1}.
+  // h_t goes to columns [0, H) of row (t, b) of `out`, whose rows are ldOut
+  // apart, so both directions of a bidirectional layer write into one (T, B, 2H)
+  // buffer (the caller offsets `out` by H for the reverse direction). dOut has
+  // the same layout as out. Backward (BPTT) runs back in time, writes the gate
+  // pre-activation gradients of every step and the initial-state gradients;
+  // the weight gradients are gemms over all T x B rows, done by the caller.
+  // Every buffer is provided by the caller; T, B, H >= 1; no buffer aliases another.
+  // packedHh: optional (-1 for none) copy of W_hh made by packRecurrentWeights; with one
+  // batch row the step's product reads it instead of weightHh (the same numbers in an order
+  // that streams through one pointer); the js backend ignores it.
+  /**
+   * LSTM forward. gates: (T, B, 4H) in x W_ih^T, out the activated i, f, g, o;
+   * weightHh: (4H, H); biasIh, biasHh: (4H); h0, c0: (B, H); out: (T, B, ldOut);
+   * cells: (T, B, H) out c_t; tanhCells: (T, B, H) out tanh(c_t) (so BPTT need not recompute it);
+   * hN, cN: (B, H) out, the final state.
+   */
+  lstmForward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, c0: Ptr,
+    out: Ptr, ldOut: number, cells: Ptr, tanhCells: Ptr, hN: Ptr, cN: Ptr, packedHh: Ptr,
+  ): void;
+  /**
+   * LSTM backward. gates, cells, tanhCells: from lstmForward; c0: (B, H); weightHh: (4H, H);
+   * dOut: (T, B, ldOut) gradient of the outputs; dhN, dcN: (B, H) gradient of the final state;
+   * dGates: (T, B, 4H) out; dh0, dc0: (B, H) out (written, not accumulated).
+   */
+  lstmBackward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, cells: Ptr, tanhCells: Ptr, c0: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number,
+    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr,
+  ): void;
+  /**
+   * GRU forward (PyTorch form, n = tanh(x_n + b_in + r (h W_hn^T + b_hn))).
+   * gates: (T, B, 3H) in x W_ih^T, out the activated r, z, n; weightHh: (3H, H); biases: (3H);
+   * h0: (B, H); out: (T, B, ldOut); hiddenN: (T, B, H) out h_{t-1} W_hn^T + b_hn;
+   * work: (B, 3H) scratch; hN: (B, H) out.
+   */
+  gruForward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr,
+    out: Ptr, ldOut: number, hiddenN: Ptr, work: Ptr, hN: Ptr, packedHh: Ptr,
+  ): void;
+  /**
+   * GRU backward. gates, hiddenN, out: from gruForward; h0: (B, H); weightHh: (3H, H);
+   * dOut: (T, B, ldOut); dhN: (B, H); dGatesIh: (T, B, 3H) out, gradient of x W_ih^T + b_ih;
+   * dGatesHh: (T, B, 3H) out, gradient of h W_hh^T + b_hh; dh0: (B, H) out.
+   */
+  gruBackward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, hiddenN: Ptr, h0: Ptr, out: Ptr, ldOut: number, weightHh: Ptr, dOut: Ptr,
+    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr,
+  ): void;
+  /**
+   * RNN (tanh) forward. gates: (T, B, H) in x W_ih^T, out h_t; weightHh: (H, H); biases: (H);
+   * h0: (B, H); out: (T, B, ldOut); hN: (B, H) out.
+   */
+  rnnForward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, out: Ptr, ldOut: number, hN: Ptr, packedHh: Ptr,
+  ): void;
+  /**
+   * RNN backward. gates: from rnnForward; weightHh: (H, H); dOut: (T, B, ldOut); dhN: (B, H);
+   * dGates: (T, B, H) out; dh0: (B, H) out.
+   */
+  rnnBackward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr,
+  ): void;
+  /**
+   * packed = W (rows, cols) in blocks of 8 rows, interleaved by 4 columns: element (r, c) goes to
+   * ((r / 8) * ceil(cols / 4) + c / 4) * 32 + (r % 8) * 4 + c % 4 (integer division); padding is 0.
+   * packed: packedRecurrentSize(rows, cols) elements.
+   */
+  packRecurrentWeights(weightHh: Ptr, rows: number, cols: number, packed: Ptr): void;
+  /** out[r, :] = table[ids[r], :]; table: (V, width); ids: (n) int32 in [0, V) (caller validates); out: (n, ldOut). */
+  gatherRows(table: Ptr, width: number, ids: Ptr, n: number, out: Ptr, ldOut: number): void;
+  /** table[ids[r], :] += src[r, :]; src: (n, ldSrc); ids: (n) int32 in [0, V); table: (V, width). */
+  scatterAddRows(src: Ptr, ldSrc: number, ids: Ptr, n: number, width: number, table: Ptr): void;
+  /** dst (+)= src^T; src: (rows, cols), dst: (cols, rows); must not alias. */
+  transpose(src: Ptr, rows: number, cols: number, dst: Ptr, accumulate: boolean): void;
+}
+
+/** Elements of packRecurrentWeights' output for a (rows, cols) matrix. */
+export function packedRecurrentSize(rows: number, cols: number): number {
+  return Math.ceil(rows / 8) * 8 * Math.ceil(cols / 4) * 4;
 }
 
 export interface Backend extends Kernels {

@@ -9,6 +9,7 @@ import * as ew from './elementwise.js';
 import { gemm } from './gemm.js';
 import * as loss from './loss.js';
 import * as optim from './optim.js';
+import * as rec from './recurrent.js';
 
 export interface JsBackendOptions {
   precision?: 'float32' | 'float64';
@@ -79,4 +80,69 @@ export class JsBackend implements Backend {
     optim.adamStep(this.heap.floats, param, grad, m, v, n, lr, beta1, beta2, eps, correction1, correction2);
   }
   sumOfSquares(x: Ptr, n: number): number { return optim.sumOfSquares(this.heap.floats, x, n); }
+
+  // ---- fused recurrent layers ------------------------------------------------
+  lstmForward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, c0: Ptr,
+    out: Ptr, ldOut: number, cells: Ptr, tanhCells: Ptr, hN: Ptr, cN: Ptr, _packedHh: Ptr,
+  ): void {
+    rec.lstmForward(
+      this.heap.floats, steps, batch, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, c0, out, ldOut, cells, tanhCells,
+      hN, cN,
+    );
+  }
+  lstmBackward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, cells: Ptr, tanhCells: Ptr, c0: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number,
+    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr,
+  ): void {
+    rec.lstmBackward(
+      this.heap.floats, steps, batch, hidden, reverse, gates, cells, tanhCells, c0, weightHh, dOut, ldOut,
+      dhN, dcN, dGates, dh0, dc0,
+    );
+  }
+  gruForward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr,
+    out: Ptr, ldOut: number, hiddenN: Ptr, work: Ptr, hN: Ptr, _packedHh: Ptr,
+  ): void {
+    rec.gruForward(
+      this.heap.floats, steps, batch, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, out, ldOut, hiddenN, work, hN,
+    );
+  }
+  gruBackward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, hiddenN: Ptr, h0: Ptr, out: Ptr, ldOut: number, weightHh: Ptr, dOut: Ptr,
+    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr,
+  ): void {
+    rec.gruBackward(
+      this.heap.floats, steps, batch, hidden, reverse, gates, hiddenN, h0, out, ldOut, weightHh, dOut,
+      dhN, dGatesIh, dGatesHh, dh0,
+    );
+  }
+  rnnForward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, out: Ptr, ldOut: number, hN: Ptr, _packedHh: Ptr,
+  ): void {
+    rec.rnnForward(this.heap.floats, steps, batch, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, out, ldOut, hN);
+  }
+  rnnBackward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr,
+  ): void {
+    rec.rnnBackward(this.heap.floats, steps, batch, hidden, reverse, gates, weightHh, dOut, ldOut, dhN, dGates, dh0);
+  }
+  packRecurrentWeights(weightHh: Ptr, rows: number, cols: number, packed: Ptr): void {
+    rec.packRecurrentWeights(this.heap.floats, weightHh, rows, cols, packed);
+  }
+  gatherRows(table: Ptr, width: number, ids: Ptr, n: number, out: Ptr, ldOut: number): void {
+    rec.gatherRows(this.heap.floats, this.heap.ints, this.intIndex, table, width, ids, n, out, ldOut);
+  }
+  scatterAddRows(src: Ptr, ldSrc: number, ids: Ptr, n: number, width: number, table: Ptr): void {
+    rec.scatterAddRows(this.heap.floats, this.heap.ints, this.intIndex, src, ldSrc, ids, n, width, table);
+  }
+  transpose(src: Ptr, rows: number, cols: number, dst: Ptr, accumulate: boolean): void {
+    rec.transpose(this.heap.floats, src, rows, cols, dst, accumulate);
+  }
 }

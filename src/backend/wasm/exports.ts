@@ -44,4 +44,41 @@ export interface KernelExports {
   peakProbe(iterations: number): number;
   /** Floating-point operations per probe iteration. */
   peakProbeFlopsPerIteration(): number;
+
+  // ---- fused recurrent layers (assembly/recurrent.ts); `work` is the gemm workspace ----
+  lstmForward(
+    steps: number, batch: number, hidden: number, reverse: number,
+    gates: number, weightHh: number, biasIh: number, biasHh: number, h0: number, c0: number,
+    out: number, ldOut: number, cells: number, tanhCells: number, hN: number, cN: number, packedHh: number,
+    work: number,
+  ): void;
+  lstmBackward(
+    steps: number, batch: number, hidden: number, reverse: number,
+    gates: number, cells: number, tanhCells: number, c0: number, weightHh: number, dOut: number, ldOut: number,
+    dhN: number, dcN: number, dGates: number, dh0: number, dc0: number, work: number,
+  ): void;
+  gruForward(
+    steps: number, batch: number, hidden: number, reverse: number,
+    gates: number, weightHh: number, biasIh: number, biasHh: number, h0: number,
+    out: number, ldOut: number, hiddenN: number, rec: number, hN: number, packedHh: number, work: number,
+  ): void;
+  gruBackward(
+    steps: number, batch: number, hidden: number, reverse: number,
+    gates: number, hiddenN: number, h0: number, out: number, ldOut: number, weightHh: number, dOut: number,
+    dhN: number, dGatesIh: number, dGatesHh: number, dh0: number, work: number,
+  ): void;
+  rnnForward(
+    steps: number, batch: number, hidden: number, reverse: number,
+    gates: number, weightHh: number, biasIh: number, biasHh: number, h0: number, out: number, ldOut: number,
+    hN: number, packedHh: number, work: number,
+  ): void;
+  rnnBackward(
+    steps: number, batch: number, hidden: number, reverse: number,
+    gates: number, weightHh: number, dOut: number, ldOut: number, dhN: number, dGates: number, dh0: number,
+    work: number,
+  ): void;
+  packRecurrentWeights(weightHh: number, rows: number, cols: number, packed: number): void;
+  gatherRows(table: number, width: number, ids: number, n: number, out: number, ldOut: number): void;
+  scatterAddRows(src: number, ldSrc: number, ids: number, n: number, width: number, table: number): void;
+  transpose(src: number, rows: number, cols: number, dst: number, accumulate: number): void;
 }

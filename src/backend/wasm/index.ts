@@ -98,4 +98,101 @@ export class WasmBackend implements Backend {
     this.kernels.adamStep(param * 4, grad * 4, m * 4, v * 4, n, lr, beta1, beta2, eps, correction1, correction2);
   }
   sumOfSquares(x: Ptr, n: number): number { return this.kernels.sumOfSquares(x * 4, n); }
+
+  // ---- fused recurrent layers ------------------------------------------------
+  // The kernels call gemm inside their time loops: h_{t-1} W_hh^T (forward, B x G H x H)
+  // and dGates_t W_hh (backward, B x H x G H); both share the gemm workspace.
+  private recurrentWorkspace(batch: number, hidden: number, gateCount: number, packedHh: Ptr = -1): number {
+    if (batch === 1 && packedHh >= 0) return 0; // the packed one-row product needs no gemm (forward only)
+    const g = gateCount * hidden;
+    const bytes = Math.max(
+      this.kernels.gemmWorkspaceBytes(0, 1, batch, g, hidden),
+      this.kernels.gemmWorkspaceBytes(0, 0, batch, hidden, g),
+    );
+    if (bytes === 0) return 0;
+    this.gemmWorkspace.reserve(Math.ceil(bytes / 4));
+    return this.gemmWorkspace.base * 4;
+  }
+
+  lstmForward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, c0: Ptr,
+    out: Ptr, ldOut: number, cells: Ptr, tanhCells: Ptr, hN: Ptr, cN: Ptr, packedHh: Ptr,
+  ): void {
+    const work = this.recurrentWorkspace(batch, hidden, 4, packedHh);
+    this.kernels.lstmForward(
+      steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, biasIh * 4, biasHh * 4, h0 * 4, c0 * 4,
+      out * 4, ldOut, cells * 4, tanhCells * 4, hN * 4, cN * 4, packedBytes(packedHh), work,
+    );
+  }
+  lstmBackward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, cells: Ptr, tanhCells: Ptr, c0: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number,
+    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr,
+  ): void {
+    const work = this.recurrentWorkspace(batch, hidden, 4);
+    this.kernels.lstmBackward(
+      steps, batch, hidden, reverse ? 1 : 0, gates * 4, cells * 4, tanhCells * 4, c0 * 4, weightHh * 4, dOut * 4, ldOut,
+      dhN * 4, dcN * 4, dGates * 4, dh0 * 4, dc0 * 4, work,
+    );
+  }
+  gruForward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr,
+    out: Ptr, ldOut: number, hiddenN: Ptr, work: Ptr, hN: Ptr, packedHh: Ptr,
+  ): void {
+    const gemmWork = this.recurrentWorkspace(batch, hidden, 3, packedHh);
+    this.kernels.gruForward(
+      steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, biasIh * 4, biasHh * 4, h0 * 4,
+      out * 4, ldOut, hiddenN * 4, work * 4, hN * 4, packedBytes(packedHh), gemmWork,
+    );
+  }
+  gruBackward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, hiddenN: Ptr, h0: Ptr, out: Ptr, ldOut: number, weightHh: Ptr, dOut: Ptr,
+    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr,
+  ): void {
+    const work = this.recurrentWorkspace(batch, hidden, 3);
+    this.kernels.gruBackward(
+      steps, batch, hidden, reverse ? 1 : 0, gates * 4, hiddenN * 4, h0 * 4, out * 4, ldOut, weightHh * 4,
+      dOut * 4, dhN * 4, dGatesIh * 4, dGatesHh * 4, dh0 * 4, work,
+    );
+  }
+  rnnForward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, out: Ptr, ldOut: number, hN: Ptr, packedHh: Ptr,
+  ): void {
+    const work = this.recurrentWorkspace(batch, hidden, 1, packedHh);
+    this.kernels.rnnForward(
+      steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, biasIh * 4, biasHh * 4, h0 * 4,
+      out * 4, ldOut, hN * 4, packedBytes(packedHh), work,
+    );
+  }
+  rnnBackward(
+    steps: number, batch: number, hidden: number, reverse: boolean,
+    gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr,
+  ): void {
+    const work = this.recurrentWorkspace(batch, hidden, 1);
+    this.kernels.rnnBackward(
+      steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, dOut * 4, ldOut, dhN * 4, dGates * 4,
+      dh0 * 4, work,
+    );
+  }
+  packRecurrentWeights(weightHh: Ptr, rows: number, cols: number, packed: Ptr): void {
+    this.kernels.packRecurrentWeights(weightHh * 4, rows, cols, packed * 4);
+  }
+  gatherRows(table: Ptr, width: number, ids: Ptr, n: number, out: Ptr, ldOut: number): void {
+    this.kernels.gatherRows(table * 4, width, ids * 4, n, out * 4, ldOut);
+  }
+  scatterAddRows(src: Ptr, ldSrc: number, ids: Ptr, n: number, width: number, table: Ptr): void {
+    this.kernels.scatterAddRows(src * 4, ldSrc, ids * 4, n, width, table * 4);
+  }
+  transpose(src: Ptr, rows: number, cols: number, dst: Ptr, accumulate: boolean): void {
+    this.kernels.transpose(src * 4, rows, cols, dst * 4, accumulate ? 1 : 0);
+  }
+}
+
+/** The byte address of an optional packed W_hh, or -1 (the kernels' "none"). */
+function packedBytes(packed: Ptr): number {
+  return packed < 0 ? -1 : packed * 4;
 }

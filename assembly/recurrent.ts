@@ -1,0 +1,511 @@
+// Fused recurrent kernels (LSTM, GRU, RNN tanh): one direction of one layer over
+// a whole sequence, forward and backward side by side. The contract (shapes,
+// what the caller computes) is "fused recurrent layers" in src/backend/backend.ts;
+// the readable twin is src/backend/js/recurrent.ts.
+//
+// Pointers are byte addresses; every buffer comes from JS. T steps, B rows,
+// H hidden units, G gates (LSTM 4: i, f, g, o; GRU 3: r, z, n; RNN 1). `gates`
+// arrives holding x W_ih^T for every step and leaves holding the activated gates.
+// Each time step is one matrix product with W_hh (the shared gemm) plus one
+// SIMD pass over the gates; `work` is the gemm's packing workspace
+// (gemmWorkspaceBytes for the shapes of these calls).
+
+import { gemm } from './gemm';
+import { sigmoid4, tanh4 } from './math';
+import { madd } from './simd';
+
+// ---- the recurrent product ------------------------------------------------------------
+
+/** `packedHh` value meaning "no packed copy of W_hh" (the JS side passes -1). */
+const NO_PACKED: usize = <usize>-1;
+
+/** The four lane sums of s0..s3 as one vector [sum s0, sum s1, sum s2, sum s3]. */
+// @ts-ignore: decorator
+@inline function laneSums(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
+  const x = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 1, 4, 5), v128.shuffle<f32>(s0, s1, 2, 3, 6, 7));
+  const y = f32x4.add(v128.shuffle<f32>(s2, s3, 0, 1, 4, 5), v128.shuffle<f32>(s2, s3, 2, 3, 6, 7));
+  return f32x4.add(v128.shuffle<f32>(x, y, 0, 2, 4, 6), v128.shuffle<f32>(x, y, 1, 3, 5, 7));
+}
+
+/**
+ * packed = W (rows, cols) in blocks of 8 rows interleaved by 4 columns (see Kernels.packRecurrentWeights):
+ * the single-row product below then streams through one pointer with constant offsets.
+ * w: (rows, cols); packed: ceil(rows / 8) * 8 * ceil(cols / 4) * 4 floats.
+ */
+export function packRecurrentWeights(w: usize, rows: i32, cols: i32, packed: usize): void {
+  const chunks = (cols + 3) >> 2;
+  const fullChunks = cols >> 2;
+  const colBytes = <usize>cols << 2;
+  let p = packed;
+  for (let block = 0; block < rows; block += 8) {
+    const blockRows = min(8, rows - block);
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      const offset = <usize>chunk << 4;
+      for (let r = 0; r < 8; r++) {
+        const src = w + <usize>(block + r) * colBytes + offset;
+        if (r < blockRows && chunk < fullChunks) {
+          v128.store(p, v128.load(src));
+        } else {
+          // padding: a row past the end, or columns past the end of a row
+          for (let l = 0; l < 4; l++) {
+            const inside = r < blockRows && chunk * 4 + l < cols;
+            store<f32>(p + (<usize>l << 2), inside ? load<f32>(src + (<usize>l << 2)) : 0);
+          }
+        }
+        p += 16;
+      }
+    }
+  }
+}
+
+/**
+ * c[0:n] (+)= W a for one row a: (k) and W packed by packRecurrentWeights from (n, k).
+ * Eight rows at a time: eight independent multiply-add chains and one load of W per
+ * multiply-add (measured about 20% faster than dot products over W in place at n = 1024, k = 256).
+ */
+function packedRowProduct(n: i32, k: i32, a: usize, packed: usize, c: usize, accumulate: bool): void {
+  const kVecBytes = (<usize>k & ~3) << 2;
+  // a's last partial chunk with zeros past k (the padding of W is zero, but a's memory there is not ours)
+  let aTail = f32x4.splat(0);
+  const tail = k & 3;
+  if (tail > 0) aTail = f32x4.replace_lane(aTail, 0, load<f32>(a + kVecBytes));
+  if (tail > 1) aTail = f32x4.replace_lane(aTail, 1, load<f32>(a + kVecBytes + 4));
+  if (tail > 2) aTail = f32x4.replace_lane(aTail, 2, load<f32>(a + kVecBytes + 8));
+  let wp = packed;
+  for (let j = 0; j < n; j += 8) {
+    let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+    for (let o: usize = 0; o < kVecBytes; o += 16) {
+      const x = v128.load(a + o);
+      s0 = madd(x, v128.load(wp), s0); s1 = madd(x, v128.load(wp, 16), s1);
+      s2 = madd(x, v128.load(wp, 32), s2); s3 = madd(x, v128.load(wp, 48), s3);
+      s4 = madd(x, v128.load(wp, 64), s4); s5 = madd(x, v128.load(wp, 80), s5);
+      s6 = madd(x, v128.load(wp, 96), s6); s7 = madd(x, v128.load(wp, 112), s7);
+      wp += 128;
+    }
+    if (tail > 0) {
+      s0 = madd(aTail, v128.load(wp), s0); s1 = madd(aTail, v128.load(wp, 16), s1);
+      s2 = madd(aTail, v128.load(wp, 32), s2); s3 = madd(aTail, v128.load(wp, 48), s3);
+      s4 = madd(aTail, v128.load(wp, 64), s4); s5 = madd(aTail, v128.load(wp, 80), s5);
+      s6 = madd(aTail, v128.load(wp, 96), s6); s7 = madd(aTail, v128.load(wp, 112), s7);
+      wp += 128;
+    }
+    const low = laneSums(s0, s1, s2, s3);
+    const high = laneSums(s4, s5, s6, s7);
+    const out = c + (<usize>j << 2);
+    if (j + 8 <= n) {
+      v128.store(out, accumulate ? f32x4.add(v128.load(out), low) : low);
+      v128.store(out, accumulate ? f32x4.add(v128.load(out, 16), high) : high, 16);
+    } else {
+      // the last block's padding rows are not ours to write
+      for (let r = 0; r < n - j; r++) {
+        const v = r < 4 ? low : high;
+        const lane = r & 3;
+        const value = lane == 0 ? f32x4.extract_lane(v, 0) : lane == 1 ? f32x4.extract_lane(v, 1)
+          : lane == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
+        const cr = out + (<usize>r << 2);
+        store<f32>(cr, accumulate ? load<f32>(cr) + value : value);
+      }
+    }
+  }
+}
+
+/**
+ * c (+)= a w^T for the recurrent step: a: (rows, k) with row stride lda; w: (n, k) (W_hh);
+ * c: (rows, n) with row stride ldc. One row with a packed copy of W_hh: packedRowProduct;
+ * otherwise the shared gemm, which picks its path by shape (for a few rows, dot products
+ * against W_hh in place, no packing).
+ */
+function recurrentProduct(
+  rows: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, packed: usize, c: usize, ldc: i32, accumulate: bool, work: usize,
+): void {
+  if (rows == 1 && packed != NO_PACKED) packedRowProduct(n, k, a, packed, c, accumulate);
+  else gemm(0, 1, rows, n, k, 1.0, a, lda, w, k, accumulate ? 1.0 : 0.0, c, ldc, work);
+}
+
+// ---- helpers ------------------------------------------------------------------------
+
+/** Four lanes at p, or (tail) one value splatted. `full` is a constant after inlining. */
+// @ts-ignore: decorator
+@inline function ld(p: usize, full: bool): v128 {
+  return full ? v128.load(p) : v128.load32_splat(p);
+}
+
+// @ts-ignore: decorator
+@inline function st(p: usize, v: v128, full: bool): void {
+  if (full) v128.store(p, v);
+  else v128.store32_lane(p, v, 0);
+}
+
+// @ts-ignore: decorator
+@inline function one(): v128 {
+  return f32x4.splat(1.0);
+}
+
+/** Byte address of row (t, b) of a (T, B, width) buffer whose rows are `rowBytes` apart. */
+// @ts-ignore: decorator
+@inline function rowAt(base: usize, t: i32, batch: i32, b: i32, rowBytes: usize): usize {
+  return base + (<usize>t * batch + b) * rowBytes;
+}
+
+/** Copies the (B, H) rows of step t of a strided (T, B, ld) buffer into a dense (B, H) state. */
+function copyState(src: usize, t: i32, batch: i32, hidden: i32, ldSrc: i32, dst: usize): void {
+  const hBytes = <usize>hidden << 2;
+  for (let b = 0; b < batch; b++) {
+    memory.copy(dst + <usize>b * hBytes, rowAt(src, t, batch, b, <usize>ldSrc << 2), hBytes);
+  }
+}
+
+// ---- LSTM ----------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function lstmLanes(
+  full: bool, gate: usize, hBytes: usize, biasIh: usize, biasHh: usize, cPrev: usize, cell: usize, tanhCell: usize, h: usize,
+): void {
+  const i = sigmoid4(f32x4.add(f32x4.add(ld(gate, full), ld(biasIh, full)), ld(biasHh, full)));
+  const f = sigmoid4(f32x4.add(f32x4.add(ld(gate + hBytes, full), ld(biasIh + hBytes, full)), ld(biasHh + hBytes, full)));
+  const g = tanh4(
+    f32x4.add(f32x4.add(ld(gate + 2 * hBytes, full), ld(biasIh + 2 * hBytes, full)), ld(biasHh + 2 * hBytes, full)),
+  );
+  const o = sigmoid4(
+    f32x4.add(f32x4.add(ld(gate + 3 * hBytes, full), ld(biasIh + 3 * hBytes, full)), ld(biasHh + 3 * hBytes, full)),
+  );
+  const c = madd(f, ld(cPrev, full), f32x4.mul(i, g));
+  st(gate, i, full);
+  st(gate + hBytes, f, full);
+  st(gate + 2 * hBytes, g, full);
+  st(gate + 3 * hBytes, o, full);
+  const tc = tanh4(c);
+  st(cell, c, full);
+  st(tanhCell, tc, full);
+  st(h, f32x4.mul(o, tc), full);
+}
+
+/** gates: (T, B, 4H); weightHh: (4H, H); biasIh, biasHh: (4H); h0, c0: (B, H); out: (T, B, ldOut); cells, tanhCells: (T, B, H); hN, cN: (B, H); packedHh: packed W_hh or NO_PACKED; work: gemm workspace. */
+export function lstmForward(
+  steps: i32, batch: i32, hidden: i32, reverse: i32,
+  gates: usize, weightHh: usize, biasIh: usize, biasHh: usize, h0: usize, c0: usize,
+  out: usize, ldOut: i32, cells: usize, tanhCells: usize, hN: usize, cN: usize, packedHh: usize, work: usize,
+): void {
+  const G = hidden * 4;
+  const hBytes = <usize>hidden << 2;
+  const gBytes = <usize>G << 2;
+  const outBytes = <usize>ldOut << 2;
+  const hVec = hidden & ~3;
+  for (let s = 0; s < steps; s++) {
+    const t = reverse ? steps - 1 - s : s;
+    const prev = reverse ? t + 1 : t - 1;
+    const hPrev = s == 0 ? h0 : rowAt(out, prev, batch, 0, outBytes);
+    const cPrev = s == 0 ? c0 : rowAt(cells, prev, batch, 0, hBytes);
+    recurrentProduct(batch, G, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rowAt(gates, t, batch, 0, gBytes), G, true, work);
+    for (let b = 0; b < batch; b++) {
+      const gate = rowAt(gates, t, batch, b, gBytes);
+      const cp = cPrev + <usize>b * hBytes;
+      const cell = rowAt(cells, t, batch, b, hBytes);
+      const tanhCell = rowAt(tanhCells, t, batch, b, hBytes);
+      const h = rowAt(out, t, batch, b, outBytes);
+      for (let j = 0; j < hVec; j += 4) {
+        const o = <usize>j << 2;
+        lstmLanes(true, gate + o, hBytes, biasIh + o, biasHh + o, cp + o, cell + o, tanhCell + o, h + o);
+      }
+      for (let j = hVec; j < hidden; j++) {
+        const o = <usize>j << 2;
+        lstmLanes(false, gate + o, hBytes, biasIh + o, biasHh + o, cp + o, cell + o, tanhCell + o, h + o);
+      }
+    }
+  }
+  const last = reverse ? 0 : steps - 1;
+  copyState(out, last, batch, hidden, ldOut, hN);
+  copyState(cells, last, batch, hidden, hidden, cN);
+}
+
+// @ts-ignore: decorator
+@inline function lstmBackLanes(
+  full: bool, gate: usize, dGate: usize, hBytes: usize, tanhCell: usize, cPrev: usize, dOut: usize, dh: usize, dc: usize,
+): void {
+  const i = ld(gate, full);
+  const f = ld(gate + hBytes, full);
+  const g = ld(gate + 2 * hBytes, full);
+  const o = ld(gate + 3 * hBytes, full);
+  const tc = ld(tanhCell, full);
+  const dhv = f32x4.add(ld(dOut, full), ld(dh, full));
+  const dcv = madd(f32x4.mul(dhv, o), f32x4.sub(one(), f32x4.mul(tc, tc)), ld(dc, full));
+  st(dGate, f32x4.mul(f32x4.mul(dcv, g), f32x4.mul(i, f32x4.sub(one(), i))), full);
+  st(dGate + hBytes, f32x4.mul(f32x4.mul(dcv, ld(cPrev, full)), f32x4.mul(f, f32x4.sub(one(), f))), full);
+  st(dGate + 2 * hBytes, f32x4.mul(f32x4.mul(dcv, i), f32x4.sub(one(), f32x4.mul(g, g))), full);
+  st(dGate + 3 * hBytes, f32x4.mul(f32x4.mul(dhv, tc), f32x4.mul(o, f32x4.sub(one(), o))), full);
+  st(dc, f32x4.mul(dcv, f), full);
+}
+
+/** gates, cells, tanhCells: from lstmForward; c0: (B, H); weightHh: (4H, H); dOut: (T, B, ldOut); dhN, dcN: (B, H); dGates: (T, B, 4H) out; dh0, dc0: (B, H) out. */
+export function lstmBackward(
+  steps: i32, batch: i32, hidden: i32, reverse: i32,
+  gates: usize, cells: usize, tanhCells: usize, c0: usize, weightHh: usize, dOut: usize, ldOut: i32,
+  dhN: usize, dcN: usize, dGates: usize, dh0: usize, dc0: usize, work: usize,
+): void {
+  const G = hidden * 4;
+  const hBytes = <usize>hidden << 2;
+  const gBytes = <usize>G << 2;
+  const outBytes = <usize>ldOut << 2;
+  const hVec = hidden & ~3;
+  // dh0 and dc0 carry the running gradients of h and c back through time.
+  memory.copy(dh0, dhN, <usize>batch * hBytes);
+  memory.copy(dc0, dcN, <usize>batch * hBytes);
+  for (let s = steps - 1; s >= 0; s--) {
+    const t = reverse ? steps - 1 - s : s;
+    const prev = reverse ? t + 1 : t - 1;
+    const cPrev = s == 0 ? c0 : rowAt(cells, prev, batch, 0, hBytes);
+    for (let b = 0; b < batch; b++) {
+      const gate = rowAt(gates, t, batch, b, gBytes);
+      const dGate = rowAt(dGates, t, batch, b, gBytes);
+      const tanhCell = rowAt(tanhCells, t, batch, b, hBytes);
+      const cp = cPrev + <usize>b * hBytes;
+      const dO = rowAt(dOut, t, batch, b, outBytes);
+      const dh = dh0 + <usize>b * hBytes;
+      const dc = dc0 + <usize>b * hBytes;
+      for (let j = 0; j < hVec; j += 4) {
+        const o = <usize>j << 2;
+        lstmBackLanes(true, gate + o, dGate + o, hBytes, tanhCell + o, cp + o, dO + o, dh + o, dc + o);
+      }
+      for (let j = hVec; j < hidden; j++) {
+        const o = <usize>j << 2;
+        lstmBackLanes(false, gate + o, dGate + o, hBytes, tanhCell + o, cp + o, dO + o, dh + o, dc + o);
+      }
+    }
+    // dh_{t-1} = dGates_t W_hh
+    gemm(0, 0, batch, hidden, G, 1.0, rowAt(dGates, t, batch, 0, gBytes), G, weightHh, hidden, 0.0, dh0, hidden, work);
+  }
+}
+
+// ---- GRU (PyTorch form) ------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function gruLanes(
+  full: bool, gate: usize, rec: usize, hBytes: usize, biasIh: usize, biasHh: usize, hPrev: usize, hiddenN: usize, h: usize,
+): void {
+  const r = sigmoid4(f32x4.add(f32x4.add(ld(gate, full), ld(biasIh, full)), f32x4.add(ld(rec, full), ld(biasHh, full))));
+  const z = sigmoid4(
+    f32x4.add(
+      f32x4.add(ld(gate + hBytes, full), ld(biasIh + hBytes, full)),
+      f32x4.add(ld(rec + hBytes, full), ld(biasHh + hBytes, full)),
+    ),
+  );
+  const hn = f32x4.add(ld(rec + 2 * hBytes, full), ld(biasHh + 2 * hBytes, full));
+  const n = tanh4(madd(r, hn, f32x4.add(ld(gate + 2 * hBytes, full), ld(biasIh + 2 * hBytes, full))));
+  st(gate, r, full);
+  st(gate + hBytes, z, full);
+  st(gate + 2 * hBytes, n, full);
+  st(hiddenN, hn, full);
+  st(h, madd(z, f32x4.sub(ld(hPrev, full), n), n), full);
+}
+
+/** gates: (T, B, 3H); weightHh: (3H, H); biases: (3H); h0: (B, H); out: (T, B, ldOut); hiddenN: (T, B, H); rec: (B, 3H) scratch; hN: (B, H); packedHh: packed W_hh or NO_PACKED; work: gemm workspace. */
+export function gruForward(
+  steps: i32, batch: i32, hidden: i32, reverse: i32,
+  gates: usize, weightHh: usize, biasIh: usize, biasHh: usize, h0: usize,
+  out: usize, ldOut: i32, hiddenN: usize, rec: usize, hN: usize, packedHh: usize, work: usize,
+): void {
+  const G = hidden * 3;
+  const hBytes = <usize>hidden << 2;
+  const gBytes = <usize>G << 2;
+  const outBytes = <usize>ldOut << 2;
+  const hVec = hidden & ~3;
+  for (let s = 0; s < steps; s++) {
+    const t = reverse ? steps - 1 - s : s;
+    const prev = reverse ? t + 1 : t - 1;
+    const hPrev = s == 0 ? h0 : rowAt(out, prev, batch, 0, outBytes);
+    const prevBytes = s == 0 ? hBytes : outBytes;
+    recurrentProduct(batch, G, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rec, G, false, work);
+    for (let b = 0; b < batch; b++) {
+      const gate = rowAt(gates, t, batch, b, gBytes);
+      const rb = rec + <usize>b * gBytes;
+      const hp = hPrev + <usize>b * prevBytes;
+      const hn = rowAt(hiddenN, t, batch, b, hBytes);
+      const h = rowAt(out, t, batch, b, outBytes);
+      for (let j = 0; j < hVec; j += 4) {
+        const o = <usize>j << 2;
+        gruLanes(true, gate + o, rb + o, hBytes, biasIh + o, biasHh + o, hp + o, hn + o, h + o);
+      }
+      for (let j = hVec; j < hidden; j++) {
+        const o = <usize>j << 2;
+        gruLanes(false, gate + o, rb + o, hBytes, biasIh + o, biasHh + o, hp + o, hn + o, h + o);
+      }
+    }
+  }
+  copyState(out, reverse ? 0 : steps - 1, batch, hidden, ldOut, hN);
+}
+
+// @ts-ignore: decorator
+@inline function gruBackLanes(
+  full: bool, gate: usize, hBytes: usize, hiddenN: usize, hPrev: usize, dOut: usize, dh: usize, dgi: usize, dgh: usize,
+): void {
+  const r = ld(gate, full);
+  const z = ld(gate + hBytes, full);
+  const n = ld(gate + 2 * hBytes, full);
+  const dhv = f32x4.add(ld(dOut, full), ld(dh, full));
+  const dnPre = f32x4.mul(f32x4.mul(dhv, f32x4.sub(one(), z)), f32x4.sub(one(), f32x4.mul(n, n)));
+  const drPre = f32x4.mul(f32x4.mul(dnPre, ld(hiddenN, full)), f32x4.mul(r, f32x4.sub(one(), r)));
+  const dzPre = f32x4.mul(f32x4.mul(dhv, f32x4.sub(ld(hPrev, full), n)), f32x4.mul(z, f32x4.sub(one(), z)));
+  st(dgi, drPre, full);
+  st(dgi + hBytes, dzPre, full);
+  st(dgi + 2 * hBytes, dnPre, full);
+  st(dgh, drPre, full);
+  st(dgh + hBytes, dzPre, full);
+  st(dgh + 2 * hBytes, f32x4.mul(dnPre, r), full);
+  st(dh, f32x4.mul(dhv, z), full);
+}
+
+/** gates, hiddenN, out: from gruForward; h0: (B, H); weightHh: (3H, H); dOut: (T, B, ldOut); dhN: (B, H); dGatesIh, dGatesHh: (T, B, 3H) out; dh0: (B, H) out. */
+export function gruBackward(
+  steps: i32, batch: i32, hidden: i32, reverse: i32,
+  gates: usize, hiddenN: usize, h0: usize, out: usize, ldOut: i32, weightHh: usize, dOut: usize,
+  dhN: usize, dGatesIh: usize, dGatesHh: usize, dh0: usize, work: usize,
+): void {
+  const G = hidden * 3;
+  const hBytes = <usize>hidden << 2;
+  const gBytes = <usize>G << 2;
+  const outBytes = <usize>ldOut << 2;
+  const hVec = hidden & ~3;
+  memory.copy(dh0, dhN, <usize>batch * hBytes);
+  for (let s = steps - 1; s >= 0; s--) {
+    const t = reverse ? steps - 1 - s : s;
+    const prev = reverse ? t + 1 : t - 1;
+    const hPrev = s == 0 ? h0 : rowAt(out, prev, batch, 0, outBytes);
+    const prevBytes = s == 0 ? hBytes : outBytes;
+    for (let b = 0; b < batch; b++) {
+      const gate = rowAt(gates, t, batch, b, gBytes);
+      const hn = rowAt(hiddenN, t, batch, b, hBytes);
+      const hp = hPrev + <usize>b * prevBytes;
+      const dO = rowAt(dOut, t, batch, b, outBytes);
+      const dh = dh0 + <usize>b * hBytes;
+      const dgi = rowAt(dGatesIh, t, batch, b, gBytes);
+      const dgh = rowAt(dGatesHh, t, batch, b, gBytes);
+      for (let j = 0; j < hVec; j += 4) {
+        const o = <usize>j << 2;
+        gruBackLanes(true, gate + o, hBytes, hn + o, hp + o, dO + o, dh + o, dgi + o, dgh + o);
+      }
+      for (let j = hVec; j < hidden; j++) {
+        const o = <usize>j << 2;
+        gruBackLanes(false, gate + o, hBytes, hn + o, hp + o, dO + o, dh + o, dgi + o, dgh + o);
+      }
+    }
+    // dh_{t-1} = dh_t z + dGatesHh_t W_hh
+    gemm(0, 0, batch, hidden, G, 1.0, rowAt(dGatesHh, t, batch, 0, gBytes), G, weightHh, hidden, 1.0, dh0, hidden, work);
+  }
+}
+
+// ---- RNN (tanh) ----------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function rnnLanes(full: bool, gate: usize, biasIh: usize, biasHh: usize, h: usize): void {
+  const v = tanh4(f32x4.add(f32x4.add(ld(gate, full), ld(biasIh, full)), ld(biasHh, full)));
+  st(gate, v, full);
+  st(h, v, full);
+}
+
+/** gates: (T, B, H); weightHh: (H, H); biases: (H); h0: (B, H); out: (T, B, ldOut); hN: (B, H); packedHh: packed W_hh or NO_PACKED; work: gemm workspace. */
+export function rnnForward(
+  steps: i32, batch: i32, hidden: i32, reverse: i32,
+  gates: usize, weightHh: usize, biasIh: usize, biasHh: usize, h0: usize, out: usize, ldOut: i32, hN: usize,
+  packedHh: usize, work: usize,
+): void {
+  const hBytes = <usize>hidden << 2;
+  const outBytes = <usize>ldOut << 2;
+  const hVec = hidden & ~3;
+  for (let s = 0; s < steps; s++) {
+    const t = reverse ? steps - 1 - s : s;
+    const prev = reverse ? t + 1 : t - 1;
+    const hPrev = s == 0 ? h0 : rowAt(out, prev, batch, 0, outBytes);
+    recurrentProduct(batch, hidden, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rowAt(gates, t, batch, 0, hBytes), hidden, true, work);
+    for (let b = 0; b < batch; b++) {
+      const gate = rowAt(gates, t, batch, b, hBytes);
+      const h = rowAt(out, t, batch, b, outBytes);
+      for (let j = 0; j < hVec; j += 4) {
+        const o = <usize>j << 2;
+        rnnLanes(true, gate + o, biasIh + o, biasHh + o, h + o);
+      }
+      for (let j = hVec; j < hidden; j++) {
+        const o = <usize>j << 2;
+        rnnLanes(false, gate + o, biasIh + o, biasHh + o, h + o);
+      }
+    }
+  }
+  copyState(out, reverse ? 0 : steps - 1, batch, hidden, ldOut, hN);
+}
+
+// @ts-ignore: decorator
+@inline function rnnBackLanes(full: bool, gate: usize, dOut: usize, dh: usize, dGate: usize): void {
+  const h = ld(gate, full);
+  const dhv = f32x4.add(ld(dOut, full), ld(dh, full));
+  st(dGate, f32x4.mul(dhv, f32x4.sub(one(), f32x4.mul(h, h))), full);
+}
+
+/** gates: from rnnForward; weightHh: (H, H); dOut: (T, B, ldOut); dhN: (B, H); dGates: (T, B, H) out; dh0: (B, H) out. */
+export function rnnBackward(
+  steps: i32, batch: i32, hidden: i32, reverse: i32,
+  gates: usize, weightHh: usize, dOut: usize, ldOut: i32, dhN: usize, dGates: usize, dh0: usize, work: usize,
+): void {
+  const hBytes = <usize>hidden << 2;
+  const outBytes = <usize>ldOut << 2;
+  const hVec = hidden & ~3;
+  memory.copy(dh0, dhN, <usize>batch * hBytes);
+  for (let s = steps - 1; s >= 0; s--) {
+    const t = reverse ? steps - 1 - s : s;
+    for (let b = 0; b < batch; b++) {
+      const gate = rowAt(gates, t, batch, b, hBytes);
+      const dGate = rowAt(dGates, t, batch, b, hBytes);
+      const dO = rowAt(dOut, t, batch, b, outBytes);
+      const dh = dh0 + <usize>b * hBytes;
+      for (let j = 0; j < hVec; j += 4) {
+        const o = <usize>j << 2;
+        rnnBackLanes(true, gate + o, dO + o, dh + o, dGate + o);
+      }
+      for (let j = hVec; j < hidden; j++) {
+        const o = <usize>j << 2;
+        rnnBackLanes(false, gate + o, dO + o, dh + o, dGate + o);
+      }
+    }
+    gemm(0, 0, batch, hidden, hidden, 1.0, rowAt(dGates, t, batch, 0, hBytes), hidden, weightHh, hidden, 0.0, dh0, hidden, work);
+  }
+}
+
+// ---- token ids: the one-hot input projection as a row gather ----------------------------------
+
+/** out[r, :] = table[ids[r], :]; table: (V, width); ids: (n) i32; out: (n, ldOut). */
+export function gatherRows(table: usize, width: i32, ids: usize, n: i32, out: usize, ldOut: i32): void {
+  const rowBytes = <usize>width << 2;
+  for (let r = 0; r < n; r++) {
+    const id = load<i32>(ids + (<usize>r << 2));
+    memory.copy(out + ((<usize>r * ldOut) << 2), table + <usize>id * rowBytes, rowBytes);
+  }
+}
+
+/** table[ids[r], :] += src[r, :]; src: (n, ldSrc); ids: (n) i32; table: (V, width). */
+export function scatterAddRows(src: usize, ldSrc: i32, ids: usize, n: i32, width: i32, table: usize): void {
+  const rowBytes = <usize>width << 2;
+  const vecBytes = rowBytes & ~15;
+  for (let r = 0; r < n; r++) {
+    const dst = table + <usize>load<i32>(ids + (<usize>r << 2)) * rowBytes;
+    const s = src + ((<usize>r * ldSrc) << 2);
+    let o: usize = 0;
+    for (; o < vecBytes; o += 16) v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(s + o)));
+    for (; o < rowBytes; o += 4) store<f32>(dst + o, load<f32>(dst + o) + load<f32>(s + o));
+  }
+}
+
+/** dst (+)= src^T; src: (rows, cols); dst: (cols, rows); no aliasing. */
+export function transpose(src: usize, rows: i32, cols: i32, dst: usize, accumulate: i32): void {
+  // Blocks of 16 x 16 keep both the rows read and the rows written in cache.
+  for (let r0 = 0; r0 < rows; r0 += 16) {
+    const r1 = min(r0 + 16, rows);
+    for (let c0 = 0; c0 < cols; c0 += 16) {
+      const c1 = min(c0 + 16, cols);
+      for (let r = r0; r < r1; r++) {
+        for (let c = c0; c < c1; c++) {
+          const v = load<f32>(src + ((<usize>r * cols + c) << 2));
+          const d = dst + ((<usize>c * rows + r) << 2);
+          store<f32>(d, accumulate ? load<f32>(d) + v : v);
+        }
+      }
+    }
+  }
+}

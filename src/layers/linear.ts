@@ -1,0 +1,33 @@
+// A dense layer with PyTorch's layout and default initialisation (nn.Linear):
+// y = x W^T + b, W: (out, in), b: (out), both from U(-1/sqrt(in), 1/sqrt(in)).
+
+import type { Backend } from '../backend/backend.js';
+import { freshSeed, uniform } from '../models/init.js';
+import { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Random } from '../util/random.js';
+import { linear } from './sequence-ops.js';
+
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+
+  constructor(
+    readonly numInputs: number,
+    readonly numOutputs: number,
+    options: { seed?: number; backend?: Backend } = {},
+  ) {
+    super(options.backend);
+    for (const [key, value] of [['numInputs', numInputs], ['numOutputs', numOutputs]] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new RangeError(`Linear: ${key} must be a positive integer, got ${value}`);
+    }
+    const init = uniform(new Random(options.seed ?? freshSeed()), 1 / Math.sqrt(numInputs));
+    this.weight = this.parameter('weight', [numOutputs, numInputs], init);
+    this.bias = this.parameter('bias', [numOutputs], init);
+  }
+
+  /** x: (n, numInputs) -> (n, numOutputs). */
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+}

@@ -1,0 +1,87 @@
+// Differentiable ops the recurrent layers and the concise language model need
+// besides the fused layer itself: a dense layer with PyTorch's weight layout,
+// dropout with a seeded mask, and swapping the batch and time axes.
+
+import type { Backend } from '../backend/backend.js';
+import { isRecording, record } from '../tensor/tape.js';
+import { empty, type Tensor } from '../tensor/tensor.js';
+import type { Random } from '../util/random.js';
+
+function track(out: Tensor, inputs: Tensor[], backward: () => void): Tensor {
+  if (isRecording() && inputs.some((t) => t.requiresGrad)) {
+    out.requiresGrad = true;
+    record({ backward, hasGradient: () => out.hasGrad });
+  }
+  return out;
+}
+
+function gradsOf(...tensors: Tensor[]): void {
+  for (const t of tensors) if (t.requiresGrad) t.storage.grad();
+}
+
+/** x (n, in) W^T + b with W: (out, in) and b: (out), as PyTorch's nn.Linear. */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
+  const backend = x.backend;
+  const [rows, numIn] = x.shape;
+  const numOut = weight.shape[0];
+  if (x.rank !== 2 || weight.rank !== 2 || weight.shape[1] !== numIn || bias.size !== numOut) {
+    throw new RangeError(`linear: cannot apply weight [${weight.shape}] and bias [${bias.shape}] to [${x.shape}]`);
+  }
+  const out = empty([rows, numOut], backend);
+  backend.gemm(false, true, rows, numOut, numIn, 1, x.ptr, numIn, weight.ptr, numIn, 0, out.ptr, numOut);
+  backend.addBias(out.ptr, bias.ptr, out.ptr, rows, numOut);
+  return track(out, [x, weight, bias], () => {
+    gradsOf(x, weight, bias);
+    // dx += dy W ; dW += dy^T x ; db += column sums of dy
+    if (x.requiresGrad) backend.gemm(false, false, rows, numIn, numOut, 1, out.gradPtr, numOut, weight.ptr, numIn, 1, x.gradPtr, numIn);
+    if (weight.requiresGrad) {
+      backend.gemm(true, false, numOut, numIn, rows, 1, out.gradPtr, numOut, x.ptr, numIn, 1, weight.gradPtr, numIn);
+    }
+    if (bias.requiresGrad) backend.columnSums(out.gradPtr, rows, numOut, bias.gradPtr, true);
+  });
+}
+
+/** Inverted dropout: each value is zeroed with probability p, the others scaled by 1 / (1 - p). */
+export function dropout(x: Tensor, p: number, random: Random): Tensor {
+  const backend = x.backend;
+  const mask = empty(x.shape, backend);
+  const out = empty(x.shape, backend);
+  const keep = 1 / (1 - p);
+  const values = backend.heap.floats.subarray(mask.ptr, mask.ptr + mask.size);
+  for (let i = 0; i < values.length; i++) values[i] = random.uniform() < p ? 0 : keep;
+  backend.mul(x.ptr, mask.ptr, out.ptr, x.size);
+  return track(out, [x], () => {
+    gradsOf(x);
+    const product = empty(x.shape, backend);
+    backend.mul(out.gradPtr, mask.ptr, product.ptr, x.size);
+    backend.axpy(1, product.ptr, x.gradPtr, x.size);
+  });
+}
+
+/** (a, b, ...rest) -> (b, a, ...rest): batch-first to time-major and back. */
+export function swapLeadingAxes(x: Tensor): Tensor {
+  if (x.rank < 2) throw new RangeError(`swapLeadingAxes: needs at least two axes, got [${x.shape}]`);
+  const backend = x.backend;
+  const [a, b] = x.shape;
+  const inner = x.size / (a * b);
+  const out = empty([b, a, ...x.shape.slice(2)], backend);
+  permuteRows(backend, x.ptr, out.ptr, a, b, inner, false);
+  return track(out, [x], () => {
+    gradsOf(x);
+    permuteRows(backend, out.gradPtr, x.gradPtr, b, a, inner, true);
+  });
+}
+
+/** dst[j, i, :] (+)= src[i, j, :] for src (a, b, inner). */
+function permuteRows(
+  backend: Backend, src: number, dst: number, a: number, b: number, inner: number, accumulate: boolean,
+): void {
+  for (let i = 0; i < a; i++) {
+    for (let j = 0; j < b; j++) {
+      const from = src + (i * b + j) * inner;
+      const to = dst + (j * a + i) * inner;
+      if (accumulate) backend.axpy(1, from, to, inner);
+      else backend.copy(from, to, inner);
+    }
+  }
+}

@@ -1,0 +1,150 @@
+// Step-by-step inference for generation: one fused kernel call per layer and
+// direction per token, the state carried between calls, nothing recorded and
+// nothing allocated per step. Every buffer lives in one small arena of the
+// stepper's own (states double-buffered, since a kernel's h0 and hN must not
+// alias), so generating does not touch the scratch arena and the memory in use
+// stays flat however many tokens are generated. Dropout is off (inference).
+// The stepper works on a snapshot of derived weights (W_hh packed for one-row
+// steps, layer 0's W_ih transposed for token ids): make a new one after the
+// weights change (RNNLM.predict makes one per call).
+
+import { packedRecurrentSize, type Backend, type Ptr } from '../backend/backend.js';
+import type { Arena, ArenaSlice } from '../memory/arena.js';
+import { GATE_COUNT } from './recurrent-op.js';
+import type { RecurrentLayer } from './recurrent-layer.js';
+
+export class RecurrentStepper {
+  private readonly backend: Backend;
+  private readonly arena: Arena;
+  private readonly gates: ArenaSlice[]; // per direction: (B, G H), reused by every layer
+  private readonly saved: ArenaSlice; // (B, H): c_t (LSTM) or W_hn h + b_hn (GRU)
+  private readonly tanhCells: ArenaSlice; // (B, H): tanh(c_t) (LSTM)
+  private readonly work: ArenaSlice; // (B, 3H) GRU recurrent product
+  private readonly outputs: ArenaSlice[]; // per layer: (B, D H)
+  private readonly states: ArenaSlice[]; // two banks of (L D, B, H) hidden states ...
+  private readonly cellStates: ArenaSlice[]; // ... and of cell states (LSTM)
+  private readonly transposedIh: ArenaSlice[]; // per direction: W_ih^T of layer 0, (V, G H)
+  private readonly ids: ArenaSlice; // (B) int32
+  private readonly packedHh: ArenaSlice[][] | null; // [layer][direction]: W_hh packed for one-row steps
+  private current = 0; // which bank holds the state
+  private transposed = false;
+
+  constructor(
+    readonly layer: RecurrentLayer,
+    readonly batch: number,
+  ) {
+    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`stepper: batch must be a positive integer, got ${batch}`);
+    this.backend = layer.backend;
+    const H = layer.hiddenSize;
+    const D = layer.numDirections;
+    const G = GATE_COUNT[layer.cell] * H;
+    const stateSize = layer.numLayers * D * batch * H;
+    this.arena = this.backend.createArena('generation');
+    const a = this.arena;
+    this.gates = Array.from({ length: D }, () => a.allocate(batch * G));
+    this.saved = a.allocate(batch * H);
+    this.tanhCells = a.allocate(batch * H);
+    this.work = a.allocate(batch * G);
+    this.outputs = Array.from({ length: layer.numLayers }, () => a.allocate(batch * D * H));
+    this.states = [a.allocate(stateSize), a.allocate(stateSize)];
+    this.cellStates = layer.hasCellState ? [a.allocate(stateSize), a.allocate(stateSize)] : [];
+    this.transposedIh = Array.from({ length: D }, () => a.allocate(layer.numInputs * G));
+    this.ids = a.allocate(batch);
+    // The weights are fixed while generating: with one row, pack W_hh once for the faster product.
+    this.packedHh = batch === 1 ? layer.weights.map((dirs) => dirs.map(() => a.allocate(packedRecurrentSize(G, H)))) : null;
+    this.packedHh?.forEach((dirs, l) =>
+      dirs.forEach((slice, d) => this.backend.packRecurrentWeights(layer.weights[l][d].weightHh.ptr, G, H, slice.ptr)),
+    );
+    this.reset();
+  }
+
+  /** Back to the zero state. */
+  reset(): void {
+    for (const s of [...this.states, ...this.cellStates]) this.backend.fill(s.ptr, 0, s.length);
+    this.current = 0;
+  }
+
+  /** The top layer's output of the last step: (B, D H) at this element offset (valid until dispose). */
+  get output(): Ptr {
+    return this.outputs[this.outputs.length - 1].ptr;
+  }
+
+  /** Hidden state (layers * directions, B, H) as a copy. */
+  hiddenState(): Float64Array {
+    return Float64Array.from(this.states[this.current].view());
+  }
+
+  /** One step on one token id per batch row (ids index layer 0's inputs, a vocabulary); returns `output`. */
+  stepTokens(ids: ArrayLike<number>): Ptr {
+    const layer = this.layer;
+    if (ids.length !== this.batch) throw new RangeError(`stepper: expected ${this.batch} ids, got ${ids.length}`);
+    const ints = this.backend.heap.ints;
+    const base = this.backend.heap.intIndex(this.ids.ptr);
+    for (let b = 0; b < this.batch; b++) {
+      const id = ids[b];
+      if (!Number.isInteger(id) || id < 0 || id >= layer.numInputs) {
+        throw new RangeError(`stepper: token id ${id} is outside [0, ${layer.numInputs})`);
+      }
+      ints[base + b] = id;
+    }
+    if (!this.transposed) {
+      // The weights are fixed while generating: transpose W_ih of layer 0 once.
+      const G = GATE_COUNT[layer.cell] * layer.hiddenSize;
+      layer.weights[0].forEach((w, d) => this.backend.transpose(w.weightIh.ptr, G, layer.numInputs, this.transposedIh[d].ptr, false));
+      this.transposed = true;
+    }
+    return this.step(null);
+  }
+
+  /** One step on dense inputs x (B, numInputs) at element offset `x`; returns `output`. */
+  stepInputs(x: Ptr): Ptr {
+    return this.step(x);
+  }
+
+  /** Returns the stepper's memory to the heap; it must not be used afterwards. */
+  dispose(): void {
+    this.arena.dispose();
+  }
+
+  private step(x: Ptr | null): Ptr {
+    const { backend, layer, batch } = this;
+    const H = layer.hiddenSize;
+    const D = layer.numDirections;
+    const G = GATE_COUNT[layer.cell] * H;
+    const stateSize = batch * H;
+    const from = this.current;
+    const to = 1 - from;
+    for (let l = 0; l < layer.numLayers; l++) {
+      const out = this.outputs[l].ptr;
+      const inWidth = l === 0 ? layer.numInputs : D * H;
+      const input = l === 0 ? x : this.outputs[l - 1].ptr;
+      layer.weights[l].forEach((w, d) => {
+        const gates = this.gates[d].ptr;
+        if (input === null) backend.gatherRows(this.transposedIh[d].ptr, G, this.ids.ptr, batch, gates, G);
+        else backend.gemm(false, true, batch, G, inWidth, 1, input, inWidth, w.weightIh.ptr, inWidth, 0, gates, G);
+        const slot = (l * D + d) * stateSize;
+        const h0 = this.states[from].ptr + slot;
+        const hN = this.states[to].ptr + slot;
+        const reverse = d === 1;
+        const packed = this.packedHh ? this.packedHh[l][d].ptr : -1;
+        if (layer.cell === 'lstm') {
+          backend.lstmForward(
+            1, batch, H, reverse, gates, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0, this.cellStates[from].ptr + slot,
+            out + d * H, D * H, this.saved.ptr, this.tanhCells.ptr, hN, this.cellStates[to].ptr + slot, packed,
+          );
+        } else if (layer.cell === 'gru') {
+          backend.gruForward(
+            1, batch, H, reverse, gates, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0, out + d * H, D * H,
+            this.saved.ptr, this.work.ptr, hN, packed,
+          );
+        } else {
+          backend.rnnForward(
+            1, batch, H, reverse, gates, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0, out + d * H, D * H, hN, packed,
+          );
+        }
+      });
+    }
+    this.current = to;
+    return this.output;
+  }
+}

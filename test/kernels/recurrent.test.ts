@@ -1,0 +1,323 @@
+// The fused recurrent kernels (lstm/gru/rnn forward and backward, gather,
+// scatter-add, transpose) on every backend variant against the same algorithm
+// run in float64 (the js twin on a float64 heap). Sizes cover the SIMD tails
+// (H = 5, 33), both paths the shared gemm takes for the recurrent product (a
+// few rows: dot products, B = 1, 3; many rows: packed blocks, B = 33), the
+// single-row product on a packed W_hh (B = 1, packed), both directions, and a
+// strided output with untouched neighbours.
+//
+// Tolerances: forward values within 2e-6 absolute (inputs of order 1, so a few
+// float32 ulp); backward gradients within 2e-5 of max(1, |largest gradient|).
+// The activation functions alone: within 4 float32 ulp relative (plus 1e-37
+// absolute for sigmoid's flushed far tail).
+
+import { describe, expect, it } from 'vitest';
+import type { Backend, Ptr } from '../../src/index.js';
+import { packedRecurrentSize } from '../../src/backend/backend.js';
+import { float64Reference, kernelVariants, randomFill } from '../support/backends.js';
+
+type Cell = 'lstm' | 'gru' | 'rnn';
+const GATES: Record<Cell, number> = { lstm: 4, gru: 3, rnn: 1 };
+
+interface BufferSpec {
+  size: number;
+  /** Initial values; omitted for outputs, which start as a sentinel so stray reads or writes show. */
+  values?: number[];
+}
+
+const SENTINEL = 1234.5;
+
+/** Allocates and fills the buffers on `backend`, runs `call`, returns every buffer's final contents. */
+function run(
+  backend: Backend,
+  specs: Record<string, BufferSpec>,
+  call: (p: Record<string, Ptr>) => void,
+): Record<string, Float64Array> {
+  const arena = backend.createArena('recurrent-test');
+  const slices = Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, arena.allocate(spec.size)]));
+  for (const [name, spec] of Object.entries(specs)) {
+    const view = slices[name].view();
+    if (spec.values) view.set(spec.values);
+    else view.fill(SENTINEL);
+  }
+  call(Object.fromEntries(Object.entries(slices).map(([name, s]) => [name, s.ptr])));
+  const result = Object.fromEntries(Object.entries(slices).map(([name, s]) => [name, Float64Array.from(s.view())]));
+  arena.dispose();
+  return result;
+}
+
+/** Values rounded to float32, so that the float64 reference sees exactly the same inputs. */
+function values(n: number, rand: (lo?: number, hi?: number) => number, lo = -1, hi = 1): number[] {
+  return Array.from({ length: n }, () => Math.fround(rand(lo, hi)));
+}
+
+interface Case {
+  cell: Cell;
+  T: number;
+  B: number;
+  H: number;
+  reverse: boolean;
+  /** Pass a packed copy of W_hh (packRecurrentWeights) to the forward kernel. */
+  packed?: boolean;
+}
+
+/** Inputs of one case: the output has 3 extra columns and starts at column 2 (a bidirectional slot). */
+function caseInputs({ cell, T, B, H }: Case, seed: number) {
+  const rand = randomFill(seed);
+  const G = GATES[cell] * H;
+  const ldOut = H + 3;
+  return {
+    ldOut,
+    column: 2,
+    gates: values(T * B * G, rand, -2, 2),
+    weightHh: values(G * H, rand, -0.6, 0.6),
+    biasIh: values(G, rand, -0.5, 0.5),
+    biasHh: values(G, rand, -0.5, 0.5),
+    h0: values(B * H, rand),
+    c0: values(B * H, rand),
+    dOut: values(T * B * ldOut, rand),
+    dhN: values(B * H, rand),
+    dcN: values(B * H, rand),
+  };
+}
+
+/** Forward then backward of one case; returns every buffer the kernels wrote. */
+function forwardBackward(backend: Backend, c: Case, seed: number): Record<string, Float64Array> {
+  const { cell, T, B, H, reverse } = c;
+  const x = caseInputs(c, seed);
+  const G = GATES[cell] * H;
+  const n = T * B;
+  const specs: Record<string, BufferSpec> = {
+    gates: { size: n * G, values: x.gates },
+    weightHh: { size: G * H, values: x.weightHh },
+    biasIh: { size: G, values: x.biasIh },
+    biasHh: { size: G, values: x.biasHh },
+    h0: { size: B * H, values: x.h0 },
+    c0: { size: B * H, values: x.c0 },
+    out: { size: n * x.ldOut },
+    cells: { size: n * H },
+    tanhCells: { size: n * H },
+    hiddenN: { size: n * H },
+    work: { size: B * G },
+    hN: { size: B * H },
+    cN: { size: B * H },
+    dOut: { size: n * x.ldOut, values: x.dOut },
+    dhN: { size: B * H, values: x.dhN },
+    dcN: { size: B * H, values: x.dcN },
+    dGates: { size: n * G },
+    dGatesHh: { size: n * G },
+    packedHh: { size: packedRecurrentSize(G, H) },
+    dh0: { size: B * H },
+    dc0: { size: B * H },
+  };
+  return run(backend, specs, (p) => {
+    const out = p.out + x.column;
+    const dOut = p.dOut + x.column;
+    if (c.packed) backend.packRecurrentWeights(p.weightHh, G, H, p.packedHh);
+    const packed = c.packed ? p.packedHh : -1;
+    if (cell === 'lstm') {
+      backend.lstmForward(
+        T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, p.h0, p.c0, out, x.ldOut, p.cells, p.tanhCells, p.hN, p.cN,
+        packed,
+      );
+      backend.lstmBackward(
+        T, B, H, reverse, p.gates, p.cells, p.tanhCells, p.c0, p.weightHh, dOut, x.ldOut, p.dhN, p.dcN, p.dGates, p.dh0, p.dc0,
+      );
+    } else if (cell === 'gru') {
+      backend.gruForward(
+        T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, p.h0, out, x.ldOut, p.hiddenN, p.work, p.hN, packed,
+      );
+      backend.gruBackward(
+        T, B, H, reverse, p.gates, p.hiddenN, p.h0, out, x.ldOut, p.weightHh, dOut, p.dhN, p.dGates, p.dGatesHh, p.dh0,
+      );
+    } else {
+      backend.rnnForward(T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, p.h0, out, x.ldOut, p.hN, packed);
+      backend.rnnBackward(T, B, H, reverse, p.gates, p.weightHh, dOut, x.ldOut, p.dhN, p.dGates, p.dh0);
+    }
+  });
+}
+
+const WRITTEN: Record<Cell, { forward: string[]; backward: string[] }> = {
+  lstm: { forward: ['gates', 'out', 'cells', 'tanhCells', 'hN', 'cN'], backward: ['dGates', 'dh0', 'dc0'] },
+  gru: { forward: ['gates', 'out', 'hiddenN', 'hN'], backward: ['dGates', 'dGatesHh', 'dh0'] },
+  rnn: { forward: ['gates', 'out', 'hN'], backward: ['dGates', 'dh0'] },
+};
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+const cases: Case[] = [];
+for (const cell of ['lstm', 'gru', 'rnn'] as Cell[]) {
+  for (const B of [1, 3, 33]) {
+    for (const T of [1, 5]) {
+      for (const H of [5, 8, 33]) {
+        for (const reverse of [false, true]) {
+          cases.push({ cell, T, B, H, reverse });
+          if (B === 1) cases.push({ cell, T, B, H, reverse, packed: true });
+        }
+      }
+    }
+  }
+}
+
+describe.each(kernelVariants())('$variant: fused recurrent kernels against the float64 twin', ({ create }) => {
+  it.each(cases)('$cell T=$T B=$B H=$H reverse=$reverse packed=$packed', async (c) => {
+    const backend = await create();
+    const reference = await float64Reference();
+    const seed = 17 + c.T * 100 + c.B * 10 + c.H + (c.reverse ? 5000 : 0);
+    const got = forwardBackward(backend, c, seed);
+    const want = forwardBackward(reference, c, seed);
+    for (const name of WRITTEN[c.cell].forward) {
+      expect(maxDiff(got[name], want[name]), `forward ${name}`).toBeLessThanOrEqual(2e-6);
+    }
+    for (const name of WRITTEN[c.cell].backward) {
+      const scale = Math.max(1, maxAbs(want[name]));
+      expect(maxDiff(got[name], want[name]) / scale, `backward ${name}`).toBeLessThanOrEqual(2e-5);
+    }
+    // The output's other columns (the other direction's slot) are untouched.
+    const { ldOut, column } = caseInputs(c, seed);
+    for (let row = 0; row < c.T * c.B; row++) {
+      for (let col = 0; col < ldOut; col++) {
+        if (col >= column && col < column + c.H) continue;
+        expect(got.out[row * ldOut + col]).toBe(SENTINEL);
+      }
+    }
+  });
+
+  it('the final state is the last step in loop order', async () => {
+    const backend = await create();
+    for (const reverse of [false, true]) {
+      const c: Case = { cell: 'lstm', T: 4, B: 2, H: 6, reverse };
+      const got = forwardBackward(backend, c, 3);
+      const { ldOut, column } = caseInputs(c, 3);
+      const last = reverse ? 0 : c.T - 1;
+      for (let b = 0; b < c.B; b++) {
+        for (let j = 0; j < c.H; j++) {
+          expect(got.hN[b * c.H + j]).toBe(got.out[(last * c.B + b) * ldOut + column + j]);
+          expect(got.cN[b * c.H + j]).toBe(got.cells[(last * c.B + b) * c.H + j]);
+        }
+      }
+    }
+  });
+
+  it('sigmoid and tanh inside the gate pass are accurate to 4 ulp', async () => {
+    const backend = await create();
+    // One LSTM step from a zero state with W_hh = 0: the gates come out as
+    // sigmoid, sigmoid, tanh, sigmoid of the given pre-activations.
+    const probe: number[] = [0, -0, 1e-30, -1e-7, 3e-4, -0.2499, 0.25, 0.2501, 0.5, -1, 2, -3.7, 5, 9, -12, 17, 30, -40, 88, -88, 100, -100, 1e4, -1e4];
+    const rand = randomFill(99);
+    for (let i = 0; i < 400; i++) probe.push(Math.fround(rand(-12, 12)));
+    for (let i = 0; i < 100; i++) probe.push(Math.fround(rand(-0.6, 0.6)));
+    const H = probe.length;
+    const zeros = new Array<number>(4 * H * H).fill(0);
+    const result = run(
+      backend,
+      {
+        gates: { size: 4 * H, values: [...probe, ...probe, ...probe, ...probe].map(Math.fround) },
+        weightHh: { size: 4 * H * H, values: zeros },
+        bias: { size: 4 * H, values: zeros.slice(0, 4 * H) },
+        state: { size: H, values: zeros.slice(0, H) },
+        out: { size: H }, cells: { size: H }, tanhCells: { size: H }, hN: { size: H }, cN: { size: H },
+      },
+      (p) => backend.lstmForward(
+        1, 1, H, false, p.gates, p.weightHh, p.bias, p.bias, p.state, p.state, p.out, H, p.cells, p.tanhCells, p.hN, p.cN, -1,
+      ),
+    );
+    const ulp = 2 ** -23;
+    let worstSigmoid = 0;
+    let worstTanh = 0;
+    probe.forEach((x, j) => {
+      const v = Math.fround(x);
+      const sig = 1 / (1 + Math.exp(-v));
+      const th = Math.tanh(v);
+      const gotSig = result.gates[j];
+      const gotTanh = result.gates[2 * H + j];
+      // error in ulp of the true value, after forgiving the absolute floor
+      const sigError = Math.max(0, Math.abs(gotSig - sig) - 1e-37) / Math.max(Math.abs(sig) * ulp, 1e-45);
+      const tanhError = Math.abs(gotTanh - th) / Math.max(Math.abs(th) * ulp, 1e-45);
+      worstSigmoid = Math.max(worstSigmoid, sigError);
+      worstTanh = Math.max(worstTanh, tanhError);
+      expect(sigError, `sigmoid(${v}) = ${gotSig}, want ${sig}`).toBeLessThanOrEqual(4);
+      expect(tanhError, `tanh(${v}) = ${gotTanh}, want ${th}`).toBeLessThanOrEqual(4);
+    });
+    if (process.env.LSTM_SIMD_VERBOSE) console.log(`worst sigmoid ${worstSigmoid} ulp, tanh ${worstTanh} ulp`);
+    expect(Number.isFinite(worstSigmoid + worstTanh)).toBe(true);
+  });
+
+  it.each([[20, 5], [13, 7], [8, 4], [1024, 33]])('packs a (%d, %d) W_hh exactly as the js twin lays it out', async (rows, cols) => {
+    const backend = await create();
+    const reference = await float64Reference();
+    const weights = values(rows * cols, randomFill(rows + cols));
+    const pack = (b: Backend) =>
+      run(b, { w: { size: rows * cols, values: weights }, packed: { size: packedRecurrentSize(rows, cols) } }, (p) =>
+        b.packRecurrentWeights(p.w, rows, cols, p.packed),
+      ).packed;
+    const got = pack(backend);
+    expect([...got]).toEqual([...pack(reference)]);
+    // spot-check the documented layout
+    const chunks = Math.ceil(cols / 4);
+    const r = rows - 1;
+    const c = cols - 1;
+    expect(got[(Math.floor(r / 8) * chunks + Math.floor(c / 4)) * 32 + (r % 8) * 4 + (c % 4)]).toBe(weights[r * cols + c]);
+  });
+
+  it('gathers rows by id, scatter-adds them back, and transposes', async () => {
+    const backend = await create();
+    const reference = await float64Reference();
+    const V = 7;
+    const width = 13;
+    const n = 11;
+    const rand = randomFill(5);
+    const ids = Array.from({ length: n }, () => Math.floor(rand(0, V)));
+    ids[3] = ids[7]; // a repeated id must accumulate
+    const compute = (b: Backend) => {
+      const arena = b.createArena('ids');
+      const idSlice = arena.allocate(n);
+      const table = arena.allocate(V * width);
+      const out = arena.allocate(n * (width + 2));
+      const acc = arena.allocate(V * width);
+      const transposed = arena.allocate(V * width);
+      const idsView = b.heap.ints;
+      for (let i = 0; i < n; i++) idsView[b.heap.intIndex(idSlice.ptr) + i] = ids[i];
+      const tableValues = values(V * width, randomFill(6));
+      table.view().set(tableValues);
+      out.view().fill(SENTINEL);
+      acc.view().set(values(V * width, randomFill(7)));
+      transposed.view().set(values(V * width, randomFill(8)));
+      b.gatherRows(table.ptr, width, idSlice.ptr, n, out.ptr + 1, width + 2);
+      b.scatterAddRows(out.ptr + 1, width + 2, idSlice.ptr, n, width, acc.ptr);
+      b.transpose(acc.ptr, V, width, transposed.ptr, true);
+      const result = {
+        table: tableValues,
+        out: Float64Array.from(out.view()),
+        acc: Float64Array.from(acc.view()),
+        transposed: Float64Array.from(transposed.view()),
+      };
+      b.transpose(table.ptr, V, width, transposed.ptr, false);
+      const plain = Float64Array.from(transposed.view());
+      arena.dispose();
+      return { ...result, plain };
+    };
+    const got = compute(backend);
+    const want = compute(reference);
+    for (let r = 0; r < n; r++) {
+      expect(got.out[r * (width + 2)]).toBe(SENTINEL);
+      expect(got.out[r * (width + 2) + width + 1]).toBe(SENTINEL);
+      for (let j = 0; j < width; j++) expect(got.out[r * (width + 2) + 1 + j]).toBe(got.table[ids[r] * width + j]);
+    }
+    expect(maxDiff(got.acc, want.acc)).toBeLessThanOrEqual(1e-6);
+    expect(maxDiff(got.transposed, want.transposed)).toBeLessThanOrEqual(1e-6);
+    for (let v = 0; v < V; v++) {
+      for (let j = 0; j < width; j++) expect(got.plain[j * V + v]).toBe(got.table[v * width + j]);
+    }
+  });
+});
