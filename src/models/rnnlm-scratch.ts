@@ -140,14 +140,7 @@ export class RNNLMScratch extends Module {
     vocab: TokenVocabulary,
     choose: (logits: Float64Array) => number,
   ): string {
-    if ([...prefix].length === 0) throw new RangeError('predict: the prefix must contain at least one character');
-    if (!Number.isInteger(numPreds) || numPreds < 0) {
-      throw new RangeError(`predict: numPreds must be a non-negative integer, got ${numPreds}`);
-    }
-    if (vocab.length !== this.vocabSize) {
-      throw new RangeError(`predict: the vocabulary has ${vocab.length} tokens but the model ${this.vocabSize}`);
-    }
-    const chars = [...prefix];
+    const chars = this.checkGeneration(prefix, numPreds, vocab);
     return noGrad(() => {
       let state: RecurrentState | undefined;
       const outputs = [vocab.indexOf(chars[0])];
@@ -159,6 +152,19 @@ export class RNNLMScratch extends Module {
       }
       return outputs.map((i) => vocab.idxToToken[i]).join('');
     });
+  }
+
+  /** Validates predict/sample arguments; returns the prefix as characters (code points). */
+  protected checkGeneration(prefix: string, numPreds: number, vocab: TokenVocabulary): string[] {
+    const chars = [...prefix];
+    if (chars.length === 0) throw new RangeError('predict: the prefix must contain at least one character');
+    if (!Number.isInteger(numPreds) || numPreds < 0) {
+      throw new RangeError(`predict: numPreds must be a non-negative integer, got ${numPreds}`);
+    }
+    if (vocab.length !== this.vocabSize) {
+      throw new RangeError(`predict: the vocabulary has ${vocab.length} tokens but the model ${this.vocabSize}`);
+    }
+    return chars;
   }
 }
 

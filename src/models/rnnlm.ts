@@ -49,14 +49,7 @@ export class RNNLM extends RNNLMScratch {
   ): string {
     const rnn = this.fusedLayer();
     if (!rnn) return super.generate(prefix, numPreds, vocab, choose);
-    const chars = [...prefix];
-    if (chars.length === 0) throw new RangeError('predict: the prefix must contain at least one character');
-    if (!Number.isInteger(numPreds) || numPreds < 0) {
-      throw new RangeError(`predict: numPreds must be a non-negative integer, got ${numPreds}`);
-    }
-    if (vocab.length !== this.vocabSize) {
-      throw new RangeError(`predict: the vocabulary has ${vocab.length} tokens but the model ${this.vocabSize}`);
-    }
+    const chars = this.checkGeneration(prefix, numPreds, vocab);
     const backend = this.backend;
     const V = this.vocabSize;
     const width = rnn.numHiddens;
