@@ -180,6 +180,52 @@ function copyState(src: usize, t: i32, batch: i32, hidden: i32, ldSrc: i32, dst:
   st(h, f32x4.mul(o, tc), full);
 }
 
+/** Pre-activation of gate `index` (0..3) at 4 lanes: x W_ih^T + h W_hh^T (in gate) plus both biases. */
+// @ts-ignore: decorator
+@inline function preActivation(gate: usize, biasIh: usize, biasHh: usize, hBytes: usize, index: i32): v128 {
+  const o = <usize>index * hBytes;
+  return f32x4.add(f32x4.add(v128.load(gate + o), v128.load(biasIh + o)), v128.load(biasHh + o));
+}
+
+/**
+ * lstmLanes for two groups of four units (byte offsets `a` and `b`) at once, the two computations
+ * interleaved: each activation is a long chain of dependent operations (a division at its end), and
+ * the cell's tanh waits for three of them; two independent chains side by side keep the core busy
+ * where one would leave it waiting (measured: lstmForward at B = 1024, H = 32 about 13% faster in all, its gate pass about 20%).
+ */
+// @ts-ignore: decorator
+@inline function lstmLanesTwice(
+  gate: usize, hBytes: usize, biasIh: usize, biasHh: usize, cPrev: usize, cell: usize, tanhCell: usize, h: usize,
+  a: usize, b: usize,
+): void {
+  const iA = sigmoid4(preActivation(gate + a, biasIh + a, biasHh + a, hBytes, 0));
+  const iB = sigmoid4(preActivation(gate + b, biasIh + b, biasHh + b, hBytes, 0));
+  const gA = tanh4(preActivation(gate + a, biasIh + a, biasHh + a, hBytes, 2));
+  const gB = tanh4(preActivation(gate + b, biasIh + b, biasHh + b, hBytes, 2));
+  const fA = sigmoid4(preActivation(gate + a, biasIh + a, biasHh + a, hBytes, 1));
+  const fB = sigmoid4(preActivation(gate + b, biasIh + b, biasHh + b, hBytes, 1));
+  const cA = madd(fA, v128.load(cPrev + a), f32x4.mul(iA, gA));
+  const cB = madd(fB, v128.load(cPrev + b), f32x4.mul(iB, gB));
+  v128.store(gate + a, iA);
+  v128.store(gate + b, iB);
+  v128.store(gate + a + hBytes, fA);
+  v128.store(gate + b + hBytes, fB);
+  v128.store(gate + a + 2 * hBytes, gA);
+  v128.store(gate + b + 2 * hBytes, gB);
+  const tcA = tanh4(cA);
+  const oA = sigmoid4(preActivation(gate + a, biasIh + a, biasHh + a, hBytes, 3));
+  const tcB = tanh4(cB);
+  const oB = sigmoid4(preActivation(gate + b, biasIh + b, biasHh + b, hBytes, 3));
+  v128.store(gate + a + 3 * hBytes, oA);
+  v128.store(gate + b + 3 * hBytes, oB);
+  v128.store(cell + a, cA);
+  v128.store(cell + b, cB);
+  v128.store(tanhCell + a, tcA);
+  v128.store(tanhCell + b, tcB);
+  v128.store(h + a, f32x4.mul(oA, tcA));
+  v128.store(h + b, f32x4.mul(oB, tcB));
+}
+
 /** gates: (T, B, 4H); weightHh: (4H, H); biasIh, biasHh: (4H); h0, c0: (B, H); out: (T, B, ldOut); cells, tanhCells: (T, B, H); hN, cN: (B, H); packedHh: packed W_hh or NO_PACKED; work: gemm workspace. */
 export function lstmForward(
   steps: i32, batch: i32, hidden: i32, reverse: i32,
@@ -203,11 +249,16 @@ export function lstmForward(
       const cell = rowAt(cells, t, batch, b, hBytes);
       const tanhCell = rowAt(tanhCells, t, batch, b, hBytes);
       const h = rowAt(out, t, batch, b, outBytes);
-      for (let j = 0; j < hVec; j += 4) {
+      let j = 0;
+      for (; j + 8 <= hVec; j += 8) {
+        const o = <usize>j << 2;
+        lstmLanesTwice(gate, hBytes, biasIh, biasHh, cp, cell, tanhCell, h, o, o + 16);
+      }
+      for (; j < hVec; j += 4) {
         const o = <usize>j << 2;
         lstmLanes(true, gate + o, hBytes, biasIh + o, biasHh + o, cp + o, cell + o, tanhCell + o, h + o);
       }
-      for (let j = hVec; j < hidden; j++) {
+      for (j = hVec; j < hidden; j++) {
         const o = <usize>j << 2;
         lstmLanes(false, gate + o, hBytes, biasIh + o, biasHh + o, cp + o, cell + o, tanhCell + o, h + o);
       }
@@ -473,9 +524,15 @@ export function rnnBackward(
 /** out[r, :] = table[ids[r], :]; table: (V, width); ids: (n) i32; out: (n, ldOut). */
 export function gatherRows(table: usize, width: i32, ids: usize, n: i32, out: usize, ldOut: i32): void {
   const rowBytes = <usize>width << 2;
+  const vecBytes = rowBytes & ~15;
+  // A vector loop, not memory.copy: V8 makes each memory.copy a call out of wasm, which costs
+  // more than copying a row of a few hundred bytes (measured 0.8 ms for 32768 rows of 512 bytes).
   for (let r = 0; r < n; r++) {
-    const id = load<i32>(ids + (<usize>r << 2));
-    memory.copy(out + ((<usize>r * ldOut) << 2), table + <usize>id * rowBytes, rowBytes);
+    const src = table + <usize>load<i32>(ids + (<usize>r << 2)) * rowBytes;
+    const dst = out + ((<usize>r * ldOut) << 2);
+    let o: usize = 0;
+    for (; o < vecBytes; o += 16) v128.store(dst + o, v128.load(src + o));
+    for (; o < rowBytes; o += 4) store<f32>(dst + o, load<f32>(src + o));
   }
 }
 

@@ -72,6 +72,12 @@ export interface Kernels {
   crossEntropyForward(logits: Ptr, targets: Ptr, rows: number, cols: number): number;
   /** dlogits += dLoss / rows * (softmax(logits) - onehot(targets)); shapes as in forward. */
   crossEntropyBackward(logits: Ptr, targets: Ptr, rows: number, cols: number, dLoss: number, dlogits: Ptr): void;
+  /**
+   * Forward and backward in one pass (what a training step needs): returns the mean loss as
+   * crossEntropyForward and writes gradient = (softmax(logits) - onehot(targets)) / rows, the
+   * gradient for dLoss = 1 (written, not accumulated). gradient: (rows, cols), must not alias logits.
+   */
+  crossEntropyWithGradient(logits: Ptr, targets: Ptr, rows: number, cols: number, gradient: Ptr): number;
 
   // ---- optimizers over one contiguous block of n parameters ---------------
   /** param -= lr * grad */

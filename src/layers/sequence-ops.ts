@@ -31,9 +31,15 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
   backend.gemm(false, true, rows, numOut, numIn, 1, x.ptr, numIn, weight.ptr, numIn, 0, out.ptr, numOut);
   backend.addBias(out.ptr, bias.ptr, out.ptr, rows, numOut);
   return track(out, [x, weight, bias], () => {
+    // A scratch x without a gradient yet gets dy W written into a fresh slice (no zero fill, no read-back).
+    const freshGrad =
+      x.requiresGrad && !x.hasGrad && x.storage.step !== null && x.offset === 0 && x.size === x.storage.data.length;
+    if (freshGrad) x.storage.adoptGrad(backend.scratch.allocate(x.size));
     gradsOf(x, weight, bias);
     // dx += dy W ; dW += dy^T x ; db += column sums of dy
-    if (x.requiresGrad) backend.gemm(false, false, rows, numIn, numOut, 1, out.gradPtr, numOut, weight.ptr, numIn, 1, x.gradPtr, numIn);
+    if (x.requiresGrad) {
+      backend.gemm(false, false, rows, numIn, numOut, 1, out.gradPtr, numOut, weight.ptr, numIn, freshGrad ? 0 : 1, x.gradPtr, numIn);
+    }
     if (weight.requiresGrad) {
       backend.gemm(true, false, numOut, numIn, rows, 1, out.gradPtr, numOut, x.ptr, numIn, 1, weight.gradPtr, numIn);
     }

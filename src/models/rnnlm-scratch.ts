@@ -91,7 +91,7 @@ export class RNNLMScratch extends Module {
     const [T, B, V] = logits.shape;
     checkIds(Y, B, T);
     const timeMajor = new Int32Array(T * B);
-    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) timeMajor[t * B + b] = Y[b * T + t];
+    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) timeMajor[t * B + b] = Y[b * T + t]; // sequential writes
     return crossEntropy(reshape(logits, [T * B, V]), timeMajor);
   }
 

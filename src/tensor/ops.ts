@@ -274,9 +274,11 @@ export function oneHot(ids: ArrayLike<number>, numClasses: number, backend: Back
 function targetsInHeap(backend: Backend, targets: ArrayLike<number>, numClasses: number): Storage {
   const slice = backend.scratch.allocate(targets.length);
   const ints = slice.intView();
+  // An Int32Array holds integers already: one range check per target instead of Number.isInteger.
+  const integral = targets instanceof Int32Array;
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i];
-    if (!Number.isInteger(t) || t < 0 || t >= numClasses) {
+    if (!(t >= 0 && t < numClasses) || (!integral && !Number.isInteger(t))) {
       throw new RangeError(`crossEntropy: target ${t} at row ${i} is outside [0, ${numClasses})`);
     }
     ints[i] = t;
@@ -284,7 +286,12 @@ function targetsInHeap(backend: Backend, targets: ArrayLike<number>, numClasses:
   return new Storage(backend, slice, backend.scratch, backend.scratch.resets);
 }
 
-/** Mean softmax cross-entropy of logits (n, V) against integer targets (n), as a one-element tensor. */
+/**
+ * Mean softmax cross-entropy of logits (n, V) against integer targets (n), as a one-element tensor.
+ * When it records for backward, one kernel computes the loss and the gradient for dLoss = 1 at
+ * once; the backward then scales that gradient (or, when the logits have no gradient yet, adopts
+ * it as theirs) instead of running a second pass over the logits.
+ */
 export function crossEntropy(logits: Tensor, targets: ArrayLike<number>): Tensor {
   if (logits.rank !== 2) throw new RangeError(`crossEntropy: logits must be (n, V), got [${logits.shape}]`);
   const [rows, cols] = logits.shape;
@@ -294,11 +301,24 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number>): Tensor
   const backend = logits.backend;
   const targetStorage = targetsInHeap(backend, targets, cols);
   const out = empty([1], backend);
-  const loss = backend.crossEntropyForward(logits.ptr, targetStorage.data.ptr, rows, cols);
+  if (!(isRecording() && logits.requiresGrad)) {
+    backend.fill(out.ptr, backend.crossEntropyForward(logits.ptr, targetStorage.data.ptr, rows, cols), 1);
+    return out;
+  }
+  const size = rows * cols;
+  const gradient = backend.scratch.allocate(size);
+  const loss = backend.crossEntropyWithGradient(logits.ptr, targetStorage.data.ptr, rows, cols, gradient.ptr);
   backend.fill(out.ptr, loss, 1);
   return track(out, [logits], () => {
-    gradsOf(logits);
     const dLoss = backend.heap.floats[out.gradPtr];
-    backend.crossEntropyBackward(logits.ptr, targetStorage.data.ptr, rows, cols, dLoss, logits.gradPtr);
+    const storage = logits.storage;
+    if (!storage.hasGrad && storage.step !== null && logits.offset === 0 && size === storage.data.length) {
+      // Nothing else has written a gradient into these (scratch) logits: the computed one becomes theirs.
+      storage.adoptGrad(gradient);
+      if (dLoss !== 1) backend.scale(gradient.ptr, dLoss, gradient.ptr, size);
+    } else {
+      gradsOf(logits);
+      backend.axpy(dLoss, gradient.ptr, logits.gradPtr, size);
+    }
   });
 }

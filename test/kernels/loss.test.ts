@@ -50,6 +50,23 @@ function evaluate(backend: Backend, problem: Problem, dLoss: number): { loss: nu
   return { loss, grad: grad.subarray(0, rows * cols) };
 }
 
+/** Loss and written gradient of crossEntropyWithGradient (the gradient buffer starts as garbage). */
+function evaluateFused(backend: Backend, problem: Problem): { loss: number; grad: Float64Array } {
+  const { rows, cols } = problem;
+  const arena = backend.createArena('loss-test');
+  const logits = arena.allocate(rows * cols);
+  const targets = arena.allocate(rows);
+  const gradient = arena.allocate(rows * cols + 4);
+  logits.view().set(problem.logits);
+  backend.heap.ints.set(problem.targets, backend.heap.intIndex(targets.ptr));
+  gradient.view().fill(777);
+  const loss = backend.crossEntropyWithGradient(logits.ptr, targets.ptr, rows, cols, gradient.ptr);
+  const grad = Float64Array.from(gradient.view());
+  for (let i = rows * cols; i < grad.length; i++) expect(grad[i], 'element past the end').toBe(777);
+  arena.dispose();
+  return { loss, grad: grad.subarray(0, rows * cols) };
+}
+
 const SHAPES: [number, number][] = [[1, 1], [3, 2], [4, 3], [5, 4], [2, 5], [7, 28], [3, 67], [16, 100], [2, 1000]];
 
 describe.each(kernelVariants())('$variant: cross-entropy', ({ variant, create }) => {
@@ -87,6 +104,49 @@ describe.each(kernelVariants())('$variant: cross-entropy', ({ variant, create })
           }
         }
       }
+    }
+  });
+
+  it.each([...SHAPES, [9, 28], [33, 28], [6, 7]] as [number, number][])(
+    'crossEntropyWithGradient matches float64 for %i x %i (loss and written gradient)',
+    (rows, cols) => {
+      for (const spread of [1, 10, 50]) {
+        const problem = makeProblem(rows * 17 + cols + spread, rows, cols, spread);
+        const got = evaluateFused(backend, problem);
+        const want = evaluateFused(reference, problem);
+        const sumBound = (cols / 4 + 8) * U;
+        expect(Math.abs(got.loss - want.loss), `${variant} loss, spread ${spread}`).toBeLessThanOrEqual(
+          sumBound + 4 * U * Math.abs(want.loss),
+        );
+        const g = 1 / rows;
+        for (let r = 0; r < rows; r++) {
+          const max = Math.max(...problem.logits.subarray(r * cols, (r + 1) * cols));
+          for (let c = 0; c < cols; c++) {
+            const i = r * cols + c;
+            const isTarget = c === problem.targets[r];
+            const probability = want.grad[i] / g + (isTarget ? 1 : 0);
+            // exp's argument x - max rounds (u |x - max| relative in the exp); the coefficient
+            // 1 / (rows sum) and the product round (4 u); the target's -1 is a separate step.
+            const argument = U * Math.abs(problem.logits[i] - max);
+            const allowed =
+              (sumBound + 4 * U + argument) * g * Math.abs(probability) + (isTarget ? 4 * U * g : 0) + 1e-30;
+            const error = Math.abs(got.grad[i] - want.grad[i]);
+            if (!(error <= allowed)) {
+              expect.fail(`${variant} gradient[${r}, ${c}] = ${got.grad[i]}, float64 ${want.grad[i]} (allowed ${allowed})`);
+            }
+          }
+        }
+      }
+    },
+  );
+
+  it('crossEntropyWithGradient is forward plus backward with dLoss = 1 (float64 twin)', () => {
+    for (const [rows, cols] of [[7, 28], [3, 67], [5, 4]] as [number, number][]) {
+      const problem = makeProblem(rows + cols, rows, cols, 10);
+      const fused = evaluateFused(reference, problem);
+      const separate = evaluate(reference, { ...problem, dlogits: new Float32Array(rows * cols) }, 1);
+      expect(Math.abs(fused.loss - separate.loss)).toBeLessThanOrEqual(1e-12);
+      for (let i = 0; i < rows * cols; i++) expect(Math.abs(fused.grad[i] - separate.grad[i])).toBeLessThanOrEqual(1e-15);
     }
   });
 

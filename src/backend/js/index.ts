@@ -71,6 +71,9 @@ export class JsBackend implements Backend {
       this.heap.floats, this.heap.ints, this.intIndex, logits, targets, rows, cols, dLoss, dlogits,
     );
   }
+  crossEntropyWithGradient(logits: Ptr, targets: Ptr, rows: number, cols: number, gradient: Ptr): number {
+    return loss.crossEntropyWithGradient(this.heap.floats, this.heap.ints, this.intIndex, logits, targets, rows, cols, gradient);
+  }
 
   sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void { optim.sgdStep(this.heap.floats, param, grad, n, lr); }
   adamStep(

@@ -37,3 +37,23 @@ export function crossEntropyBackward(
     }
   }
 }
+
+/** The mean loss, and gradient = (softmax(logits) - onehot(targets)) / rows written (dLoss = 1). */
+export function crossEntropyWithGradient(
+  f: FloatArray, ints: Int32Array, intIndex: (p: Ptr) => number,
+  logits: Ptr, targets: Ptr, rows: number, cols: number, gradient: Ptr,
+): number {
+  const g = 1 / rows;
+  let total = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = logits + r * cols;
+    const lse = logSumExp(f, row, cols);
+    const target = ints[intIndex(targets) + r];
+    total += lse - f[row + target];
+    for (let c = 0; c < cols; c++) {
+      const p = Math.exp(f[row + c] - lse);
+      f[gradient + r * cols + c] = g * (c === target ? p - 1 : p);
+    }
+  }
+  return total / rows;
+}

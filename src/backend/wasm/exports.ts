@@ -32,6 +32,7 @@ export interface KernelExports {
   crossEntropyBackward(
     logits: number, targets: number, rows: number, cols: number, dLoss: number, dlogits: number,
   ): void;
+  crossEntropyWithGradient(logits: number, targets: number, rows: number, cols: number, gradient: number): number;
 
   sgdStep(param: number, grad: number, n: number, lr: number): void;
   adamStep(

@@ -89,6 +89,9 @@ export class WasmBackend implements Backend {
   crossEntropyBackward(logits: Ptr, targets: Ptr, rows: number, cols: number, dLoss: number, dlogits: Ptr): void {
     this.kernels.crossEntropyBackward(logits * 4, targets * 4, rows, cols, dLoss, dlogits * 4);
   }
+  crossEntropyWithGradient(logits: Ptr, targets: Ptr, rows: number, cols: number, gradient: Ptr): number {
+    return this.kernels.crossEntropyWithGradient(logits * 4, targets * 4, rows, cols, gradient * 4);
+  }
 
   sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void { this.kernels.sgdStep(param * 4, grad * 4, n, lr); }
   adamStep(
