@@ -16,11 +16,15 @@ import { bestOfRuns, collectPeaks, makeLookup, runSuite } from './lib/suite.js';
 import { loadTfjs } from './lib/tfjs.js';
 
 const SUITES_DIR = fileURLToPath(new URL('./suites/', import.meta.url));
+/** Suites run in this order (any others after them, by name): kernels first, their peak serves all. */
+const SUITE_ORDER = ['kernels', 'layers', 'training', 'generation', 'cost'];
+
 
 const USAGE = `usage: npm run bench -- [suite...] [options]
 
   suite...          run only these suites (default: all): ${listSuites().join(', ')}
-  --quick           fewer, shorter samples; skips calls predicted to take over 2.5 s (whole run < 2 min)
+  --quick           fewer, shorter samples, fewer sizes; skips calls predicted to take over 1.5 s
+                    (TensorFlow.js training steps always run); all suites in under 2 minutes
   --json FILE       also write the figures as [{suite, case, backend, metric, value, unit}]
   --case TEXT       only cases whose name contains TEXT (repeatable), e.g. --case "gemm NN"
   --backend LIST    only these backends, comma-separated (js, wasm-simd, wasm-relaxed, tfjs-cpu, tfjs-wasm)
@@ -29,10 +33,11 @@ const USAGE = `usage: npm run bench -- [suite...] [options]
   --help            this text`;
 
 function listSuites() {
+  const rank = (name) => (SUITE_ORDER.includes(name) ? SUITE_ORDER.indexOf(name) : SUITE_ORDER.length);
   return readdirSync(SUITES_DIR)
     .filter((f) => f.endsWith('.js'))
     .map((f) => f.slice(0, -3))
-    .sort();
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 function parseCommandLine() {
@@ -72,7 +77,7 @@ function parseCommandLine() {
   }
   return {
     repeat,
-    suites: positionals.length > 0 ? [...new Set(positionals)] : available,
+    suites: positionals.length > 0 ? available.filter((name) => positionals.includes(name)) : available,
     quick: values.quick,
     // npm runs scripts in the package root; a relative path means the caller's directory.
     json: values.json && path.resolve(process.env.INIT_CWD ?? process.cwd(), values.json),
@@ -111,12 +116,13 @@ const header = [
   relaxed.note,
   tfjs.info,
   `vs ${reference}: throughput / ${reference}'s (higher is faster). % peak: GFLOP/s over the peak probe of the same` +
-    ' wasm build, run interleaved with the case (tfjs-wasm: over the baseline build\'s probe).',
+    ' wasm build, run interleaved with GEMM cases, else the best of the run (tfjs-wasm: over the baseline build\'s' +
+    ' probe); model cases count nominal matmul flops. tok/s: B x T tokens per second.',
   ...(staleWarning ? [`WARNING: ${staleWarning}`] : []),
 ];
 console.log(header.join('\n'));
 
-const ctx = { quick: options.quick, lib, backends, tfjs, reference };
+const ctx = { quick: options.quick, profile: profileName, lib, backends, tfjs, reference };
 const rates = new RateMemory();
 const allRows = [];
 const targetsBySuite = new Map();
@@ -143,6 +149,10 @@ for (const suite of suites) {
   console.log(formatTable(derived, reference));
   const peakNote = [...peaks].map(([label, flops]) => `${label} ${(flops / 1e9).toFixed(2)} GFLOP/s`).join(', ');
   if (peakNote) console.log(`\npeak probe (best of the probe cases): ${peakNote}`);
+  if (suite.summary) {
+    const text = suite.summary(derived, ctx);
+    if (text) console.log(`\n${text}`);
+  }
 
   if (suite.targets) {
     const lines = suite.targets(makeLookup(rows, peaks));

@@ -1,17 +1,25 @@
-// Timing: warm-up, calibration and interleaved sampling of one case on several backends.
+// Timing: warm-up, calibration and interleaved sampling of one case on several backends,
+// with tinybench as the measuring engine.
 //
-// Every backend of a case is prepared first; then samples are taken round-robin
-// (the order rotates every round), so that a noisy neighbour or a frequency
-// change hits all backends of the case alike. A sample is `reps` back-to-back
-// calls timed together, with `reps` chosen so that a sample lasts well above the
-// timer's resolution. The figure reported is the median over samples of the
-// time per call.
+// tinybench runs one task to completion before it starts the next, so a noisy neighbour
+// (this is a shared 2-core machine) would hit whichever backend happened to be running.
+// The bench therefore cuts the sampling into many short rounds: every backend of a case
+// owns a tinybench `Bench` with one task, and each round re-runs each backend's Bench in
+// turn (the order rotates every round) for a few samples. tinybench times every sample
+// and keeps it (retainSamples); the samples of all rounds are pooled per backend and the
+// figure reported is their median. A sample is `reps` back-to-back calls (one tinybench
+// iteration), with `reps` chosen so that a sample lasts well above the timer's resolution;
+// the pooled samples are divided by `reps`, i.e. they are times per call.
+//
+// The warm-up runs through tinybench too (time-boxed Bench runs, their mean per call),
+// and so does the first call that decides how a backend is sampled.
 
-import { performance } from 'node:perf_hooks';
+import { Bench, medianAbsoluteDeviation } from 'tinybench';
 
 /** Sampling settings of a full run and of `--quick`. */
 export const PROFILES = {
   full: {
+    name: 'full',
     warmupMs: 300, // keep calling until this much time has passed (tiers up the JIT, faults in pages)
     // A sample is at least this long: far above the timer's resolution, and short enough that
     // on a busy machine many samples still run between two preemptions.
@@ -19,26 +27,33 @@ export const PROFILES = {
     budgetMs: 1500, // sampling time per backend and case
     minSamples: 7,
     maxSamples: 101,
-    slowCallMs: 400, // above this per call: the first call is the warm-up, then `slowSamples` samples
+    rounds: 25, // sampling is spread over at most this many interleaved rounds
+    slowCallMs: 400, // above this per call: a few single-call samples (see slowSamples)
     slowSamples: 3,
-    maxCallMs: Infinity, // above this per call (measured or predicted): skip
+    slowBudgetMs: 40_000, // ... but no more single-call samples than fit in this (at least 2)
+    minSlowSamples: 2,
+    maxCallMs: 30_000, // above this per call (measured or predicted): skip, unless the case allows more
   },
   quick: {
-    warmupMs: 60,
+    name: 'quick',
+    warmupMs: 30,
     minSampleMs: 1,
-    budgetMs: 200,
-    minSamples: 5,
-    maxSamples: 31,
-    slowCallMs: 250,
+    budgetMs: 80,
+    minSamples: 3,
+    maxSamples: 15,
+    rounds: 4,
+    slowCallMs: 150,
     slowSamples: 1,
-    maxCallMs: 2500,
+    slowBudgetMs: 3_000,
+    minSlowSamples: 1,
+    maxCallMs: 1_500,
   },
 };
 
 /**
- * Seconds per unit of work seen so far, per (rate group, backend): lets a quick
- * run skip a case whose one call would take longer than `maxCallMs`, predicted
- * from the same backend on the previous (smaller) case of the group.
+ * Seconds per unit of work seen so far, per (rate group, backend): lets a run skip a case
+ * whose one call would take longer than its cap, predicted from the same backend on the
+ * previous (smaller) case of the group.
  */
 export class RateMemory {
   #rates = new Map();
@@ -54,86 +69,164 @@ export class RateMemory {
 }
 
 /**
+ * A tinybench Bench with one task that makes `reps` calls per iteration, run for
+ * `iterations` iterations and at least `timeMs` (0: exactly `iterations`).
+ */
+class TimedTask {
+  constructor(label, runner, reps) {
+    this.runner = runner;
+    this.reps = reps;
+    this.label = label;
+    const run = runner.run;
+    this.fn =
+      reps === 1
+        ? () => {
+            run();
+          }
+        : () => {
+            for (let r = 0; r < reps; r++) run();
+          };
+  }
+
+  /** @returns {Promise<{ samples: number[], period: number }>} times per call (ms), and their mean */
+  async run({ iterations, timeMs = 0, retain = true }) {
+    const bench = new Bench({
+      name: this.label,
+      iterations,
+      time: timeMs,
+      warmup: false,
+      retainSamples: retain,
+      throws: true,
+    });
+    const before = this.runner.before;
+    // `async: false`: otherwise tinybench calls the function once, untimed, to find out.
+    bench.add(this.label, this.fn, before ? { async: false, beforeAll: () => before() } : { async: false });
+    await bench.run();
+    const result = bench.tasks[0].result;
+    if (result.state === 'errored') throw result.error;
+    if (result.state !== 'completed') throw new Error(`tinybench task ended ${result.state}`);
+    const reps = this.reps;
+    return {
+      samples: retain ? Array.from(result.latency.samples ?? [], (s) => s / reps) : [],
+      period: result.period / reps,
+    };
+  }
+}
+
+/**
  * Measures one case on every prepared runner, interleaved.
- * @param {{label: string, runner: import('./suite.js').Runner}[]} entries
+ * @param {{label: string, runner: import('./suite.js').Runner, maxCallMs?: number}[]} entries
  * @param {typeof PROFILES.full} profile
  * @returns {Promise<Map<string, Measurement>>} by label
  *
- * @typedef {{ medianMs: number, minMs: number, samples: number, reps: number }} Measurement
+ * @typedef {{ medianMs: number, minMs: number, madMs: number, samples: number, reps: number,
+ *   rounds: number }} Measurement
  */
 export async function measureInterleaved(entries, profile) {
   const states = [];
-  for (const { label, runner } of entries) {
-    states.push(await warmUp(label, runner, profile));
+  for (const entry of entries) {
+    const start = performance.now();
+    states.push(await warmUp(entry, profile));
+    if (process.env.BENCH_CASE_TIMES) {
+      process.stderr.write(`bench:   warm-up ${entry.label}: ${((performance.now() - start) / 1000).toFixed(2)} s\n`);
+    }
   }
+  const samplingStart = performance.now();
 
-  const active = states.filter((s) => !s.skipped);
-  const rounds = Math.max(0, ...active.map((s) => s.targetSamples));
+  const active = states.filter((s) => !s.skipped && s.targetSamples > s.times.length);
+  const rounds = Math.min(profile.rounds, Math.max(0, ...active.map((s) => s.targetSamples - s.times.length)));
+  for (const s of active) {
+    const wanted = s.targetSamples - s.times.length;
+    s.roundsTaken = Math.min(rounds, wanted);
+    s.perRound = Math.ceil(wanted / s.roundsTaken);
+    s.task = new TimedTask(s.label, s.runner, s.reps);
+  }
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < active.length; i++) {
       const state = active[(i + round) % active.length];
-      // A backend with fewer samples than rounds spreads them evenly over the rounds.
-      const due = Math.floor(((round + 1) * state.targetSamples) / rounds);
-      if (state.times.length >= due) continue;
-      if (state.runner.before) await state.runner.before();
-      const run = state.runner.run;
-      const reps = state.reps;
-      const t0 = performance.now();
-      for (let r = 0; r < reps; r++) run();
-      state.times.push((performance.now() - t0) / reps);
+      // A backend that takes part in fewer rounds spreads them evenly over all rounds.
+      const due = Math.floor(((round + 1) * state.roundsTaken) / rounds) - Math.floor((round * state.roundsTaken) / rounds);
+      if (due === 0) continue;
+      const { samples } = await state.task.run({ iterations: state.perRound });
+      state.times.push(...samples);
+      state.roundsRun++;
     }
   }
 
+  if (process.env.BENCH_CASE_TIMES) {
+    process.stderr.write(`bench:   sampling: ${((performance.now() - samplingStart) / 1000).toFixed(2)} s\n`);
+  }
   const results = new Map();
   for (const state of states) {
     if (state.skipped) {
-      results.set(state.label, { skipped: state.skipped });
+      results.set(state.label, { skipped: state.skipped, firstCallMs: state.firstCallMs });
       continue;
     }
     const sorted = [...state.times].sort((a, b) => a - b);
     results.set(state.label, {
       medianMs: median(sorted),
       minMs: sorted[0],
+      madMs: sorted.length > 0 ? medianAbsoluteDeviation(sorted) : NaN,
       samples: sorted.length,
       reps: state.reps,
+      rounds: state.roundsRun,
+      firstCallSample: state.firstCallSample,
     });
   }
   return results;
 }
 
-async function warmUp(label, runner, profile) {
-  const state = { label, runner, reps: 1, targetSamples: 0, times: [], skipped: undefined };
-  if (runner.before) await runner.before();
-  const t0 = performance.now();
-  runner.run();
-  let perCall = performance.now() - t0;
+async function warmUp({ label, runner, maxCallMs }, profile) {
+  const cap = maxCallMs ?? profile.maxCallMs;
+  const state = {
+    label, runner, reps: 1, targetSamples: 0, times: [], skipped: undefined, roundsRun: 0, firstCallSample: false,
+  };
+  const single = new TimedTask(label, runner, 1);
 
-  if (perCall > profile.maxCallMs) {
-    state.skipped = `one call took ${formatMs(perCall)} (over the ${formatMs(profile.maxCallMs)} cap of this profile)`;
+  // A runner whose full call is slow may offer a cheap call through the same code (e.g. the
+  // same model on a small batch): it warms up the JIT and the kernels, so that the first full
+  // call already counts as a sample.
+  if (runner.warmUp) {
+    const warmUpTask = new TimedTask(label, { run: runner.warmUp, before: runner.before }, 1);
+    const r = await warmUpTask.run({ iterations: 2, timeMs: profile.warmupMs });
+    if (process.env.BENCH_CASE_TIMES) process.stderr.write(`bench:     warmUp ${label}: ${r.samples.map((x) => x.toFixed(0)).join(' ')} ms\n`);
+  }
+
+  let perCall = (await single.run({ iterations: 1 })).samples[0];
+  let warm = Boolean(runner.warmUp);
+  if (process.env.BENCH_CASE_TIMES) process.stderr.write(`bench:     first call ${label}: ${perCall.toFixed(0)} ms\n`);
+  if (perCall > profile.slowCallMs && !warm && perCall <= 3 * cap) {
+    // A cold first call includes one-off costs (growing the heap, compiling): a second one decides
+    // whether the runner is slow (and counts as its first sample if so).
+    perCall = (await single.run({ iterations: 1 })).samples[0];
+    warm = true;
+  }
+  if (perCall > cap) {
+    state.skipped = `one call took ${formatMs(perCall)} (over the ${formatMs(cap)} cap of this profile)`;
+    state.firstCallMs = perCall;
     return state;
   }
   if (perCall > profile.slowCallMs) {
-    // The first call was the warm-up; a few single-call samples follow.
-    state.targetSamples = profile.slowSamples;
+    // Single-call samples; the first call was the warm-up unless something warmed up before it.
+    if (warm) {
+      state.times.push(perCall);
+      state.firstCallSample = true;
+    }
+    const affordable = Math.floor(profile.slowBudgetMs / perCall);
+    state.targetSamples = Math.max(profile.minSlowSamples, Math.min(profile.slowSamples, affordable));
     return state;
   }
 
-  // Warm up in chunks until warmupMs has passed and the time per call stops improving:
-  // V8 first runs wasm on its baseline compiler and swaps in optimised code a little later
-  // (compiled in the background, so later still on a busy machine); JS tiers up likewise.
+  // Warm up in time-boxed tinybench runs until warmupMs has passed and the time per call stops
+  // improving: V8 first runs wasm on its baseline compiler and swaps in optimised code a little
+  // later (compiled in the background, so later still on a busy machine); JS tiers up likewise.
   const start = performance.now();
   const chunkMs = profile.warmupMs / 5;
   perCall = Infinity;
   for (;;) {
-    const chunkStart = performance.now();
-    let calls = 0;
-    do {
-      runner.run();
-      calls++;
-    } while (performance.now() - chunkStart < chunkMs);
-    const chunkPerCall = (performance.now() - chunkStart) / calls;
-    const improving = chunkPerCall < perCall * 0.97;
-    perCall = Math.min(perCall, chunkPerCall);
+    const { period } = await single.run({ iterations: 1, timeMs: chunkMs, retain: false });
+    const improving = period < perCall * 0.97;
+    perCall = Math.min(perCall, period);
     const elapsed = performance.now() - start;
     if ((elapsed >= profile.warmupMs && !improving) || elapsed >= profile.warmupMs * 10) break;
   }

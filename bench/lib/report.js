@@ -23,7 +23,8 @@ export function derive(rows, peaks, reference) {
     if (ref?.throughput) out.ratio = row.throughput / ref.throughput;
     const bestPeak = peaks.get(peakLabelFor(row.backend));
     const peak = row.peakAlongside ?? bestPeak;
-    if (row.unit === 'GFLOP/s' && peak && !row.isPeak) out.percentOfPeak = (100 * row.throughput) / peak;
+    const flopsPerSecond = row.unit === 'GFLOP/s' ? row.throughput : row.gflops;
+    if (flopsPerSecond && peak && !row.isPeak) out.percentOfPeak = (100 * flopsPerSecond) / peak;
     // A probe well below its best means something else was using the core: the % is less reliable.
     const busy = [];
     if (row.peakAlongside && bestPeak && row.peakAlongside < 0.85 * bestPeak) {
@@ -94,7 +95,9 @@ export function jsonRows(env, rows, targetsBySuite, reference) {
     }
     push(r.suite, r.case, r.backend, 'median_time', r.medianMs, 'ms');
     push(r.suite, r.case, r.backend, 'min_time', r.minMs, 'ms');
+    push(r.suite, r.case, r.backend, 'mad_time', r.madMs, 'ms');
     push(r.suite, r.case, r.backend, 'throughput', r.unit === 'GFLOP/s' ? r.throughput / 1e9 : r.throughput, r.unit);
+    if (r.unit !== 'GFLOP/s') push(r.suite, r.case, r.backend, 'nominal_gflops', r.gflops && r.gflops / 1e9, 'GFLOP/s');
     push(r.suite, r.case, r.backend, `ratio_vs_${reference}`, r.ratio, 'x');
     push(r.suite, r.case, r.backend, 'percent_of_peak', r.percentOfPeak, '%');
     push(r.suite, r.case, r.backend, 'peak_alongside', r.peakAlongside && r.peakAlongside / 1e9, 'GFLOP/s');

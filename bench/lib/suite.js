@@ -7,9 +7,11 @@
 //   usesTfjs   true if its cases include TensorFlow.js runners (tfjs is loaded only then)
 //   cases(ctx) -> Case[]              (may be async)
 //   targets(lookup) -> TargetLine[]   optional: PASS/MISS lines printed under the table
+//   summary(rows, ctx) -> string      optional: extra text printed under the table (e.g. a cost table)
 //
 // @typedef {{
 //   quick: boolean,
+//   profile: 'full' | 'quick',
 //   lib: any,                                  // dist/index.js
 //   backends: Map<string, any>,                // 'js', 'wasm-simd', 'wasm-relaxed' (when available) -> Backend
 //   tfjs: import('./tfjs.js').TfjsHandle,      // labels [] when not loaded
@@ -19,20 +21,31 @@
 // @typedef {{
 //   name: string,                // unique in the suite; the JSON `case`
 //   group: string,               // rows of a group are printed together
-//   unit: 'GFLOP/s' | 'elements/s' | string,   // throughput unit; `work` is in flops, elements, ...
+//   unit: 'GFLOP/s' | 'elements/s' | string,   // throughput unit; `work` is in flops, elements, tokens, ...
 //   work: number,                // units of work per call (flops for GFLOP/s)
-//   rateGroup?: string,          // cases whose time per unit of work predicts each other (quick-mode skipping)
+//   flops?: number,              // nominal flops per call when the unit is not GFLOP/s: gives "% peak"
+//   rateGroup?: string,          // cases whose time per flop (else per unit of work) predicts each other
+//                                // (a call predicted over its cap is skipped)
 //   isPeak?: boolean,            // its GFLOP/s is the peak that "% peak" refers to, per backend
 //   probes?: Record<string, { prepare(): Promise<Runner> }>,  // peak probes measured interleaved with
 //                                // this case (by wasm label); "% peak" of its rows is against them
 //   note?: string,
-//   runners: Record<string, { prepare(): Promise<Runner>, skip?: string }>,
+//   runners: Record<string, RunnerSpec>,
 // }} Case
+//
+// @typedef {{
+//   prepare(): Promise<Runner>,
+//   skip?: string,               // not run, and why
+//   maxCallMs?: { full?: number, quick?: number },  // per-profile cap on one call, instead of the profile's
+// }} RunnerSpec
 //
 // @typedef {{
 //   run(): void,                 // one call of the thing measured; synchronous
 //   work?: number,               // overrides the case's `work` for this backend
-//   before?(): Promise<void>,    // before each sample, untimed (e.g. switch the tfjs backend)
+//   flops?: number,              // overrides the case's `flops` for this backend
+//   warmUp?(): void,             // a cheap call through the same code (e.g. a small batch): lets a slow
+//                                // runner skip the full-size warm-up call
+//   before?(): Promise<void>,    // before each batch of samples, untimed (e.g. switch the tfjs backend)
 //   check?(): string | undefined, // after measuring: undefined if the output is right, else what is wrong
 //   dispose?(): void,
 // }} Runner
@@ -44,8 +57,9 @@ import { formatMs, measureInterleaved } from './measure.js';
 /**
  * @returns {Promise<Row[]>}
  * @typedef {{ suite: string, case: string, group: string, backend: string, unit: string, work: number,
- *   isPeak: boolean, medianMs?: number, minMs?: number, samples?: number, reps?: number,
- *   throughput?: number, peakAlongside?: number, skipped?: string, problem?: string }} Row
+ *   isPeak: boolean, medianMs?: number, minMs?: number, madMs?: number, samples?: number, reps?: number,
+ *   rounds?: number, throughput?: number, flops?: number, gflops?: number, peakAlongside?: number,
+ *   skipped?: string, problem?: string }} Row
  */
 export async function runSuite(suite, ctx, profile, { rates, caseFilter, backendFilter, progress, runLabel = '' }) {
   const rows = [];
@@ -64,13 +78,18 @@ export async function runSuite(suite, ctx, profile, { rates, caseFilter, backend
       };
       caseRows.set(label, row);
       rows.push(row);
-      const predicted = c.rateGroup ? rates.predictMs(c.rateGroup, label, c.work) : undefined;
+      const predicted = c.rateGroup ? rates.predictMs(c.rateGroup, label, c.flops ?? c.work) : undefined;
+      const maxCallMs = spec.maxCallMs?.[profile.name] ?? profile.maxCallMs;
       if (spec.skip) row.skipped = spec.skip;
-      else if (predicted !== undefined && predicted > profile.maxCallMs) {
-        row.skipped = `one call would take ~${formatMs(predicted)} (from the previous size), over the ${formatMs(profile.maxCallMs)} cap of --quick`;
+      else if (predicted !== undefined && predicted > maxCallMs) {
+        row.skipped = `one call would take ~${formatMs(predicted)} (from the previous size), over the ${formatMs(maxCallMs)} cap of ${profile.name === 'quick' ? '--quick' : 'this profile'}`;
       } else {
         try {
-          entries.push({ label, runner: await spec.prepare() });
+          const prepareStart = performance.now();
+          entries.push({ label, runner: await spec.prepare(), maxCallMs });
+          if (process.env.BENCH_CASE_TIMES) {
+            process.stderr.write(`bench:   prepare ${label}: ${((performance.now() - prepareStart) / 1000).toFixed(2)} s\n`);
+          }
         } catch (error) {
           row.skipped = `setup failed: ${error.message}`;
         }
@@ -89,12 +108,17 @@ export async function runSuite(suite, ctx, profile, { rates, caseFilter, backend
 
     progress?.(`${suite.name}: ${c.name} (${entries.map((e) => e.label).join(', ') || 'nothing to run'})`);
     let measured = new Map();
+    const caseStart = performance.now();
     try {
       measured = await measureInterleaved(entries, profile);
     } catch (error) {
       for (const row of caseRows.values()) row.skipped ??= `failed: ${error.message}`;
     }
+    if (process.env.BENCH_CASE_TIMES) {
+      process.stderr.write(`bench: ${c.name}: ${((performance.now() - caseStart) / 1000).toFixed(1)} s\n`);
+    }
 
+    const checkStart = performance.now();
     const probePeaks = new Map();
     for (const { label, runner, probeOf } of entries) {
       const m = measured.get(label);
@@ -105,12 +129,21 @@ export async function runSuite(suite, ctx, profile, { rates, caseFilter, backend
       if (probeOf) continue;
       const row = caseRows.get(label);
       const m = measured.get(label);
-      if (m?.skipped) row.skipped = m.skipped;
+      if (m?.skipped) {
+        row.skipped = m.skipped;
+        // A call over the cap still tells how fast this backend is: the next size need not be tried.
+        if (c.rateGroup && m.firstCallMs) rates.record(c.rateGroup, label, c.flops ?? row.work, m.firstCallMs);
+      }
       else if (m) {
         Object.assign(row, m);
         row.work = runner.work ?? c.work;
         row.throughput = row.work / (m.medianMs / 1000);
-        if (c.rateGroup) rates.record(c.rateGroup, label, row.work, m.medianMs);
+        const flops = runner.flops ?? c.flops;
+        if (flops) {
+          row.flops = flops;
+          row.gflops = flops / (m.medianMs / 1000);
+        }
+        if (c.rateGroup) rates.record(c.rateGroup, label, c.flops ?? row.work, m.medianMs);
       }
       const probePeak = probePeaks.get(peakLabelFor(label));
       if (probePeak) row.peakAlongside = probePeak;
@@ -124,6 +157,9 @@ export async function runSuite(suite, ctx, profile, { rates, caseFilter, backend
       } catch {
         // a failed teardown does not invalidate the figures
       }
+    }
+    if (process.env.BENCH_CASE_TIMES) {
+      process.stderr.write(`bench:   checks and teardown: ${((performance.now() - checkStart) / 1000).toFixed(2)} s\n`);
     }
     if (c.note) for (const row of caseRows.values()) row.note = c.note;
   }
@@ -139,8 +175,13 @@ export function makeLookup(rows, peaks) {
     percentOfPeak: (caseName, backend) => {
       const row = find(caseName, backend);
       const peak = row?.peakAlongside ?? peaks.get(peakLabelFor(backend));
-      return row && peak ? (100 * row.throughput) / peak : undefined;
+      const flopsPerSecond = row?.unit === 'GFLOP/s' ? row.throughput : row?.gflops;
+      return flopsPerSecond && peak ? (100 * flopsPerSecond) / peak : undefined;
     },
+    /** Median time per call in ms. */
+    medianMs: (caseName, backend) => find(caseName, backend)?.medianMs,
+    /** Throughput in the case's own unit (tokens/s, elements/s; flops/s for GFLOP/s cases). */
+    rate: (caseName, backend) => find(caseName, backend)?.throughput,
   };
 }
 

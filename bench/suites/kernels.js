@@ -3,6 +3,7 @@
 // on js, wasm-simd, wasm-relaxed and TensorFlow.js (cpu and wasm backends).
 
 import { placeInHeap, randomFloats, spotIndices } from '../lib/fixtures.js';
+import { peakCase, peakRunners } from '../lib/peak.js';
 
 export const name = 'kernels';
 export const title = 'Kernels: peak probe, GEMM (sizes m x n x k), sigmoid/tanh';
@@ -17,8 +18,6 @@ const LSTM_SHAPES = [
 ];
 const LAYOUTS = ['NN', 'NT', 'TN'];
 const ELEMENTWISE_LENGTH = 1 << 20;
-/** Multiply-adds the probe runs per call; the probe reports its flops per iteration itself. */
-const PEAK_PROBE_ITERATIONS = 1 << 16;
 
 /** The sizes and layouts the GEMM targets are checked on. */
 const TARGET_SIZES = [512, 1024];
@@ -31,8 +30,10 @@ export function cases(ctx) {
   list.push(peakCase(ctx, 'peak probe'));
 
   // ---- GEMM ------------------------------------------------------------------------------
+  // --quick: only the sizes the targets are checked on.
+  const squares = ctx.quick ? TARGET_SIZES : SQUARE_SIZES;
   const shapes = [
-    ...SQUARE_SIZES.map((s) => [s, s, s]),
+    ...squares.map((s) => [s, s, s]),
     ...LSTM_SHAPES,
   ];
   for (const layout of LAYOUTS) {
@@ -44,37 +45,6 @@ export function cases(ctx) {
 
   list.push(peakCase(ctx, 'peak probe (end)'));
   return list;
-}
-
-function peakCase(ctx, caseName) {
-  const flopsPerIteration = ctx.backends.get('wasm-simd')?.kernels.peakProbeFlopsPerIteration() ?? 0;
-  return {
-    name: caseName,
-    group: 'peak',
-    unit: 'GFLOP/s',
-    work: PEAK_PROBE_ITERATIONS * flopsPerIteration,
-    isPeak: true,
-    note: flopsPerIteration > 0 ? undefined : 'peakProbeFlopsPerIteration() is 0 (probe not built yet?)',
-    runners: peakRunners(ctx),
-  };
-}
-
-/** The probe of each wasm build, as runners (also interleaved into every GEMM case). */
-function peakRunners(ctx) {
-  const wasmLabels = ['wasm-simd', 'wasm-relaxed'].filter((l) => ctx.backends.has(l));
-  return Object.fromEntries(
-    wasmLabels.map((label) => [
-      label,
-      {
-        prepare: async () => {
-          const kernels = ctx.backends.get(label).kernels;
-          // Each build states its own flops per iteration.
-          const work = PEAK_PROBE_ITERATIONS * kernels.peakProbeFlopsPerIteration();
-          return { run: () => kernels.peakProbe(PEAK_PROBE_ITERATIONS), work };
-        },
-      },
-    ]),
-  );
 }
 
 function gemmCaseName(layout, m, n, k) {

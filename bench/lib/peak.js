@@ -1,0 +1,36 @@
+// The wasm SIMD peak probe as a bench case: a register-only f32x4 multiply-add loop per
+// wasm build, what "% peak" of every GFLOP/s figure is measured against.
+
+/** Multiply-adds the probe runs per call; each build reports its flops per iteration itself. */
+export const PEAK_PROBE_ITERATIONS = 1 << 16;
+
+/** A case measuring the probe of every wasm build (its rows are the suite's peak). */
+export function peakCase(ctx, caseName = 'peak probe') {
+  const flopsPerIteration = ctx.backends.get('wasm-simd')?.kernels.peakProbeFlopsPerIteration() ?? 0;
+  return {
+    name: caseName,
+    group: 'peak',
+    unit: 'GFLOP/s',
+    work: PEAK_PROBE_ITERATIONS * flopsPerIteration,
+    isPeak: true,
+    note: flopsPerIteration > 0 ? undefined : 'peakProbeFlopsPerIteration() is 0 (probe not built yet?)',
+    runners: peakRunners(ctx),
+  };
+}
+
+/** The probe of each wasm build, as runners (also interleaved into cases as `probes`). */
+export function peakRunners(ctx) {
+  const wasmLabels = ['wasm-simd', 'wasm-relaxed'].filter((l) => ctx.backends.has(l));
+  return Object.fromEntries(
+    wasmLabels.map((label) => [
+      label,
+      {
+        prepare: async () => {
+          const kernels = ctx.backends.get(label).kernels;
+          const work = PEAK_PROBE_ITERATIONS * kernels.peakProbeFlopsPerIteration();
+          return { run: () => kernels.peakProbe(PEAK_PROBE_ITERATIONS), work };
+        },
+      },
+    ]),
+  );
+}

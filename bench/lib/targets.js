@@ -1,0 +1,31 @@
+// Target lines printed under a suite's table: PASS when every measured item passes, MISS when
+// one does not, PASS* when some were not measured, n/a when none was. Speed is reported, not gated.
+
+/**
+ * @param {string} title
+ * @param {string} backend
+ * @param {{ name: string, outcome?: { ok: boolean, text: string } }[]} items  outcome undefined: not measured
+ * @returns {import('./suite.js').TargetLine}
+ */
+export function targetLine(title, backend, items) {
+  const parts = [];
+  let measured = 0;
+  let failed = 0;
+  for (const { name, outcome } of items) {
+    const prefix = name ? `${name} ` : '';
+    if (outcome === undefined) {
+      parts.push(`${prefix}n/a`);
+      continue;
+    }
+    measured++;
+    if (!outcome.ok) failed++;
+    parts.push(`${prefix}${outcome.text}${outcome.ok ? '' : ' (!)'}`);
+  }
+  const status = measured === 0 ? 'n/a' : failed > 0 ? 'MISS' : measured < items.length ? 'PASS*' : 'PASS';
+  return { title, backend, status, pass: measured === 0 ? undefined : failed === 0, detail: parts.join(', ') };
+}
+
+/** "12.3 ms" with the precision a target needs. */
+export function ms(value) {
+  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ms`;
+}

@@ -1,0 +1,116 @@
+// Generation suite (C3): B = 1, H = 256, V = 28. Greedy generation of 200 tokens one at a
+// time with RNNLM(LSTM).predict (the fused layer's stepper: one kernel call per token, the
+// state carried along), and one forward pass of the language model over a 1000-token
+// sequence. TensorFlow.js: a stateful copy of the same model stepped with model.predict per
+// token (argMax read back to choose the next), and model.apply on the 1000-step one-hot input.
+
+import { packageRunners, tfjsRunners } from '../lib/runners.js';
+import { ms, targetLine } from '../lib/targets.js';
+import { tfGenerationWorkload, tfLanguageModelWorkload } from '../lib/tfjs-models.js';
+import { benchVocab, languageModelWorkload, NOMINAL_FLOPS, VOCAB } from '../lib/workloads.js';
+
+export const name = 'generation';
+export const title = 'Generation and long sequences (C3): RNNLM(LSTM), B = 1, H = 256, V = 28';
+export const usesTfjs = true;
+
+const H = 256;
+const GENERATED = 200;
+const LONG_SEQUENCE = 1000;
+
+/** TensorFlow.js takes a second or two per call here: run it under --quick too. */
+const TFJS_CAP = { quick: 5_000 };
+
+export const GENERATE_CASE = `C3 predict ${GENERATED} tokens`;
+export const FORWARD_CASE = `C3 LM forward ${LONG_SEQUENCE} steps`;
+
+/** @param {import('../lib/suite.js').SuiteContext} ctx */
+export function cases(ctx) {
+  const vocab = benchVocab();
+  const perToken = NOMINAL_FLOPS.lmForward('lstm', { B: 1, T: 1, H });
+  return [
+    {
+      name: GENERATE_CASE,
+      group: 'generation',
+      unit: 'tok/s',
+      work: GENERATED,
+      flops: GENERATED * perToken,
+      note: 'greedy, one token per call of the cell',
+      runners: {
+        ...packageRunners(ctx, async (backend) => {
+          const w = await languageModelWorkload(ctx.lib, backend, 'lstm', { B: 1, T: 1, H });
+          let text = '';
+          return {
+            run: () => {
+              text = w.model.predict('t', GENERATED, vocab);
+            },
+            check: () =>
+              [...text].length === GENERATED + 1 && [...text].every((c) => vocab.idxToToken.includes(c))
+                ? undefined
+                : `predict returned ${[...text].length} characters, expected ${GENERATED + 1}`,
+          };
+        }),
+        ...tfjsRunners(ctx, (tf) => {
+          const w = tfGenerationWorkload(tf, 'lstm', H);
+          return {
+            run: () => w.generate(GENERATED),
+            warmUp: () => w.generate(8),
+            check: () => {
+              const ids = w.lastIds();
+              return ids.length === GENERATED + 1 && ids.every((id) => id >= 0 && id < VOCAB)
+                ? undefined
+                : `generated ${ids.length} ids, expected ${GENERATED + 1}`;
+            },
+            dispose: w.dispose,
+          };
+        }, { maxCallMs: TFJS_CAP }),
+      },
+    },
+    {
+      name: FORWARD_CASE,
+      group: 'long sequence',
+      unit: 'tok/s',
+      work: LONG_SEQUENCE,
+      flops: NOMINAL_FLOPS.lmForward('lstm', { B: 1, T: LONG_SEQUENCE, H }),
+      note: 'logits of one 1000-token sequence, no gradient',
+      runners: {
+        ...packageRunners(ctx, async (backend) => {
+          const w = await languageModelWorkload(ctx.lib, backend, 'lstm', { B: 1, T: LONG_SEQUENCE, H });
+          return { run: w.forward, check: () => checkFinite(w.evaluate()) };
+        }),
+        ...tfjsRunners(ctx, (tf) => {
+          const w = tfLanguageModelWorkload(tf, 'lstm', { B: 1, T: LONG_SEQUENCE, H });
+          return { run: w.forward, dispose: w.dispose };
+        }, { maxCallMs: TFJS_CAP }),
+      },
+    },
+  ];
+}
+
+function checkFinite(loss) {
+  return Number.isFinite(loss) && Math.abs(loss - Math.log(VOCAB)) < 0.7 ? undefined : `loss ${loss} on the sequence`;
+}
+
+const TOKENS_PER_SECOND = 40_000;
+const FORWARD_MS = 16;
+
+/** @param {ReturnType<import('../lib/suite.js').makeLookup>} lookup */
+export function targets(lookup) {
+  const lines = [];
+  for (const label of ['wasm-simd', 'wasm-relaxed']) {
+    const rate = lookup.rate(GENERATE_CASE, label);
+    lines.push(
+      targetLine(`C3 generation, ${label} >= ${TOKENS_PER_SECOND / 1000}k tok/s`, label, [
+        { name: '', outcome: rate === undefined ? undefined : { ok: rate >= TOKENS_PER_SECOND, text: `${(rate / 1000).toFixed(1)}k tok/s` } },
+      ]),
+    );
+  }
+  for (const label of ['wasm-simd', 'wasm-relaxed']) {
+    const t = lookup.medianMs(FORWARD_CASE, label);
+    lines.push(
+      targetLine(`1000-step forward, ${label} <= ${FORWARD_MS} ms`, label, [
+        { name: '', outcome: t === undefined ? undefined : { ok: t <= FORWARD_MS, text: ms(t) } },
+      ]),
+    );
+  }
+  return lines;
+}
