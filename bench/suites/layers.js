@@ -15,8 +15,6 @@ export const title = 'Fused layers: forward and forward+backward on dense inputs
 export const usesTfjs = true;
 
 
-/** js is some 50x slower than wasm everywhere: its C2 backward passes (~20 s a call) are left out. */
-const JS_CAP = { full: 10_000 };
 
 const PASSES = {
   forward: { title: 'forward', flops: NOMINAL_FLOPS.layerForward },
@@ -47,7 +45,7 @@ export function cases(ctx) {
                 check: () => checkHidden(w.sampleOutput()) ?? (backward && !(w.gradientNorm() > 0) ? 'zero gradient' : undefined),
                 dispose: w.dispose,
               };
-            }, { only: ctx.quick ? ['wasm-simd', 'wasm-relaxed'] : undefined, maxCallMs: { js: JS_CAP } }),
+            }, { only: ctx.quick ? ['wasm-simd', 'wasm-relaxed'] : undefined }),
             ...tfjsRunners(ctx, (tf) => {
               const w = tfLayerWorkload(tf, cell, dims);
               return {
