@@ -23,6 +23,13 @@ function timeAt(s: number, steps: number, reverse: boolean): number {
 }
 
 /** Time index whose state feeds time t (only valid when t is not the first step in loop order). */
+/** state (B, H) = the rows of step t of seq (T, B, ld), columns [0, H): the final h or c. */
+function copyState(f: FloatArray, seq: Ptr, t: number, batch: number, H: number, ld: number, state: Ptr): void {
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < H; j++) f[state + b * H + j] = f[seq + (t * batch + b) * ld + j];
+  }
+}
+
 function previousTime(t: number, reverse: boolean): number {
   return reverse ? t + 1 : t - 1;
 }
@@ -73,12 +80,8 @@ export function lstmForward(
     }
   }
   const last = timeAt(steps - 1, steps, reverse);
-  for (let b = 0; b < batch; b++) {
-    for (let j = 0; j < H; j++) {
-      f[hN + b * H + j] = f[out + (last * batch + b) * ldOut + j];
-      f[cN + b * H + j] = f[cells + (last * batch + b) * H + j];
-    }
-  }
+  copyState(f, out, last, batch, H, ldOut, hN);
+  copyState(f, cells, last, batch, H, H, cN);
 }
 
 export function lstmBackward(
@@ -171,10 +174,7 @@ export function gruForward(
       }
     }
   }
-  const last = timeAt(steps - 1, steps, reverse);
-  for (let b = 0; b < batch; b++) {
-    for (let j = 0; j < H; j++) f[hN + b * H + j] = f[out + (last * batch + b) * ldOut + j];
-  }
+  copyState(f, out, timeAt(steps - 1, steps, reverse), batch, H, ldOut, hN);
 }
 
 export function gruBackward(
@@ -258,10 +258,7 @@ export function rnnForward(
       }
     }
   }
-  const last = timeAt(steps - 1, steps, reverse);
-  for (let b = 0; b < batch; b++) {
-    for (let j = 0; j < H; j++) f[hN + b * H + j] = f[out + (last * batch + b) * ldOut + j];
-  }
+  copyState(f, out, timeAt(steps - 1, steps, reverse), batch, H, ldOut, hN);
 }
 
 export function rnnBackward(
