@@ -27,21 +27,28 @@ const NO_PACKED: usize = <usize>-1;
   return f32x4.add(v128.shuffle<f32>(x, y, 0, 2, 4, 6), v128.shuffle<f32>(x, y, 1, 3, 5, 7));
 }
 
+/** Rows of W per block of the packed layout. Seven: the single-row product keeps one
+ * accumulator per row plus the row of a and the seven loaded W vectors in 15 xmm registers;
+ * with eight, V8 spills an accumulator to the stack every k step (measured 28 -> 37 GFLOP/s
+ * with fma, 28 -> 31 with mul + add, at 1024 x 256). */
+const PACK_ROWS = 7;
+
 /**
- * packed = W (rows, cols) in blocks of 8 rows interleaved by 4 columns (see Kernels.packRecurrentWeights):
- * the single-row product below then streams through one pointer with constant offsets.
- * w: (rows, cols); packed: ceil(rows / 8) * 8 * ceil(cols / 4) * 4 floats.
+ * packed = W (rows, cols) in blocks of PACK_ROWS rows interleaved by 4 columns (see
+ * Kernels.packRecurrentWeights): the single-row product below then streams through one
+ * pointer with constant offsets.
+ * w: (rows, cols); packed: ceil(rows / 7) * 7 * ceil(cols / 4) * 4 floats.
  */
 export function packRecurrentWeights(w: usize, rows: i32, cols: i32, packed: usize): void {
   const chunks = (cols + 3) >> 2;
   const fullChunks = cols >> 2;
   const colBytes = <usize>cols << 2;
   let p = packed;
-  for (let block = 0; block < rows; block += 8) {
-    const blockRows = min(8, rows - block);
+  for (let block = 0; block < rows; block += PACK_ROWS) {
+    const blockRows = min(PACK_ROWS, rows - block);
     for (let chunk = 0; chunk < chunks; chunk++) {
       const offset = <usize>chunk << 4;
-      for (let r = 0; r < 8; r++) {
+      for (let r = 0; r < PACK_ROWS; r++) {
         const src = w + <usize>(block + r) * colBytes + offset;
         if (r < blockRows && chunk < fullChunks) {
           v128.store(p, v128.load(src));
@@ -60,8 +67,9 @@ export function packRecurrentWeights(w: usize, rows: i32, cols: i32, packed: usi
 
 /**
  * c[0:n] (+)= W a for one row a: (k) and W packed by packRecurrentWeights from (n, k).
- * Eight rows at a time: eight independent multiply-add chains and one load of W per
- * multiply-add (measured about 20% faster than dot products over W in place at n = 1024, k = 256).
+ * Seven rows at a time: seven independent multiply-add chains and one load of W per
+ * multiply-add; W (4 MiB at H = 512) streams from L2 once per call, so this is bound by
+ * load bandwidth, not arithmetic (the fma and the mul + add builds run at the same speed).
  */
 function packedRowProduct(n: i32, k: i32, a: usize, packed: usize, c: usize, accumulate: bool): void {
   const kVecBytes = (<usize>k & ~3) << 2;
@@ -72,32 +80,35 @@ function packedRowProduct(n: i32, k: i32, a: usize, packed: usize, c: usize, acc
   if (tail > 1) aTail = f32x4.replace_lane(aTail, 1, load<f32>(a + kVecBytes + 4));
   if (tail > 2) aTail = f32x4.replace_lane(aTail, 2, load<f32>(a + kVecBytes + 8));
   let wp = packed;
-  for (let j = 0; j < n; j += 8) {
-    let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+  for (let j = 0; j < n; j += PACK_ROWS) {
+    let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0;
     for (let o: usize = 0; o < kVecBytes; o += 16) {
       const x = v128.load(a + o);
       s0 = madd(x, v128.load(wp), s0); s1 = madd(x, v128.load(wp, 16), s1);
       s2 = madd(x, v128.load(wp, 32), s2); s3 = madd(x, v128.load(wp, 48), s3);
       s4 = madd(x, v128.load(wp, 64), s4); s5 = madd(x, v128.load(wp, 80), s5);
-      s6 = madd(x, v128.load(wp, 96), s6); s7 = madd(x, v128.load(wp, 112), s7);
-      wp += 128;
+      s6 = madd(x, v128.load(wp, 96), s6);
+      wp += PACK_ROWS << 4;
     }
     if (tail > 0) {
       s0 = madd(aTail, v128.load(wp), s0); s1 = madd(aTail, v128.load(wp, 16), s1);
       s2 = madd(aTail, v128.load(wp, 32), s2); s3 = madd(aTail, v128.load(wp, 48), s3);
       s4 = madd(aTail, v128.load(wp, 64), s4); s5 = madd(aTail, v128.load(wp, 80), s5);
-      s6 = madd(aTail, v128.load(wp, 96), s6); s7 = madd(aTail, v128.load(wp, 112), s7);
-      wp += 128;
+      s6 = madd(aTail, v128.load(wp, 96), s6);
+      wp += PACK_ROWS << 4;
     }
     const low = laneSums(s0, s1, s2, s3);
-    const high = laneSums(s4, s5, s6, s7);
+    const high = laneSums(s4, s5, s6, s6); // lane 3 unused
     const out = c + (<usize>j << 2);
     if (j + 8 <= n) {
+      // a vector store over rows j+4 .. j+7 that puts row j+7 (the next block's) back as it was
       v128.store(out, accumulate ? f32x4.add(v128.load(out), low) : low);
-      v128.store(out, accumulate ? f32x4.add(v128.load(out, 16), high) : high, 16);
+      const next = v128.load(out, 16);
+      const sums = accumulate ? f32x4.add(next, high) : high;
+      v128.store(out, f32x4.replace_lane(sums, 3, f32x4.extract_lane(next, 3)), 16);
     } else {
-      // the last block's padding rows are not ours to write
-      for (let r = 0; r < n - j; r++) {
+      // the last block: its padding rows, and anything past row n, are not ours to write
+      for (let r = 0; r < min(PACK_ROWS, n - j); r++) {
         const v = r < 4 ? low : high;
         const lane = r & 3;
         const value = lane == 0 ? f32x4.extract_lane(v, 0) : lane == 1 ? f32x4.extract_lane(v, 1)

@@ -171,8 +171,8 @@ export interface Kernels {
     gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr,
   ): void;
   /**
-   * packed = W (rows, cols) in blocks of 8 rows, interleaved by 4 columns: element (r, c) goes to
-   * ((r / 8) * ceil(cols / 4) + c / 4) * 32 + (r % 8) * 4 + c % 4 (integer division); padding is 0.
+   * packed = W (rows, cols) in blocks of PACK_ROWS (7) rows, interleaved by 4 columns: element (r, c)
+   * goes to ((r / 7) * ceil(cols / 4) + c / 4) * 28 + (r % 7) * 4 + c % 4 (integer division); padding is 0.
    * packed: packedRecurrentSize(rows, cols) elements.
    */
   packRecurrentWeights(weightHh: Ptr, rows: number, cols: number, packed: Ptr): void;
@@ -184,9 +184,12 @@ export interface Kernels {
   transpose(src: Ptr, rows: number, cols: number, dst: Ptr, accumulate: boolean): void;
 }
 
+/** Rows per block of packRecurrentWeights' layout (the wasm kernel's register budget sets it). */
+export const PACK_ROWS = 7;
+
 /** Elements of packRecurrentWeights' output for a (rows, cols) matrix. */
 export function packedRecurrentSize(rows: number, cols: number): number {
-  return Math.ceil(rows / 8) * 8 * Math.ceil(cols / 4) * 4;
+  return Math.ceil(rows / PACK_ROWS) * PACK_ROWS * Math.ceil(cols / 4) * 4;
 }
 
 export interface Backend extends Kernels {

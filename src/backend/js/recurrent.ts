@@ -10,6 +10,7 @@
 
 import type { FloatArray, Ptr } from '../../memory/heap.js';
 import { gemm } from './gemm.js';
+import { PACK_ROWS, packedRecurrentSize } from '../backend.js';
 
 function sigmoid(v: number): number {
   if (v >= 0) return 1 / (1 + Math.exp(-v));
@@ -291,14 +292,14 @@ export function rnnBackward(
 
 // ---- W_hh packed for one-row steps (the wasm kernels read it; here only the layout) ---------
 
-/** packed[((r / 8) ceil(cols / 4) + c / 4) 32 + (r % 8) 4 + c % 4] = W[r, c]; zeros elsewhere. */
+/** packed[((r / 7) ceil(cols / 4) + c / 4) 28 + (r % 7) 4 + c % 4] = W[r, c]; zeros elsewhere (PACK_ROWS = 7). */
 export function packRecurrentWeights(f: FloatArray, weightHh: Ptr, rows: number, cols: number, packed: Ptr): void {
   const chunks = Math.ceil(cols / 4);
-  const size = Math.ceil(rows / 8) * 8 * chunks * 4;
-  f.fill(0, packed, packed + size);
+  f.fill(0, packed, packed + packedRecurrentSize(rows, cols));
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      const index = (Math.floor(r / 8) * chunks + Math.floor(c / 4)) * 32 + (r % 8) * 4 + (c % 4);
+      const block = Math.floor(r / PACK_ROWS);
+      const index = (block * chunks + Math.floor(c / 4)) * PACK_ROWS * 4 + (r % PACK_ROWS) * 4 + (c % 4);
       f[packed + index] = f[weightHh + r * cols + c];
     }
   }
