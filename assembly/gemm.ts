@@ -87,6 +87,21 @@ export function gemm(
   alpha: f32, a: usize, lda: i32, b: usize, ldb: i32,
   beta: f32, c: usize, ldc: i32, work: usize,
 ): void {
+  gemmReusingB(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work, false);
+}
+
+/**
+ * gemm for a run of calls with the same B, transB, n, k and work (the recurrent product
+ * of every time step): with `bPackedByPreviousCall`, the blocked path skips packing B when
+ * the previous call left all of it packed in `work` (one k block and one n block: k <= KC,
+ * n <= NC) and nothing wrote to `work` since. Saves packing (and, for a transposed B,
+ * transposing) W_hh again at every step.
+ */
+export function gemmReusingB(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  alpha: f32, a: usize, lda: i32, b: usize, ldb: i32,
+  beta: f32, c: usize, ldc: i32, work: usize, bPackedByPreviousCall: bool,
+): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     scaleRows(c, ldc, m, n, beta);
@@ -105,15 +120,16 @@ export function gemm(
       rowsDotRowsOfB(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
   } else {
-    gemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
+    const reuse = bPackedByPreviousCall && k <= KC && n <= NC;
+    gemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work, reuse);
   }
 }
 
-/** The blocked path; arguments as in gemm, m >= 1, n >= 1, k >= 1. */
+/** The blocked path; arguments as in gemm, m >= 1, n >= 1, k >= 1; bIsPacked: see gemmReusingB. */
 function gemmBlocked(
   transA: i32, transB: i32, m: i32, n: i32, k: i32,
   alpha: f32, a: usize, lda: i32, b: usize, ldb: i32,
-  beta: f32, c: usize, ldc: i32, work: usize,
+  beta: f32, c: usize, ldc: i32, work: usize, bIsPacked: bool,
 ): void {
   const packedB = work;
   const packedA = packedB + (<usize>packedBFloats(n, k) << 2);
@@ -133,7 +149,7 @@ function gemmBlocked(
       const kc = min(kcBlock, k - pc);
       // Later k blocks add to what the first one wrote.
       const blockBeta: f32 = pc == 0 ? beta : 1;
-      if (directCols < nc) packB(transB, b, ldb, pc, jc + directCols, kc, nc - directCols, packedB);
+      if (directCols < nc && !bIsPacked) packB(transB, b, ldb, pc, jc + directCols, kc, nc - directCols, packedB);
       for (let ic = 0; ic < m; ic += mcBlock) {
         const mc = min(mcBlock, m - ic);
         packA(transA, a, lda, ic, pc, mc, kc, packedA);

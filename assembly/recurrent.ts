@@ -10,7 +10,7 @@
 // SIMD pass over the gates; `work` is the gemm's packing workspace
 // (gemmWorkspaceBytes for the shapes of these calls).
 
-import { gemm } from './gemm';
+import { gemm, gemmReusingB } from './gemm';
 import { sigmoid4, tanh4 } from './math';
 import { madd } from './simd';
 
@@ -124,13 +124,15 @@ function packedRowProduct(n: i32, k: i32, a: usize, packed: usize, c: usize, acc
  * c (+)= a w^T for the recurrent step: a: (rows, k) with row stride lda; w: (n, k) (W_hh);
  * c: (rows, n) with row stride ldc. One row with a packed copy of W_hh: packedRowProduct;
  * otherwise the shared gemm, which picks its path by shape (for a few rows, dot products
- * against W_hh in place, no packing).
+ * against W_hh in place, no packing; for many, packed panels of W_hh^T, packed at the
+ * first step only: `firstStep`, see gemmReusingB).
  */
 function recurrentProduct(
-  rows: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, packed: usize, c: usize, ldc: i32, accumulate: bool, work: usize,
+  rows: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, packed: usize, c: usize, ldc: i32, accumulate: bool,
+  work: usize, firstStep: bool,
 ): void {
   if (rows == 1 && packed != NO_PACKED) packedRowProduct(n, k, a, packed, c, accumulate);
-  else gemm(0, 1, rows, n, k, 1.0, a, lda, w, k, accumulate ? 1.0 : 0.0, c, ldc, work);
+  else gemmReusingB(0, 1, rows, n, k, 1.0, a, lda, w, k, accumulate ? 1.0 : 0.0, c, ldc, work, !firstStep);
 }
 
 // ---- helpers ------------------------------------------------------------------------
@@ -253,7 +255,7 @@ export function lstmForward(
     const prev = reverse ? t + 1 : t - 1;
     const hPrev = s == 0 ? h0 : rowAt(out, prev, batch, 0, outBytes);
     const cPrev = s == 0 ? c0 : rowAt(cells, prev, batch, 0, hBytes);
-    recurrentProduct(batch, G, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rowAt(gates, t, batch, 0, gBytes), G, true, work);
+    recurrentProduct(batch, G, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rowAt(gates, t, batch, 0, gBytes), G, true, work, s == 0);
     for (let b = 0; b < batch; b++) {
       const gate = rowAt(gates, t, batch, b, gBytes);
       const cp = cPrev + <usize>b * hBytes;
@@ -376,7 +378,7 @@ export function gruForward(
     const prev = reverse ? t + 1 : t - 1;
     const hPrev = s == 0 ? h0 : rowAt(out, prev, batch, 0, outBytes);
     const prevBytes = s == 0 ? hBytes : outBytes;
-    recurrentProduct(batch, G, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rec, G, false, work);
+    recurrentProduct(batch, G, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rec, G, false, work, s == 0);
     for (let b = 0; b < batch; b++) {
       const gate = rowAt(gates, t, batch, b, gBytes);
       const rb = rec + <usize>b * gBytes;
@@ -477,7 +479,7 @@ export function rnnForward(
     const t = reverse ? steps - 1 - s : s;
     const prev = reverse ? t + 1 : t - 1;
     const hPrev = s == 0 ? h0 : rowAt(out, prev, batch, 0, outBytes);
-    recurrentProduct(batch, hidden, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rowAt(gates, t, batch, 0, hBytes), hidden, true, work);
+    recurrentProduct(batch, hidden, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rowAt(gates, t, batch, 0, hBytes), hidden, true, work, s == 0);
     for (let b = 0; b < batch; b++) {
       const gate = rowAt(gates, t, batch, b, hBytes);
       const h = rowAt(out, t, batch, b, outBytes);
