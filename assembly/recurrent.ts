@@ -42,26 +42,35 @@ const PACK_ROWS = 7;
 export function packRecurrentWeights(w: usize, rows: i32, cols: i32, packed: usize): void {
   const chunks = (cols + 3) >> 2;
   const fullChunks = cols >> 2;
+  const tail = cols & 3;
   const colBytes = <usize>cols << 2;
-  let p = packed;
+  const vectorStride: usize = PACK_ROWS << 4; // from one chunk of a row to its next
+  const zero = f32x4.splat(0);
+  let blockStart = packed;
   for (let block = 0; block < rows; block += PACK_ROWS) {
-    const blockRows = min(PACK_ROWS, rows - block);
-    for (let chunk = 0; chunk < chunks; chunk++) {
-      const offset = <usize>chunk << 4;
-      for (let r = 0; r < PACK_ROWS; r++) {
-        const src = w + <usize>(block + r) * colBytes + offset;
-        if (r < blockRows && chunk < fullChunks) {
-          v128.store(p, v128.load(src));
-        } else {
-          // padding: a row past the end, or columns past the end of a row
-          for (let l = 0; l < 4; l++) {
-            const inside = r < blockRows && chunk * 4 + l < cols;
-            store<f32>(p + (<usize>l << 2), inside ? load<f32>(src + (<usize>l << 2)) : 0);
-          }
+    // Row r of the block fills every PACK_ROWS-th vector from the r-th: read each row in order.
+    for (let r = 0; r < PACK_ROWS; r++) {
+      let p = blockStart + (<usize>r << 4);
+      if (block + r < rows) {
+        const src = w + <usize>(block + r) * colBytes;
+        for (let chunk = 0; chunk < fullChunks; chunk++) {
+          v128.store(p, v128.load(src + (<usize>chunk << 4)));
+          p += vectorStride;
         }
-        p += 16;
+        if (tail > 0) {
+          // the last, partial chunk of the row, zero-padded
+          const last = src + (<usize>fullChunks << 4);
+          for (let l = 0; l < 4; l++) store<f32>(p + (<usize>l << 2), l < tail ? load<f32>(last + (<usize>l << 2)) : 0);
+        }
+      } else {
+        // padding rows past the end of W
+        for (let chunk = 0; chunk < chunks; chunk++) {
+          v128.store(p, zero);
+          p += vectorStride;
+        }
       }
     }
+    blockStart += <usize>chunks * vectorStride;
   }
 }
 
