@@ -91,7 +91,7 @@ export function gemm(
 }
 
 /**
- * gemm for a run of calls with the same B, transB, n, k and work (the recurrent product
+ * gemm for a run of calls with the same m, n, k, B, transB and work (the recurrent product
  * of every time step): with `bPackedByPreviousCall`, the blocked path skips packing B when
  * the previous call left all of it packed in `work` (one k block and one n block: k <= KC,
  * n <= NC) and nothing wrote to `work` since. Saves packing (and, for a transposed B,

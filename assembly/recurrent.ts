@@ -77,8 +77,9 @@ export function packRecurrentWeights(w: usize, rows: i32, cols: i32, packed: usi
 /**
  * c[0:n] (+)= W a for one row a: (k) and W packed by packRecurrentWeights from (n, k).
  * Seven rows at a time: seven independent multiply-add chains and one load of W per
- * multiply-add; W (4 MiB at H = 512) streams from L2 once per call, so this is bound by
- * load bandwidth, not arithmetic (the fma and the mul + add builds run at the same speed).
+ * multiply-add. W (1 MiB at H = 256) streams from L2 or L3 once per call, so this is bound
+ * by load bandwidth (measured at 1024 x 256: the fma build reads W at 74-79 GB/s, a loop that
+ * only loads it at 81 GB/s; the mul + add build, with twice the arithmetic instructions, at 62).
  */
 function packedRowProduct(n: i32, k: i32, a: usize, packed: usize, c: usize, accumulate: bool): void {
   const kVecBytes = (<usize>k & ~3) << 2;
