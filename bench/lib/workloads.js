@@ -3,9 +3,6 @@
 // Every workload is built once per backend and called many times; one call is one
 // forward, one forward+backward, one training step, or one generated sequence.
 
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { PACKAGE_ROOT } from './environment.js';
 import { randomFloats } from './fixtures.js';
 
 /** Vocabulary size of the workloads: the chapter's character vocabulary (26 letters, space, <unk>). */
@@ -74,23 +71,9 @@ export function benchVocab() {
   };
 }
 
-// ---- the package's classes ------------------------------------------------------------------------
-
-let classes;
-/**
- * LSTM, GRU, RNN and RNNLM: from the package entry, or from their modules in dist/ when an
- * older build's entry does not export them.
- */
-export async function packageClasses(lib) {
-  if (classes) return classes;
-  const fromDist = async (file) => import(pathToFileURL(path.join(PACKAGE_ROOT, 'dist', file)).href);
-  classes = {
-    lstm: lib.LSTM ?? (await fromDist('layers/lstm.js')).LSTM,
-    gru: lib.GRU ?? (await fromDist('layers/gru.js')).GRU,
-    rnn: lib.RNN ?? (await fromDist('layers/rnn.js')).RNN,
-    RNNLM: lib.RNNLM ?? (await fromDist('models/rnnlm.js')).RNNLM,
-  };
-  return classes;
+/** The package's fused layer class for a cell name of the suites ('lstm', 'gru', 'rnn'). */
+function layerClass(lib, cell) {
+  return { lstm: lib.LSTM, gru: lib.GRU, rnn: lib.RNN }[cell];
 }
 
 /** A long-lived tensor (T, B, I) of `data`, outside the scratch arena, so it survives endStep. */
@@ -109,7 +92,7 @@ export function persistentTensor(lib, backend, data, shape) {
  * loss = sum(out * R) for a fixed random R, backward into the layer's weights.
  */
 export async function layerWorkload(lib, backend, cell, { B, T, H }, I = VOCAB, seed = 11) {
-  const { [cell]: Layer } = await packageClasses(lib);
+  const Layer = layerClass(lib, cell);
   const { ops } = lib;
   const layer = new Layer({ numInputs: I, numHiddens: H, seed, backend });
   const x = persistentTensor(lib, backend, randomFloats(T * B * I, seed + 1), [T, B, I]);
@@ -162,8 +145,8 @@ export async function languageModelWorkload(lib, backend, cell, { B, T, H }, { s
       vocabSize: VOCAB, lr: LEARNING_RATE, seed: seed + 1,
     });
   } else {
-    const { [cell]: Layer, RNNLM } = await packageClasses(lib);
-    model = new RNNLM(new Layer({ numInputs: VOCAB, numHiddens: H, seed, backend }), {
+    const Layer = layerClass(lib, cell);
+    model = new lib.RNNLM(new Layer({ numInputs: VOCAB, numHiddens: H, seed, backend }), {
       vocabSize: VOCAB, lr: LEARNING_RATE, seed: seed + 1,
     });
   }

@@ -4,6 +4,7 @@
 
 import { placeInHeap, randomFloats, spotIndices } from '../lib/fixtures.js';
 import { peakCase, peakRunners } from '../lib/peak.js';
+import { packageRunners, tfjsRunners } from '../lib/runners.js';
 
 export const name = 'kernels';
 export const title = 'Kernels: peak probe, GEMM (sizes m x n x k), sigmoid/tanh';
@@ -82,48 +83,38 @@ function gemmCase(ctx, layout, m, n, k) {
     return undefined;
   };
 
-  const runners = {};
-  for (const [label, backend] of ctx.backends) {
-    runners[label] = {
-      prepare: async () => {
-        const { a, b } = inputs();
-        const heap = placeInHeap(backend, { a, b }, { c: m * n });
-        const { a: pa, b: pb, c: pc } = heap.ptr;
-        return {
-          run: () => backend.gemm(transA, transB, m, n, k, 1, pa, aCols, pb, bCols, 0, pc, n),
-          check: () => checkC(() => heap.view('c')),
-          dispose: heap.dispose,
-        };
-      },
-    };
-  }
-  for (const label of ctx.tfjs.labels) {
-    runners[label] = {
-      prepare: async () => {
-        const { tf } = ctx.tfjs;
-        await ctx.tfjs.use(label);
-        const { a, b } = inputs();
-        const ta = tf.tensor2d(a, [aRows, aCols]);
-        const tb = tf.tensor2d(b, [bRows, bCols]);
-        return {
-          before: () => ctx.tfjs.use(label),
-          // cpu and wasm run the kernel synchronously inside matMul; disposing frees the output.
-          run: () => tf.matMul(ta, tb, transA, transB).dispose(),
-          check: () =>
-            checkC(() => {
-              const c = tf.matMul(ta, tb, transA, transB);
-              const values = c.dataSync();
-              c.dispose();
-              return values;
-            }),
-          dispose: () => {
-            ta.dispose();
-            tb.dispose();
-          },
-        };
-      },
-    };
-  }
+  const runners = {
+    ...packageRunners(ctx, async (backend) => {
+      const { a, b } = inputs();
+      const heap = placeInHeap(backend, { a, b }, { c: m * n });
+      const { a: pa, b: pb, c: pc } = heap.ptr;
+      return {
+        run: () => backend.gemm(transA, transB, m, n, k, 1, pa, aCols, pb, bCols, 0, pc, n),
+        check: () => checkC(() => heap.view('c')),
+        dispose: heap.dispose,
+      };
+    }),
+    ...tfjsRunners(ctx, (tf) => {
+      const { a, b } = inputs();
+      const ta = tf.tensor2d(a, [aRows, aCols]);
+      const tb = tf.tensor2d(b, [bRows, bCols]);
+      return {
+        // cpu and wasm run the kernel synchronously inside matMul; disposing frees the output.
+        run: () => tf.matMul(ta, tb, transA, transB).dispose(),
+        check: () =>
+          checkC(() => {
+            const c = tf.matMul(ta, tb, transA, transB);
+            const values = c.dataSync();
+            c.dispose();
+            return values;
+          }),
+        dispose: () => {
+          ta.dispose();
+          tb.dispose();
+        },
+      };
+    }),
+  };
 
   return {
     name: gemmCaseName(layout, m, n, k),
@@ -149,40 +140,30 @@ function elementwiseCase(ctx, op, length) {
     return undefined;
   };
 
-  const runners = {};
-  for (const [label, backend] of ctx.backends) {
-    runners[label] = {
-      prepare: async () => {
-        const heap = placeInHeap(backend, { x: input() }, { y: length });
-        const { x: px, y: py } = heap.ptr;
-        return {
-          run: () => backend[op](px, py, length),
-          check: () => check(heap.view('y')),
-          dispose: heap.dispose,
-        };
-      },
-    };
-  }
-  for (const label of ctx.tfjs.labels) {
-    runners[label] = {
-      prepare: async () => {
-        const { tf } = ctx.tfjs;
-        await ctx.tfjs.use(label);
-        const tx = tf.tensor1d(input());
-        return {
-          before: () => ctx.tfjs.use(label),
-          run: () => tf[op](tx).dispose(),
-          check: () => {
-            const y = tf[op](tx);
-            const values = y.dataSync();
-            y.dispose();
-            return check(values);
-          },
-          dispose: () => tx.dispose(),
-        };
-      },
-    };
-  }
+  const runners = {
+    ...packageRunners(ctx, async (backend) => {
+      const heap = placeInHeap(backend, { x: input() }, { y: length });
+      const { x: px, y: py } = heap.ptr;
+      return {
+        run: () => backend[op](px, py, length),
+        check: () => check(heap.view('y')),
+        dispose: heap.dispose,
+      };
+    }),
+    ...tfjsRunners(ctx, (tf) => {
+      const tx = tf.tensor1d(input());
+      return {
+        run: () => tf[op](tx).dispose(),
+        check: () => {
+          const y = tf[op](tx);
+          const values = y.dataSync();
+          y.dispose();
+          return check(values);
+        },
+        dispose: () => tx.dispose(),
+      };
+    }),
+  };
   return {
     name: `${op} ${length >= 1 << 20 ? `${length / (1 << 20)}M` : length}`,
     group: 'elementwise',
