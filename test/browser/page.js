@@ -3,18 +3,14 @@
 // and reports how far each is from a float64 reference computed here. The test
 // asserts the tolerances; this page only measures.
 
+import * as lib from '/dist/index.js';
+
 const U = 2 ** -24; // unit roundoff of float32
 
-/** Deterministic uniform numbers in [lo, hi) (mulberry32). */
+/** Deterministic uniform numbers in [lo, hi), from the package's seeded generator. */
 function random(seed) {
-  let s = seed >>> 0;
-  return (lo = -1, hi = 1) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  };
+  const generator = new lib.Random(seed);
+  return (lo = -1, hi = 1) => lo + (hi - lo) * generator.uniform();
 }
 
 function filled(length, rand, lo = -1, hi = 1) {
@@ -151,7 +147,7 @@ function activationCheck(backends, op, seed) {
 }
 
 /** gemm and activations of `wasm` against the js backend and float64. */
-function checkBackend(lib, wasm, js) {
+function checkBackend(wasm, js) {
   const backends = { wasm, js };
   return {
     variant: wasm.variant,
@@ -161,7 +157,6 @@ function checkBackend(lib, wasm, js) {
 }
 
 export async function runChecks() {
-  const lib = await import('/dist/index.js');
   const js = await lib.createBackend('js');
 
   // Default loading: embedded bytes, the build the engine supports best.
@@ -194,8 +189,8 @@ export async function runChecks() {
     hasSimd: lib.hasSimd(),
     hasRelaxedSimd: lib.hasRelaxedSimd(),
     streamingCompiles,
-    defaultLoad: checkBackend(lib, defaultWasm, js),
-    sourceUrl: checkBackend(lib, fromUrl, js),
-    relaxedSourceUrl: relaxedFromUrl ? checkBackend(lib, relaxedFromUrl, js) : undefined,
+    defaultLoad: checkBackend(defaultWasm, js),
+    sourceUrl: checkBackend(fromUrl, js),
+    relaxedSourceUrl: relaxedFromUrl ? checkBackend(relaxedFromUrl, js) : undefined,
   };
 }

@@ -7,7 +7,7 @@
 // more on wasm, which receives them as f32.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/index.js';
-import { float64Reference, kernelVariants, randomFill } from '../support/backends.js';
+import { float64Reference, kernelVariants, randomArray, randomFill } from '../support/backends.js';
 
 const U = 2 ** -24;
 const SENTINEL = 12345.5;
@@ -30,11 +30,6 @@ function run(
   const out = slices.map((slice) => Float64Array.from(slice.view()));
   arena.dispose();
   return out;
-}
-
-function randomArray(seed: number, n: number, lo = -1, hi = 1): Float32Array {
-  const random = randomFill(seed);
-  return Float32Array.from({ length: n }, () => random(lo, hi));
 }
 
 /** The largest |got - want| / allowed over the first n elements (pass: <= 1). */

@@ -2,7 +2,7 @@
 // (float32 heap) and a float64 run of the same steps.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../src/index.js';
-import { float64Reference, kernelVariants, randomFill } from '../support/backends.js';
+import { float64Reference, kernelVariants, randomArray, randomFill } from '../support/backends.js';
 
 const U = 2 ** -24;
 const SIZES = [1, 3, 4, 5, 16, 17, 63, 64, 65, 129, 1000];
@@ -18,11 +18,6 @@ interface State {
   param: Float64Array;
   m: Float64Array;
   v: Float64Array;
-}
-
-function randomArray(seed: number, n: number, lo = -1, hi = 1): Float32Array {
-  const random = randomFill(seed);
-  return Float32Array.from({ length: n }, () => random(lo, hi));
 }
 
 /** `steps` Adam steps on one backend, a new gradient each step; returns the state after the last. */

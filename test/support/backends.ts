@@ -40,3 +40,9 @@ export function randomFill(seed: number): (lo?: number, hi?: number) => number {
     return lo + (hi - lo) * u;
   };
 }
+
+/** n deterministic uniform floats in [lo, hi) from randomFill(seed). */
+export function randomArray(seed: number, n: number, lo = -1, hi = 1): Float32Array {
+  const random = randomFill(seed);
+  return Float32Array.from({ length: n }, () => random(lo, hi));
+}
