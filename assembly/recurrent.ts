@@ -170,6 +170,21 @@ function recurrentProduct(
   return base + (<usize>t * batch + b) * rowBytes;
 }
 
+/** The time of loop step s: s, or steps - 1 - s when the direction runs in reverse. */
+// @ts-ignore: decorator
+@inline function timeAt(s: i32, steps: i32, reverse: i32): i32 {
+  return reverse ? steps - 1 - s : s;
+}
+
+/**
+ * The (B, width) rows entering loop step s (at time t): `initial` at the first step, else the
+ * rows of the previous time (t - 1, or t + 1 in reverse) of the (T, B, width) buffer `seq`.
+ */
+// @ts-ignore: decorator
+@inline function enteringRows(s: i32, t: i32, reverse: i32, initial: usize, seq: usize, batch: i32, rowBytes: usize): usize {
+  return s == 0 ? initial : rowAt(seq, reverse ? t + 1 : t - 1, batch, 0, rowBytes);
+}
+
 /** Copies the (B, H) rows of step t of a strided (T, B, ld) buffer into a dense (B, H) state. */
 function copyState(src: usize, t: i32, batch: i32, hidden: i32, ldSrc: i32, dst: usize): void {
   const hBytes = <usize>hidden << 2;
@@ -261,10 +276,9 @@ export function lstmForward(
   const outBytes = <usize>ldOut << 2;
   const hVec = hidden & ~3;
   for (let s = 0; s < steps; s++) {
-    const t = reverse ? steps - 1 - s : s;
-    const prev = reverse ? t + 1 : t - 1;
-    const hPrev = s == 0 ? h0 : rowAt(out, prev, batch, 0, outBytes);
-    const cPrev = s == 0 ? c0 : rowAt(cells, prev, batch, 0, hBytes);
+    const t = timeAt(s, steps, reverse);
+    const hPrev = enteringRows(s, t, reverse, h0, out, batch, outBytes);
+    const cPrev = enteringRows(s, t, reverse, c0, cells, batch, hBytes);
     recurrentProduct(batch, G, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rowAt(gates, t, batch, 0, gBytes), G, true, work, s == 0);
     for (let b = 0; b < batch; b++) {
       const gate = rowAt(gates, t, batch, b, gBytes);
@@ -325,9 +339,8 @@ export function lstmBackward(
   memory.copy(dh0, dhN, <usize>batch * hBytes);
   memory.copy(dc0, dcN, <usize>batch * hBytes);
   for (let s = steps - 1; s >= 0; s--) {
-    const t = reverse ? steps - 1 - s : s;
-    const prev = reverse ? t + 1 : t - 1;
-    const cPrev = s == 0 ? c0 : rowAt(cells, prev, batch, 0, hBytes);
+    const t = timeAt(s, steps, reverse);
+    const cPrev = enteringRows(s, t, reverse, c0, cells, batch, hBytes);
     for (let b = 0; b < batch; b++) {
       const gate = rowAt(gates, t, batch, b, gBytes);
       const dGate = rowAt(dGates, t, batch, b, gBytes);
@@ -384,9 +397,8 @@ export function gruForward(
   const outBytes = <usize>ldOut << 2;
   const hVec = hidden & ~3;
   for (let s = 0; s < steps; s++) {
-    const t = reverse ? steps - 1 - s : s;
-    const prev = reverse ? t + 1 : t - 1;
-    const hPrev = s == 0 ? h0 : rowAt(out, prev, batch, 0, outBytes);
+    const t = timeAt(s, steps, reverse);
+    const hPrev = enteringRows(s, t, reverse, h0, out, batch, outBytes);
     const prevBytes = s == 0 ? hBytes : outBytes;
     recurrentProduct(batch, G, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rec, G, false, work, s == 0);
     for (let b = 0; b < batch; b++) {
@@ -441,9 +453,8 @@ export function gruBackward(
   const hVec = hidden & ~3;
   memory.copy(dh0, dhN, <usize>batch * hBytes);
   for (let s = steps - 1; s >= 0; s--) {
-    const t = reverse ? steps - 1 - s : s;
-    const prev = reverse ? t + 1 : t - 1;
-    const hPrev = s == 0 ? h0 : rowAt(out, prev, batch, 0, outBytes);
+    const t = timeAt(s, steps, reverse);
+    const hPrev = enteringRows(s, t, reverse, h0, out, batch, outBytes);
     const prevBytes = s == 0 ? hBytes : outBytes;
     for (let b = 0; b < batch; b++) {
       const gate = rowAt(gates, t, batch, b, gBytes);
@@ -486,9 +497,8 @@ export function rnnForward(
   const outBytes = <usize>ldOut << 2;
   const hVec = hidden & ~3;
   for (let s = 0; s < steps; s++) {
-    const t = reverse ? steps - 1 - s : s;
-    const prev = reverse ? t + 1 : t - 1;
-    const hPrev = s == 0 ? h0 : rowAt(out, prev, batch, 0, outBytes);
+    const t = timeAt(s, steps, reverse);
+    const hPrev = enteringRows(s, t, reverse, h0, out, batch, outBytes);
     recurrentProduct(batch, hidden, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rowAt(gates, t, batch, 0, hBytes), hidden, true, work, s == 0);
     for (let b = 0; b < batch; b++) {
       const gate = rowAt(gates, t, batch, b, hBytes);
@@ -523,7 +533,7 @@ export function rnnBackward(
   const hVec = hidden & ~3;
   memory.copy(dh0, dhN, <usize>batch * hBytes);
   for (let s = steps - 1; s >= 0; s--) {
-    const t = reverse ? steps - 1 - s : s;
+    const t = timeAt(s, steps, reverse);
     for (let b = 0; b < batch; b++) {
       const gate = rowAt(gates, t, batch, b, hBytes);
       const dGate = rowAt(dGates, t, batch, b, hBytes);

@@ -23,7 +23,6 @@ function timeAt(s: number, steps: number, reverse: boolean): number {
   return reverse ? steps - 1 - s : s;
 }
 
-/** Time index whose state feeds time t (only valid when t is not the first step in loop order). */
 /** state (B, H) = the rows of step t of seq (T, B, ld), columns [0, H): the final h or c. */
 function copyState(f: FloatArray, seq: Ptr, t: number, batch: number, H: number, ld: number, state: Ptr): void {
   for (let b = 0; b < batch; b++) {
@@ -31,8 +30,12 @@ function copyState(f: FloatArray, seq: Ptr, t: number, batch: number, H: number,
   }
 }
 
-function previousTime(t: number, reverse: boolean): number {
-  return reverse ? t + 1 : t - 1;
+/**
+ * The (B, width) rows entering loop step s (at time t): `initial` at the first step, else the
+ * rows of the previous time (t - 1, or t + 1 in reverse) of the (T, B, width) buffer `seq`.
+ */
+function enteringRows(s: number, t: number, reverse: boolean, initial: Ptr, seq: Ptr, batch: number, width: number): Ptr {
+  return s === 0 ? initial : seq + (reverse ? t + 1 : t - 1) * batch * width;
 }
 
 // ---- LSTM ---------------------------------------------------------------------------
@@ -55,10 +58,9 @@ export function lstmForward(
   const G = 4 * H;
   for (let s = 0; s < steps; s++) {
     const t = timeAt(s, steps, reverse);
-    const first = s === 0;
-    const hPrev = first ? h0 : out + previousTime(t, reverse) * batch * ldOut;
-    const ldPrev = first ? H : ldOut;
-    const cPrev = first ? c0 : cells + previousTime(t, reverse) * batch * H;
+    const hPrev = enteringRows(s, t, reverse, h0, out, batch, ldOut);
+    const ldPrev = s === 0 ? H : ldOut;
+    const cPrev = enteringRows(s, t, reverse, c0, cells, batch, H);
     const gt = gates + t * batch * G;
     gemm(f, false, true, batch, G, H, 1, hPrev, ldPrev, weightHh, H, 1, gt, G);
     for (let b = 0; b < batch; b++) {
@@ -106,7 +108,7 @@ export function lstmBackward(
   f.copyWithin(dc, dcN, dcN + batch * H);
   for (let s = steps - 1; s >= 0; s--) {
     const t = timeAt(s, steps, reverse);
-    const cPrev = s === 0 ? c0 : cells + previousTime(t, reverse) * batch * H;
+    const cPrev = enteringRows(s, t, reverse, c0, cells, batch, H);
     const gt = gates + t * batch * G;
     const dgt = dGates + t * batch * G;
     for (let b = 0; b < batch; b++) {
@@ -153,9 +155,8 @@ export function gruForward(
   const G = 3 * H;
   for (let s = 0; s < steps; s++) {
     const t = timeAt(s, steps, reverse);
-    const first = s === 0;
-    const hPrev = first ? h0 : out + previousTime(t, reverse) * batch * ldOut;
-    const ldPrev = first ? H : ldOut;
+    const hPrev = enteringRows(s, t, reverse, h0, out, batch, ldOut);
+    const ldPrev = s === 0 ? H : ldOut;
     const gt = gates + t * batch * G;
     gemm(f, false, true, batch, G, H, 1, hPrev, ldPrev, weightHh, H, 0, work, G);
     for (let b = 0; b < batch; b++) {
@@ -198,9 +199,8 @@ export function gruBackward(
   f.copyWithin(dh, dhN, dhN + batch * H);
   for (let s = steps - 1; s >= 0; s--) {
     const t = timeAt(s, steps, reverse);
-    const first = s === 0;
-    const hPrev = first ? h0 : out + previousTime(t, reverse) * batch * ldOut;
-    const ldPrev = first ? H : ldOut;
+    const hPrev = enteringRows(s, t, reverse, h0, out, batch, ldOut);
+    const ldPrev = s === 0 ? H : ldOut;
     const gt = gates + t * batch * G;
     const dgi = dGatesIh + t * batch * G;
     const dgh = dGatesHh + t * batch * G;
@@ -246,9 +246,8 @@ export function rnnForward(
   const H = hidden;
   for (let s = 0; s < steps; s++) {
     const t = timeAt(s, steps, reverse);
-    const first = s === 0;
-    const hPrev = first ? h0 : out + previousTime(t, reverse) * batch * ldOut;
-    const ldPrev = first ? H : ldOut;
+    const hPrev = enteringRows(s, t, reverse, h0, out, batch, ldOut);
+    const ldPrev = s === 0 ? H : ldOut;
     const gt = gates + t * batch * H;
     gemm(f, false, true, batch, H, H, 1, hPrev, ldPrev, weightHh, H, 1, gt, H);
     for (let b = 0; b < batch; b++) {
