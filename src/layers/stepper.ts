@@ -27,7 +27,6 @@ export class RecurrentStepper {
   private readonly ids: ArenaSlice; // (B) int32
   private readonly packedHh: ArenaSlice[][] | null; // [layer][direction]: W_hh packed for one-row steps
   private current = 0; // which bank holds the state
-  private transposed = false;
 
   constructor(
     readonly layer: RecurrentLayer,
@@ -55,6 +54,8 @@ export class RecurrentStepper {
     this.packedHh?.forEach((dirs, l) =>
       dirs.forEach((slice, d) => this.backend.packRecurrentWeights(layer.weights[l][d].weightHh.ptr, G, H, slice.ptr)),
     );
+    // ... and layer 0's W_ih transposed once, for token ids (a row per id).
+    layer.weights[0].forEach((w, d) => this.backend.transpose(w.weightIh.ptr, G, layer.numInputs, this.transposedIh[d].ptr, false));
     this.reset();
   }
 
@@ -86,12 +87,6 @@ export class RecurrentStepper {
         throw new RangeError(`stepper: token id ${id} is outside [0, ${layer.numInputs})`);
       }
       ints[base + b] = id;
-    }
-    if (!this.transposed) {
-      // The weights are fixed while generating: transpose W_ih of layer 0 once.
-      const G = GATE_COUNT[layer.cell] * layer.hiddenSize;
-      layer.weights[0].forEach((w, d) => this.backend.transpose(w.weightIh.ptr, G, layer.numInputs, this.transposedIh[d].ptr, false));
-      this.transposed = true;
     }
     return this.step(null);
   }
