@@ -98,7 +98,11 @@ export interface Kernels {
   // units, G gates per unit (LSTM 4: i, f, g, o; GRU 3: r, z, n; RNN 1), weights
   // in PyTorch's layout (W_ih (G H, I), W_hh (G H, H), two biases (G H)).
   // Before the call the caller puts the input projection x W_ih^T (no bias) of
-  // all T x B rows into `gates` with one gemm (or a row gather for token ids).
+  // all T x B rows into `gates` with one gemm; or, for token ids (the one-hot
+  // input), passes the (V, G H) table W_ih^T as `inputRows` and the (T, B) int32
+  // ids as `ids`: row (t, b)'s projection is then inputRows[ids[t, b]], read
+  // inside the time loop, and the forward only writes `gates` (-1 for both when
+  // `gates` holds the projection; the caller validates the ids).
   // Inside the time loop: one gemm h_{t-1} W_hh^T, then one fused pass (biases,
   // activations, cell update, output) that leaves the activated gates in `gates`.
   // `reverse` runs t = T-1 .. 0: the state entering step t is then h_{t+1}.
@@ -113,7 +117,7 @@ export interface Kernels {
   // batch row the step's product reads it instead of weightHh (the same numbers in an order
   // that streams through one pointer); the js backend ignores it.
   /**
-   * LSTM forward. gates: (T, B, 4H) in x W_ih^T, out the activated i, f, g, o;
+   * LSTM forward. gates: (T, B, 4H) in x W_ih^T (unless inputRows), out the activated i, f, g, o;
    * weightHh: (4H, H); biasIh, biasHh: (4H); h0, c0: (B, H); out: (T, B, ldOut);
    * cells: (T, B, H) out c_t; tanhCells: (T, B, H) out tanh(c_t) (so BPTT need not recompute it);
    * hN, cN: (B, H) out, the final state.
@@ -121,7 +125,7 @@ export interface Kernels {
   lstmForward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, c0: Ptr,
-    out: Ptr, ldOut: number, cells: Ptr, tanhCells: Ptr, hN: Ptr, cN: Ptr, packedHh: Ptr,
+    out: Ptr, ldOut: number, cells: Ptr, tanhCells: Ptr, hN: Ptr, cN: Ptr, packedHh: Ptr, inputRows: Ptr, ids: Ptr,
   ): void;
   /**
    * LSTM backward. gates, cells, tanhCells: from lstmForward; c0: (B, H); weightHh: (4H, H);
@@ -135,14 +139,14 @@ export interface Kernels {
   ): void;
   /**
    * GRU forward (PyTorch form, n = tanh(x_n + b_in + r (h W_hn^T + b_hn))).
-   * gates: (T, B, 3H) in x W_ih^T, out the activated r, z, n; weightHh: (3H, H); biases: (3H);
+   * gates: (T, B, 3H) in x W_ih^T (unless inputRows), out the activated r, z, n; weightHh: (3H, H); biases: (3H);
    * h0: (B, H); out: (T, B, ldOut); hiddenN: (T, B, H) out h_{t-1} W_hn^T + b_hn;
    * work: (B, 3H) scratch; hN: (B, H) out.
    */
   gruForward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr,
-    out: Ptr, ldOut: number, hiddenN: Ptr, work: Ptr, hN: Ptr, packedHh: Ptr,
+    out: Ptr, ldOut: number, hiddenN: Ptr, work: Ptr, hN: Ptr, packedHh: Ptr, inputRows: Ptr, ids: Ptr,
   ): void;
   /**
    * GRU backward. gates, hiddenN, out: from gruForward; h0: (B, H); weightHh: (3H, H);
@@ -155,12 +159,13 @@ export interface Kernels {
     dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr,
   ): void;
   /**
-   * RNN (tanh) forward. gates: (T, B, H) in x W_ih^T, out h_t; weightHh: (H, H); biases: (H);
+   * RNN (tanh) forward. gates: (T, B, H) in x W_ih^T (unless inputRows), out h_t; weightHh: (H, H); biases: (H);
    * h0: (B, H); out: (T, B, ldOut); hN: (B, H) out.
    */
   rnnForward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, out: Ptr, ldOut: number, hN: Ptr, packedHh: Ptr,
+    inputRows: Ptr, ids: Ptr,
   ): void;
   /**
    * RNN backward. gates: from rnnForward; weightHh: (H, H); dOut: (T, B, ldOut); dhN: (B, H);

@@ -1,6 +1,6 @@
 // The autograd op of one fused recurrent layer (both directions): forward runs
-// the input projection of all T x B rows as one gemm (or a row gather for token
-// ids) and then the fused cell kernel per direction; backward runs the BPTT
+// the input projection of all T x B rows as one gemm (for token ids, the kernel
+// reads rows of W_ih^T by id instead) and then the fused cell kernel per direction; backward runs the BPTT
 // kernel per direction and turns its gate gradients into weight, bias, input
 // and initial-state gradients with gemms over all T x B rows at once.
 //
@@ -149,10 +149,14 @@ export function recurrentLayer(
   const c0Ptr = (d: number): Ptr => (c0 ? c0.ptr + d * stateSize : zeroState!.ptr);
 
   directions.forEach((w, d) => {
-    // The input projection of every step at once: x W_ih^T, or rows of W_ih^T picked by id.
+    // The input projection of every step at once, x W_ih^T; for token ids the kernel reads row id
+    // of W_ih^T inside its time loop instead (a one-hot row times W_ih^T is that row).
+    let inputRows: Ptr = -1;
+    let ids: Ptr = -1;
     if (input instanceof TokenIds) {
       backend.transpose(w.weightIh.ptr, G, numInputs, transposedIh![d].ptr, false);
-      backend.gatherRows(transposedIh![d].ptr, G, input.ptr, n, gates[d].ptr, G);
+      inputRows = transposedIh![d].ptr;
+      ids = input.ptr;
     } else {
       backend.gemm(false, true, n, G, numInputs, 1, input.ptr, numInputs, w.weightIh.ptr, numInputs, 0, gates[d].ptr, G);
     }
@@ -164,17 +168,17 @@ export function recurrentLayer(
     if (cell === 'lstm') {
       backend.lstmForward(
         steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0Ptr(d), c0Ptr(d),
-        outPtr, D * H, saved[d]!.ptr, tanhCells[d]!.ptr, hNPtr, cN!.ptr + d * stateSize, packed,
+        outPtr, D * H, saved[d]!.ptr, tanhCells[d]!.ptr, hNPtr, cN!.ptr + d * stateSize, packed, inputRows, ids,
       );
     } else if (cell === 'gru') {
       backend.gruForward(
         steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0Ptr(d),
-        outPtr, D * H, saved[d]!.ptr, work!.ptr, hNPtr, packed,
+        outPtr, D * H, saved[d]!.ptr, work!.ptr, hNPtr, packed, inputRows, ids,
       );
     } else {
       backend.rnnForward(
         steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0Ptr(d), outPtr, D * H, hNPtr,
-        packed,
+        packed, inputRows, ids,
       );
     }
   });

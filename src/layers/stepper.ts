@@ -115,8 +115,10 @@ export class RecurrentStepper {
       const input = l === 0 ? x : this.outputs[l - 1].ptr;
       layer.weights[l].forEach((w, d) => {
         const gates = this.gates[d].ptr;
-        if (input === null) backend.gatherRows(this.transposedIh[d].ptr, G, this.ids.ptr, batch, gates, G);
-        else backend.gemm(false, true, batch, G, inWidth, 1, input, inWidth, w.weightIh.ptr, inWidth, 0, gates, G);
+        // Token ids: the kernel reads each id's row of W_ih^T itself; dense inputs: project them first.
+        const inputRows = input === null ? this.transposedIh[d].ptr : -1;
+        const ids = input === null ? this.ids.ptr : -1;
+        if (input !== null) backend.gemm(false, true, batch, G, inWidth, 1, input, inWidth, w.weightIh.ptr, inWidth, 0, gates, G);
         const slot = (l * D + d) * stateSize;
         const h0 = this.states[from].ptr + slot;
         const hN = this.states[to].ptr + slot;
@@ -125,16 +127,17 @@ export class RecurrentStepper {
         if (layer.cell === 'lstm') {
           backend.lstmForward(
             1, batch, H, reverse, gates, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0, this.cellStates[from].ptr + slot,
-            out + d * H, D * H, this.saved.ptr, this.tanhCells.ptr, hN, this.cellStates[to].ptr + slot, packed,
+            out + d * H, D * H, this.saved.ptr, this.tanhCells.ptr, hN, this.cellStates[to].ptr + slot, packed, inputRows, ids,
           );
         } else if (layer.cell === 'gru') {
           backend.gruForward(
             1, batch, H, reverse, gates, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0, out + d * H, D * H,
-            this.saved.ptr, this.work.ptr, hN, packed,
+            this.saved.ptr, this.work.ptr, hN, packed, inputRows, ids,
           );
         } else {
           backend.rnnForward(
             1, batch, H, reverse, gates, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0, out + d * H, D * H, hN, packed,
+            inputRows, ids,
           );
         }
       });

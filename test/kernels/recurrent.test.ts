@@ -3,8 +3,9 @@
 // run in float64 (the js twin on a float64 heap). Sizes cover the SIMD tails
 // (H = 5, 33), both paths the shared gemm takes for the recurrent product (a
 // few rows: dot products, B = 1, 3; many rows: packed blocks, B = 33), the
-// single-row product on a packed W_hh (B = 1, packed), both directions, and a
-// strided output with untouched neighbours.
+// single-row product on a packed W_hh (B = 1, packed), token inputs read from
+// rows of a table by id, batches big enough to run in chunks (B = 523), both
+// directions, and a strided output with untouched neighbours.
 //
 // Tolerances: forward values within 2e-6 absolute (inputs of order 1, so a few
 // float32 ulp); backward gradients within 2e-5 of max(1, |largest gradient|).
@@ -59,7 +60,12 @@ interface Case {
   reverse: boolean;
   /** Pass a packed copy of W_hh (packRecurrentWeights) to the forward kernel. */
   packed?: boolean;
+  /** Token inputs: the forward reads the input projection from rows of a (V, G) table by id. */
+  tokens?: boolean;
 }
+
+/** Vocabulary of the token cases. */
+const V = 6;
 
 /** Inputs of one case: the output has 3 extra columns and starts at column 2 (a bidirectional slot). */
 function caseInputs({ cell, T, B, H }: Case, seed: number) {
@@ -70,7 +76,8 @@ function caseInputs({ cell, T, B, H }: Case, seed: number) {
     ldOut,
     column: 2,
     gates: values(T * B * G, rand, -2, 2),
-    weightHh: values(G * H, rand, -0.6, 0.6),
+    // |W_hh| shrinks as 1/sqrt(H) past H = 33, so that the pre-activations (and their rounding) stay of order 1.
+    weightHh: values(G * H, rand, -0.6 * Math.min(1, Math.sqrt(33 / H)), 0.6 * Math.min(1, Math.sqrt(33 / H))),
     biasIh: values(G, rand, -0.5, 0.5),
     biasHh: values(G, rand, -0.5, 0.5),
     h0: values(B * H, rand),
@@ -78,7 +85,15 @@ function caseInputs({ cell, T, B, H }: Case, seed: number) {
     dOut: values(T * B * ldOut, rand),
     dhN: values(B * H, rand),
     dcN: values(B * H, rand),
+    table: values(V * G, rand, -2, 2),
+    ids: Array.from({ length: T * B }, () => Math.min(V - 1, Math.floor(rand(0, V)))),
   };
+}
+
+/** Writes int32 ids at element offset `ptr` of the backend's heap. */
+function writeIds(backend: Backend, ptr: Ptr, ids: readonly number[]): void {
+  const base = backend.heap.intIndex(ptr);
+  ids.forEach((id, i) => (backend.heap.ints[base + i] = id));
 }
 
 /** Forward then backward of one case; returns every buffer the kernels wrote. */
@@ -109,16 +124,23 @@ function forwardBackward(backend: Backend, c: Case, seed: number): Record<string
     packedHh: { size: packedRecurrentSize(G, H) },
     dh0: { size: B * H },
     dc0: { size: B * H },
+    table: { size: V * G, values: x.table },
+    ids: { size: n },
   };
   return run(backend, specs, (p) => {
     const out = p.out + x.column;
     const dOut = p.dOut + x.column;
     if (c.packed) backend.packRecurrentWeights(p.weightHh, G, H, p.packedHh);
     const packed = c.packed ? p.packedHh : -1;
+    writeIds(backend, p.ids, x.ids);
+    // Token cases start from sentinel gates: the forward must not read them.
+    if (c.tokens) backend.fill(p.gates, SENTINEL, n * G);
+    const inputRows = c.tokens ? p.table : -1;
+    const ids = c.tokens ? p.ids : -1;
     if (cell === 'lstm') {
       backend.lstmForward(
         T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, p.h0, p.c0, out, x.ldOut, p.cells, p.tanhCells, p.hN, p.cN,
-        packed,
+        packed, inputRows, ids,
       );
       backend.lstmBackward(
         T, B, H, reverse, p.gates, p.cells, p.tanhCells, p.c0, p.weightHh, dOut, x.ldOut, p.dhN, p.dcN, p.dGates, p.dh0, p.dc0,
@@ -126,12 +148,15 @@ function forwardBackward(backend: Backend, c: Case, seed: number): Record<string
     } else if (cell === 'gru') {
       backend.gruForward(
         T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, p.h0, out, x.ldOut, p.hiddenN, p.work, p.hN, packed,
+        inputRows, ids,
       );
       backend.gruBackward(
         T, B, H, reverse, p.gates, p.hiddenN, p.h0, out, x.ldOut, p.weightHh, dOut, p.dhN, p.dGates, p.dGatesHh, p.dh0,
       );
     } else {
-      backend.rnnForward(T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, p.h0, out, x.ldOut, p.hN, packed);
+      backend.rnnForward(
+        T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, p.h0, out, x.ldOut, p.hN, packed, inputRows, ids,
+      );
       backend.rnnBackward(T, B, H, reverse, p.gates, p.weightHh, dOut, x.ldOut, p.dhN, p.dGates, p.dh0);
     }
   });
@@ -163,14 +188,22 @@ for (const cell of ['lstm', 'gru', 'rnn'] as Cell[]) {
         for (const reverse of [false, true]) {
           cases.push({ cell, T, B, H, reverse });
           if (B === 1) cases.push({ cell, T, B, H, reverse, packed: true });
+          if (T === 5 && H !== 8) cases.push({ cell, T, B, H, reverse, tokens: true, packed: B === 1 });
         }
       }
     }
   }
+  // A batch the kernels run in chunks of rows (a step's rows past 512 KiB), forward and backward,
+  // with a last chunk of an odd size; the RNN's rows are smaller, so it needs a wider H.
+  for (const reverse of [false, true]) {
+    const H = cell === 'rnn' ? 100 : 33;
+    cases.push({ cell, T: 2, B: 523, H, reverse });
+    cases.push({ cell, T: 2, B: 523, H, reverse, tokens: true });
+  }
 }
 
 describe.each(kernelVariants())('$variant: fused recurrent kernels against the float64 twin', ({ create }) => {
-  it.each(cases)('$cell T=$T B=$B H=$H reverse=$reverse packed=$packed', async (c) => {
+  it.each(cases)('$cell T=$T B=$B H=$H reverse=$reverse packed=$packed tokens=$tokens', async (c) => {
     const backend = await create();
     const reference = await float64Reference();
     const seed = 17 + c.T * 100 + c.B * 10 + c.H + (c.reverse ? 5000 : 0);
@@ -230,6 +263,7 @@ describe.each(kernelVariants())('$variant: fused recurrent kernels against the f
       },
       (p) => backend.lstmForward(
         1, 1, H, false, p.gates, p.weightHh, p.bias, p.bias, p.state, p.state, p.out, H, p.cells, p.tanhCells, p.hN, p.cN, -1,
+        -1, -1,
       ),
     );
     const ulp = 2 ** -23;

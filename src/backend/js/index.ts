@@ -88,8 +88,9 @@ export class JsBackend implements Backend {
   lstmForward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, c0: Ptr,
-    out: Ptr, ldOut: number, cells: Ptr, tanhCells: Ptr, hN: Ptr, cN: Ptr, _packedHh: Ptr,
+    out: Ptr, ldOut: number, cells: Ptr, tanhCells: Ptr, hN: Ptr, cN: Ptr, _packedHh: Ptr, inputRows: Ptr, ids: Ptr,
   ): void {
+    this.gatherTokenRows(inputRows, ids, steps * batch, 4 * hidden, gates);
     rec.lstmForward(
       this.heap.floats, steps, batch, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, c0, out, ldOut, cells, tanhCells,
       hN, cN,
@@ -108,8 +109,9 @@ export class JsBackend implements Backend {
   gruForward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr,
-    out: Ptr, ldOut: number, hiddenN: Ptr, work: Ptr, hN: Ptr, _packedHh: Ptr,
+    out: Ptr, ldOut: number, hiddenN: Ptr, work: Ptr, hN: Ptr, _packedHh: Ptr, inputRows: Ptr, ids: Ptr,
   ): void {
+    this.gatherTokenRows(inputRows, ids, steps * batch, 3 * hidden, gates);
     rec.gruForward(
       this.heap.floats, steps, batch, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, out, ldOut, hiddenN, work, hN,
     );
@@ -127,7 +129,9 @@ export class JsBackend implements Backend {
   rnnForward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, out: Ptr, ldOut: number, hN: Ptr, _packedHh: Ptr,
+    inputRows: Ptr, ids: Ptr,
   ): void {
+    this.gatherTokenRows(inputRows, ids, steps * batch, hidden, gates);
     rec.rnnForward(this.heap.floats, steps, batch, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, out, ldOut, hN);
   }
   rnnBackward(
@@ -135,6 +139,10 @@ export class JsBackend implements Backend {
     gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr,
   ): void {
     rec.rnnBackward(this.heap.floats, steps, batch, hidden, reverse, gates, weightHh, dOut, ldOut, dhN, dGates, dh0);
+  }
+  /** The reference meaning of token input rows: gather them into the gates, then run the forward as usual. */
+  private gatherTokenRows(inputRows: Ptr, ids: Ptr, n: number, width: number, gates: Ptr): void {
+    if (inputRows >= 0) rec.gatherRows(this.heap.floats, this.heap.ints, this.intIndex, inputRows, width, ids, n, gates, width);
   }
   packRecurrentWeights(weightHh: Ptr, rows: number, cols: number, packed: Ptr): void {
     rec.packRecurrentWeights(this.heap.floats, weightHh, rows, cols, packed);

@@ -51,7 +51,7 @@ export interface KernelExports {
     steps: number, batch: number, hidden: number, reverse: number,
     gates: number, weightHh: number, biasIh: number, biasHh: number, h0: number, c0: number,
     out: number, ldOut: number, cells: number, tanhCells: number, hN: number, cN: number, packedHh: number,
-    work: number,
+    work: number, inputRows: number, ids: number,
   ): void;
   lstmBackward(
     steps: number, batch: number, hidden: number, reverse: number,
@@ -62,6 +62,7 @@ export interface KernelExports {
     steps: number, batch: number, hidden: number, reverse: number,
     gates: number, weightHh: number, biasIh: number, biasHh: number, h0: number,
     out: number, ldOut: number, hiddenN: number, rec: number, hN: number, packedHh: number, work: number,
+    inputRows: number, ids: number,
   ): void;
   gruBackward(
     steps: number, batch: number, hidden: number, reverse: number,
@@ -71,7 +72,7 @@ export interface KernelExports {
   rnnForward(
     steps: number, batch: number, hidden: number, reverse: number,
     gates: number, weightHh: number, biasIh: number, biasHh: number, h0: number, out: number, ldOut: number,
-    hN: number, packedHh: number, work: number,
+    hN: number, packedHh: number, work: number, inputRows: number, ids: number,
   ): void;
   rnnBackward(
     steps: number, batch: number, hidden: number, reverse: number,

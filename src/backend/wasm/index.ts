@@ -120,12 +120,13 @@ export class WasmBackend implements Backend {
   lstmForward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, c0: Ptr,
-    out: Ptr, ldOut: number, cells: Ptr, tanhCells: Ptr, hN: Ptr, cN: Ptr, packedHh: Ptr,
+    out: Ptr, ldOut: number, cells: Ptr, tanhCells: Ptr, hN: Ptr, cN: Ptr, packedHh: Ptr, inputRows: Ptr, ids: Ptr,
   ): void {
     const work = this.recurrentWorkspace(batch, hidden, 4, packedHh);
     this.kernels.lstmForward(
       steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, biasIh * 4, biasHh * 4, h0 * 4, c0 * 4,
-      out * 4, ldOut, cells * 4, tanhCells * 4, hN * 4, cN * 4, packedBytes(packedHh), work,
+      out * 4, ldOut, cells * 4, tanhCells * 4, hN * 4, cN * 4, optionalBytes(packedHh), work,
+      optionalBytes(inputRows), optionalBytes(ids),
     );
   }
   lstmBackward(
@@ -142,12 +143,13 @@ export class WasmBackend implements Backend {
   gruForward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr,
-    out: Ptr, ldOut: number, hiddenN: Ptr, work: Ptr, hN: Ptr, packedHh: Ptr,
+    out: Ptr, ldOut: number, hiddenN: Ptr, work: Ptr, hN: Ptr, packedHh: Ptr, inputRows: Ptr, ids: Ptr,
   ): void {
     const gemmWork = this.recurrentWorkspace(batch, hidden, 3, packedHh);
     this.kernels.gruForward(
       steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, biasIh * 4, biasHh * 4, h0 * 4,
-      out * 4, ldOut, hiddenN * 4, work * 4, hN * 4, packedBytes(packedHh), gemmWork,
+      out * 4, ldOut, hiddenN * 4, work * 4, hN * 4, optionalBytes(packedHh), gemmWork,
+      optionalBytes(inputRows), optionalBytes(ids),
     );
   }
   gruBackward(
@@ -164,11 +166,12 @@ export class WasmBackend implements Backend {
   rnnForward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, out: Ptr, ldOut: number, hN: Ptr, packedHh: Ptr,
+    inputRows: Ptr, ids: Ptr,
   ): void {
     const work = this.recurrentWorkspace(batch, hidden, 1, packedHh);
     this.kernels.rnnForward(
       steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, biasIh * 4, biasHh * 4, h0 * 4,
-      out * 4, ldOut, hN * 4, packedBytes(packedHh), work,
+      out * 4, ldOut, hN * 4, optionalBytes(packedHh), work, optionalBytes(inputRows), optionalBytes(ids),
     );
   }
   rnnBackward(
@@ -195,7 +198,7 @@ export class WasmBackend implements Backend {
   }
 }
 
-/** The byte address of an optional packed W_hh, or -1 (the kernels' "none"). */
-function packedBytes(packed: Ptr): number {
-  return packed < 0 ? -1 : packed * 4;
+/** The byte address of an optional buffer (a packed W_hh, token rows, ids), or -1 (the kernels' "none"). */
+function optionalBytes(ptr: Ptr): number {
+  return ptr < 0 ? -1 : ptr * 4;
 }
