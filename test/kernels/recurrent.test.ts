@@ -4,7 +4,7 @@
 // (H = 5, 33), both paths the shared gemm takes for the recurrent product (a
 // few rows: dot products, B = 1, 3; many rows: packed blocks, B = 33), the
 // single-row product on a packed W_hh (B = 1, packed), token inputs read from
-// rows of a table by id, batches big enough to run in chunks (B = 523), both
+// rows of a table by id, batches the backward kernels run in chunks (B = 523), both
 // directions, and a strided output with untouched neighbours.
 //
 // Tolerances: forward values within 2e-6 absolute (inputs of order 1, so a few
@@ -193,8 +193,8 @@ for (const cell of ['lstm', 'gru', 'rnn'] as Cell[]) {
       }
     }
   }
-  // A batch the kernels run in chunks of rows (a step's rows past 512 KiB), forward and backward,
-  // with a last chunk of an odd size; the RNN's rows are smaller, so it needs a wider H.
+  // A batch the backward kernels run in chunks of rows (a step's rows past 512 KiB), with a last
+  // chunk of an odd size; the RNN's rows are smaller, so it needs a wider H.
   for (const reverse of [false, true]) {
     const H = cell === 'rnn' ? 100 : 33;
     cases.push({ cell, T: 2, B: 523, H, reverse });
