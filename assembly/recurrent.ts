@@ -21,6 +21,8 @@ import { madd } from './simd';
 const NO_PACKED: usize = <usize>-1;
 /** `inputRows` value meaning "gates already hold the input projection" (the JS side passes -1). */
 const NO_INPUT_ROWS: usize = <usize>-1;
+/** `h0` / `c0` value meaning the zero state (the JS side passes -1): the first step's product is skipped. */
+const ZERO_STATE: usize = <usize>-1;
 
 /** The four lane sums of s0..s3 as one vector [sum s0, sum s1, sum s2, sum s3]. */
 // @ts-ignore: decorator
@@ -141,18 +143,21 @@ function packedRowProduct(n: i32, k: i32, a: usize, packed: usize, c: usize, acc
 }
 
 /**
- * c (+)= a w^T for loop step `step` of the time loop: a: (rows, k) with row stride lda;
- * w: (n, k) (W_hh); c: (rows, n) with row stride ldc. One row with a packed copy of W_hh:
- * packedRowProduct, in alternating directions; otherwise the shared gemm, which picks its
- * path by shape (for a few rows, dot products against W_hh in place, no packing; for many,
- * packed panels of W_hh^T, packed at step 0 only, see gemmReusingB).
+ * c (+)= a w^T for loop step `step` of the time loop: a: (rows, k) with row stride lda, or
+ * ZERO_STATE (then c = 0, or unchanged when accumulating); w: (n, k) (W_hh); c: (rows, n) with
+ * row stride ldc. One row with a packed copy of W_hh: packedRowProduct, in alternating
+ * directions; otherwise the shared gemm, which picks its path by shape (for a few rows, dot
+ * products against W_hh in place, no packing; for many, packed panels of W_hh^T, packed by the
+ * loop's first product, at step `firstStep`, and reused after it, see gemmReusingB).
  */
 function recurrentProduct(
   rows: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, packed: usize, c: usize, ldc: i32, accumulate: bool,
-  work: usize, step: i32,
+  work: usize, step: i32, firstStep: i32,
 ): void {
-  if (rows == 1 && packed != NO_PACKED) packedRowProduct(n, k, a, packed, c, accumulate, (step & 1) != 0);
-  else gemmReusingB(0, 1, rows, n, k, 1.0, a, lda, w, k, accumulate ? 1.0 : 0.0, c, ldc, work, step > 0);
+  if (a == ZERO_STATE) {
+    if (!accumulate) for (let r = 0; r < rows; r++) memory.fill(c + ((<usize>r * ldc) << 2), 0, <usize>n << 2);
+  } else if (rows == 1 && packed != NO_PACKED) packedRowProduct(n, k, a, packed, c, accumulate, (step & 1) != 0);
+  else gemmReusingB(0, 1, rows, n, k, 1.0, a, lda, w, k, accumulate ? 1.0 : 0.0, c, ldc, work, step > firstStep);
 }
 
 // ---- helpers ------------------------------------------------------------------------
@@ -328,7 +333,7 @@ function rowsPerChunk(batch: i32, bytesPerRow: i32): i32 {
 }
 
 /**
- * gates: (T, B, 4H); weightHh: (4H, H); biasIh, biasHh: (4H); h0, c0: (B, H); out: (T, B, ldOut);
+ * gates: (T, B, 4H); weightHh: (4H, H); biasIh, biasHh: (4H); h0, c0: (B, H) or ZERO_STATE; out: (T, B, ldOut);
  * cells, tanhCells: (T, B, H); hN, cN: (B, H); packedHh: packed W_hh or NO_PACKED; work: gemm workspace;
  * inputRows: (V, 4H) W_ih^T for token inputs, or NO_INPUT_ROWS; ids: (T, B) i32 token ids (with inputRows).
  */
@@ -364,12 +369,19 @@ export function lstmForward(
   const gBytes = <usize>G << 2;
   const outBytes = <usize>ldOut << 2;
   const hVec = hidden & ~3;
+  // A zero c0 is read from cN, zeroed here (it is written only after the loop).
+  if (c0 == ZERO_STATE) {
+    memory.fill(cN, 0, <usize>batch * hBytes);
+    c0 = cN;
+  }
+  const firstProduct = h0 == ZERO_STATE ? 1 : 0;
   for (let s = 0; s < steps; s++) {
     const t = timeAt(s, steps, reverse);
-    const hPrev = enteringRows(s, t, reverse, h0, out, batch, 0, outBytes);
+    const hPrev = enteringRows(s, t, reverse, h0, out, batch, 0, outBytes); // ZERO_STATE passes through
     const cPrev = enteringRows(s, t, reverse, c0, cells, batch, 0, hBytes);
     recurrentProduct(
-      batch, G, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rowAt(gates, t, batch, 0, gBytes), G, !withRows, work, s,
+      batch, G, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rowAt(gates, t, batch, 0, gBytes), G, !withRows,
+      work, s, firstProduct,
     );
     for (let b = 0; b < batch; b++) {
       const gate = rowAt(gates, t, batch, b, gBytes);
@@ -416,11 +428,15 @@ export function lstmForward(
   st(dc, f32x4.mul(dcv, f), full);
 }
 
-/** gates, cells, tanhCells: from lstmForward; c0: (B, H); weightHh: (4H, H); dOut: (T, B, ldOut); dhN, dcN: (B, H); dGates: (T, B, 4H) out; dh0, dc0: (B, H) out. */
+/**
+ * gates, cells, tanhCells: from lstmForward; c0: (B, H); weightHh: (4H, H); dOut: (T, B, ldOut);
+ * dhN, dcN: (B, H); dGates: (T, B, 4H) out; dh0, dc0: (B, H) out; initialGradient: 0 when dh0 is
+ * not wanted (the last step's product, dGates_0 W_hh, is skipped; dh0 is left unspecified).
+ */
 export function lstmBackward(
   steps: i32, batch: i32, hidden: i32, reverse: i32,
   gates: usize, cells: usize, tanhCells: usize, c0: usize, weightHh: usize, dOut: usize, ldOut: i32,
-  dhN: usize, dcN: usize, dGates: usize, dh0: usize, dc0: usize, work: usize,
+  dhN: usize, dcN: usize, dGates: usize, dh0: usize, dc0: usize, work: usize, initialGradient: i32,
 ): void {
   const G = hidden * 4;
   const hBytes = <usize>hidden << 2;
@@ -456,7 +472,9 @@ export function lstmBackward(
         }
       }
       // dh_{t-1} = dGates_t W_hh
-      gemm(0, 0, rows, hidden, G, 1.0, rowAt(dGates, t, batch, b0, gBytes), G, weightHh, hidden, 0.0, dhRows, hidden, work);
+      if (s > 0 || initialGradient) {
+        gemm(0, 0, rows, hidden, G, 1.0, rowAt(dGates, t, batch, b0, gBytes), G, weightHh, hidden, 0.0, dhRows, hidden, work);
+      }
     }
   }
 }
@@ -485,7 +503,7 @@ export function lstmBackward(
 }
 
 /**
- * gates: (T, B, 3H); weightHh: (3H, H); biases: (3H); h0: (B, H); out: (T, B, ldOut); hiddenN: (T, B, H);
+ * gates: (T, B, 3H); weightHh: (3H, H); biases: (3H); h0: (B, H) or ZERO_STATE; out: (T, B, ldOut); hiddenN: (T, B, H);
  * rec: (B, 3H) scratch; hN: (B, H); packedHh: packed W_hh or NO_PACKED; work: gemm workspace;
  * inputRows: (V, 3H) W_ih^T for token inputs, or NO_INPUT_ROWS; ids: (T, B) i32 token ids (with inputRows).
  */
@@ -503,11 +521,16 @@ export function gruForward(
   // The product goes to rec, not into the gates: the gate pass reads the input part from the
   // gate row or, for tokens, from the token's row of inputRows.
   const withRows = inputRows != NO_INPUT_ROWS;
+  // A zero h0 skips the first product; the gate pass reads it from hN, zeroed here (it is
+  // written only after the loop).
+  const zeroStart = h0 == ZERO_STATE;
+  if (zeroStart) memory.fill(hN, 0, <usize>batch * hBytes);
   for (let s = 0; s < steps; s++) {
     const t = timeAt(s, steps, reverse);
-    const hPrev = enteringRows(s, t, reverse, h0, out, batch, 0, outBytes);
+    const hPrev = enteringRows(s, t, reverse, zeroStart ? hN : h0, out, batch, 0, outBytes);
     const prevBytes = s == 0 ? hBytes : outBytes;
-    recurrentProduct(batch, G, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rec, G, false, work, s);
+    const product = s == 0 && zeroStart ? ZERO_STATE : hPrev;
+    recurrentProduct(batch, G, hidden, product, s == 0 ? hidden : ldOut, weightHh, packedHh, rec, G, false, work, s, zeroStart ? 1 : 0);
     for (let b = 0; b < batch; b++) {
       const gate = rowAt(gates, t, batch, b, gBytes);
       const x = withRows ? tokenRow(inputRows, ids, t, batch, b, gBytes) : gate;
@@ -548,11 +571,14 @@ export function gruForward(
   st(dh, f32x4.mul(dhv, z), full);
 }
 
-/** gates, hiddenN, out: from gruForward; h0: (B, H); weightHh: (3H, H); dOut: (T, B, ldOut); dhN: (B, H); dGatesIh, dGatesHh: (T, B, 3H) out; dh0: (B, H) out. */
+/**
+ * gates, hiddenN, out: from gruForward; h0: (B, H); weightHh: (3H, H); dOut: (T, B, ldOut); dhN: (B, H);
+ * dGatesIh, dGatesHh: (T, B, 3H) out; dh0: (B, H) out; initialGradient: as in lstmBackward.
+ */
 export function gruBackward(
   steps: i32, batch: i32, hidden: i32, reverse: i32,
   gates: usize, hiddenN: usize, h0: usize, out: usize, ldOut: i32, weightHh: usize, dOut: usize,
-  dhN: usize, dGatesIh: usize, dGatesHh: usize, dh0: usize, work: usize,
+  dhN: usize, dGatesIh: usize, dGatesHh: usize, dh0: usize, work: usize, initialGradient: i32,
 ): void {
   const G = hidden * 3;
   const hBytes = <usize>hidden << 2;
@@ -586,7 +612,9 @@ export function gruBackward(
         }
       }
       // dh_{t-1} = dh_t z + dGatesHh_t W_hh
-      gemm(0, 0, rows, hidden, G, 1.0, rowAt(dGatesHh, t, batch, b0, gBytes), G, weightHh, hidden, 1.0, dhRows, hidden, work);
+      if (s > 0 || initialGradient) {
+        gemm(0, 0, rows, hidden, G, 1.0, rowAt(dGatesHh, t, batch, b0, gBytes), G, weightHh, hidden, 1.0, dhRows, hidden, work);
+      }
     }
   }
 }
@@ -601,7 +629,7 @@ export function gruBackward(
 }
 
 /**
- * gates: (T, B, H); weightHh: (H, H); biases: (H); h0: (B, H); out: (T, B, ldOut); hN: (B, H);
+ * gates: (T, B, H); weightHh: (H, H); biases: (H); h0: (B, H) or ZERO_STATE; out: (T, B, ldOut); hN: (B, H);
  * packedHh: packed W_hh or NO_PACKED; work: gemm workspace;
  * inputRows: (V, H) W_ih^T for token inputs, or NO_INPUT_ROWS; ids: (T, B) i32 token ids (with inputRows).
  */
@@ -631,10 +659,10 @@ export function rnnForward(
   const hVec = hidden & ~3;
   for (let s = 0; s < steps; s++) {
     const t = timeAt(s, steps, reverse);
-    const hPrev = enteringRows(s, t, reverse, h0, out, batch, 0, outBytes);
+    const hPrev = enteringRows(s, t, reverse, h0, out, batch, 0, outBytes); // ZERO_STATE passes through
     recurrentProduct(
       batch, hidden, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rowAt(gates, t, batch, 0, hBytes), hidden,
-      !withRows, work, s,
+      !withRows, work, s, h0 == ZERO_STATE ? 1 : 0,
     );
     for (let b = 0; b < batch; b++) {
       const gate = rowAt(gates, t, batch, b, hBytes);
@@ -660,10 +688,14 @@ export function rnnForward(
   st(dGate, f32x4.mul(dhv, f32x4.sub(one(), f32x4.mul(h, h))), full);
 }
 
-/** gates: from rnnForward; weightHh: (H, H); dOut: (T, B, ldOut); dhN: (B, H); dGates: (T, B, H) out; dh0: (B, H) out. */
+/**
+ * gates: from rnnForward; weightHh: (H, H); dOut: (T, B, ldOut); dhN: (B, H); dGates: (T, B, H) out;
+ * dh0: (B, H) out; initialGradient: as in lstmBackward.
+ */
 export function rnnBackward(
   steps: i32, batch: i32, hidden: i32, reverse: i32,
   gates: usize, weightHh: usize, dOut: usize, ldOut: i32, dhN: usize, dGates: usize, dh0: usize, work: usize,
+  initialGradient: i32,
 ): void {
   const hBytes = <usize>hidden << 2;
   const outBytes = <usize>ldOut << 2;
@@ -689,7 +721,9 @@ export function rnnBackward(
           rnnBackLanes(false, gate + o, dO + o, dh + o, dGate + o);
         }
       }
-      gemm(0, 0, rows, hidden, hidden, 1.0, rowAt(dGates, t, batch, b0, hBytes), hidden, weightHh, hidden, 0.0, dhRows, hidden, work);
+      if (s > 0 || initialGradient) {
+        gemm(0, 0, rows, hidden, hidden, 1.0, rowAt(dGates, t, batch, b0, hBytes), hidden, weightHh, hidden, 0.0, dhRows, hidden, work);
+      }
     }
   }
 }

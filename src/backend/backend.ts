@@ -113,12 +113,16 @@ export interface Kernels {
   // pre-activation gradients of every step and the initial-state gradients;
   // the weight gradients are gemms over all T x B rows, done by the caller.
   // Every buffer is provided by the caller; T, B, H >= 1; no buffer aliases another.
+  // In the forwards, h0 (and c0) may be -1 for the zero state: the first step's
+  // product with W_hh is then skipped. The backwards take initialGradient: false
+  // when the caller does not need dh0 (the last step's product dGates_0 W_hh is
+  // skipped and dh0 is left unspecified; dc0 is still written).
   // packedHh: optional (-1 for none) copy of W_hh made by packRecurrentWeights; with one
   // batch row the step's product reads it instead of weightHh (the same numbers in an order
   // that streams through one pointer); the js backend ignores it.
   /**
    * LSTM forward. gates: (T, B, 4H) in x W_ih^T (unless inputRows), out the activated i, f, g, o;
-   * weightHh: (4H, H); biasIh, biasHh: (4H); h0, c0: (B, H); out: (T, B, ldOut);
+   * weightHh: (4H, H); biasIh, biasHh: (4H); h0, c0: (B, H) or -1 (zeros); out: (T, B, ldOut);
    * cells: (T, B, H) out c_t; tanhCells: (T, B, H) out tanh(c_t) (so BPTT need not recompute it);
    * hN, cN: (B, H) out, the final state.
    */
@@ -135,12 +139,12 @@ export interface Kernels {
   lstmBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, cells: Ptr, tanhCells: Ptr, c0: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number,
-    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr,
+    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr, initialGradient: boolean,
   ): void;
   /**
    * GRU forward (PyTorch form, n = tanh(x_n + b_in + r (h W_hn^T + b_hn))).
    * gates: (T, B, 3H) in x W_ih^T (unless inputRows), out the activated r, z, n; weightHh: (3H, H); biases: (3H);
-   * h0: (B, H); out: (T, B, ldOut); hiddenN: (T, B, H) out h_{t-1} W_hn^T + b_hn;
+   * h0: (B, H) or -1 (zeros); out: (T, B, ldOut); hiddenN: (T, B, H) out h_{t-1} W_hn^T + b_hn;
    * work: (B, 3H) scratch; hN: (B, H) out.
    */
   gruForward(
@@ -156,11 +160,11 @@ export interface Kernels {
   gruBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, hiddenN: Ptr, h0: Ptr, out: Ptr, ldOut: number, weightHh: Ptr, dOut: Ptr,
-    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr,
+    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr, initialGradient: boolean,
   ): void;
   /**
    * RNN (tanh) forward. gates: (T, B, H) in x W_ih^T (unless inputRows), out h_t; weightHh: (H, H); biases: (H);
-   * h0: (B, H); out: (T, B, ldOut); hN: (B, H) out.
+   * h0: (B, H) or -1 (zeros); out: (T, B, ldOut); hN: (B, H) out.
    */
   rnnForward(
     steps: number, batch: number, hidden: number, reverse: boolean,
@@ -173,7 +177,7 @@ export interface Kernels {
    */
   rnnBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr,
+    gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr, initialGradient: boolean,
   ): void;
   /**
    * packed = W (rows, cols) in blocks of PACK_ROWS (7) rows, interleaved by 4 columns: element (r, c)

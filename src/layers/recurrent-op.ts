@@ -137,16 +137,16 @@ export function recurrentLayer(
   const saved = directions.map((_, d) => (cell === 'rnn' ? null : staggered(backend, n * H, 4 + d))); // c_t or W_hn h + b_hn
   const tanhCells = directions.map((_, d) => (cell === 'lstm' ? staggered(backend, n * H, 12 + d) : null));
   const work = cell === 'gru' ? backend.scratch.allocate(batch * G) : null;
-  const zeroState = h0 === null || (cell === 'lstm' && c0 === null) ? backend.scratch.allocate(stateSize) : null;
   const transposedIh = input instanceof TokenIds ? directions.map(() => backend.scratch.allocate(numInputs * G)) : null;
   // One batch row over a long sequence: a packed copy of W_hh makes each step's product faster
   // (see Kernels.packRecurrentWeights and PACK_MIN_STEPS).
   const packHh = batch === 1 && steps >= PACK_MIN_STEPS;
   const packedHh = packHh ? directions.map(() => backend.scratch.allocate(packedRecurrentSize(G, H))) : null;
-  if (zeroState) backend.fill(zeroState.ptr, 0, stateSize);
 
-  const h0Ptr = (d: number): Ptr => (h0 ? h0.ptr + d * stateSize : zeroState!.ptr);
-  const c0Ptr = (d: number): Ptr => (c0 ? c0.ptr + d * stateSize : zeroState!.ptr);
+  // A missing initial state is the zero state: -1 to the forward kernels, which then skip the
+  // first step's product (the backward kernels read it as a buffer of zeros).
+  const h0Forward = (d: number): Ptr => (h0 ? h0.ptr + d * stateSize : -1);
+  const c0Forward = (d: number): Ptr => (c0 ? c0.ptr + d * stateSize : -1);
 
   directions.forEach((w, d) => {
     // The input projection of every step at once, x W_ih^T; for token ids the kernel reads row id
@@ -167,17 +167,17 @@ export function recurrentLayer(
     if (packedHh) backend.packRecurrentWeights(w.weightHh.ptr, G, H, packed);
     if (cell === 'lstm') {
       backend.lstmForward(
-        steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0Ptr(d), c0Ptr(d),
+        steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0Forward(d), c0Forward(d),
         outPtr, D * H, saved[d]!.ptr, tanhCells[d]!.ptr, hNPtr, cN!.ptr + d * stateSize, packed, inputRows, ids,
       );
     } else if (cell === 'gru') {
       backend.gruForward(
-        steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0Ptr(d),
+        steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0Forward(d),
         outPtr, D * H, saved[d]!.ptr, work!.ptr, hNPtr, packed, inputRows, ids,
       );
     } else {
       backend.rnnForward(
-        steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0Ptr(d), outPtr, D * H, hNPtr,
+        steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0Forward(d), outPtr, D * H, hNPtr,
         packed, inputRows, ids,
       );
     }
@@ -204,7 +204,13 @@ export function recurrentLayer(
       const biasSum = backend.scratch.allocate(G);
       const idGrad = input instanceof TokenIds ? backend.scratch.allocate(numInputs * G) : null;
       const transposedHhGrad = H <= SWAP_HH_GRAD_MAX_HIDDEN ? backend.scratch.allocate(H * G) : null;
+      const zeroState = h0 === null || (cell === 'lstm' && c0 === null) ? backend.scratch.allocate(stateSize) : null;
       if (zeroGrad) backend.fill(zeroGrad.ptr, 0, stateSize);
+      if (zeroState) backend.fill(zeroState.ptr, 0, stateSize);
+      const h0Ptr = (d: number): Ptr => (h0 ? h0.ptr + d * stateSize : zeroState!.ptr);
+      const c0Ptr = (d: number): Ptr => (c0 ? c0.ptr + d * stateSize : zeroState!.ptr);
+      // Only a given h0 that requires a gradient needs dh0 (the kernels' last product).
+      const initialGradient = h0 !== null && h0.requiresGrad;
 
       directions.forEach((w, d) => {
         const reverse = d === 1;
@@ -215,15 +221,17 @@ export function recurrentLayer(
           const dcN = cN!.hasGrad ? cN!.gradPtr + d * stateSize : zeroGrad!.ptr;
           backend.lstmBackward(
             steps, batch, H, reverse, gates[d].ptr, saved[d]!.ptr, tanhCells[d]!.ptr, c0Ptr(d), w.weightHh.ptr, dOut, D * H,
-            dhN, dcN, dG, dh0.ptr, dc0.ptr,
+            dhN, dcN, dG, dh0.ptr, dc0.ptr, initialGradient,
           );
         } else if (cell === 'gru') {
           backend.gruBackward(
             steps, batch, H, reverse, gates[d].ptr, saved[d]!.ptr, h0Ptr(d), out.ptr + d * H, D * H, w.weightHh.ptr,
-            dOut, dhN, dG, dGatesHh![d].ptr, dh0.ptr,
+            dOut, dhN, dG, dGatesHh![d].ptr, dh0.ptr, initialGradient,
           );
         } else {
-          backend.rnnBackward(steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, dOut, D * H, dhN, dG, dh0.ptr);
+          backend.rnnBackward(
+            steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, dOut, D * H, dhN, dG, dh0.ptr, initialGradient,
+          );
         }
         if (h0?.requiresGrad) backend.axpy(1, dh0.ptr, h0.gradPtr + d * stateSize, stateSize);
         if (cell === 'lstm' && c0?.requiresGrad) backend.axpy(1, dc0.ptr, c0.gradPtr + d * stateSize, stateSize);

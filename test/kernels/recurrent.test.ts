@@ -62,13 +62,18 @@ interface Case {
   packed?: boolean;
   /** Token inputs: the forward reads the input projection from rows of a (V, G) table by id. */
   tokens?: boolean;
+  /**
+   * Zero initial state, no dh0 wanted: h0 = c0 = 0, passed to the forwards as -1 (the zero state)
+   * by `run`'s caller when asked to, and the backwards run with initialGradient false.
+   */
+  zeroState?: boolean;
 }
 
 /** Vocabulary of the token cases. */
 const V = 6;
 
 /** Inputs of one case: the output has 3 extra columns and starts at column 2 (a bidirectional slot). */
-function caseInputs({ cell, T, B, H }: Case, seed: number) {
+function caseInputs({ cell, T, B, H, zeroState }: Case, seed: number) {
   const rand = randomFill(seed);
   const G = GATES[cell] * H;
   const ldOut = H + 3;
@@ -80,8 +85,8 @@ function caseInputs({ cell, T, B, H }: Case, seed: number) {
     weightHh: values(G * H, rand, -0.6 * Math.min(1, Math.sqrt(33 / H)), 0.6 * Math.min(1, Math.sqrt(33 / H))),
     biasIh: values(G, rand, -0.5, 0.5),
     biasHh: values(G, rand, -0.5, 0.5),
-    h0: values(B * H, rand),
-    c0: values(B * H, rand),
+    h0: zeroState ? new Array<number>(B * H).fill(0) : values(B * H, rand),
+    c0: zeroState ? new Array<number>(B * H).fill(0) : values(B * H, rand),
     dOut: values(T * B * ldOut, rand),
     dhN: values(B * H, rand),
     dcN: values(B * H, rand),
@@ -96,8 +101,11 @@ function writeIds(backend: Backend, ptr: Ptr, ids: readonly number[]): void {
   ids.forEach((id, i) => (backend.heap.ints[base + i] = id));
 }
 
-/** Forward then backward of one case; returns every buffer the kernels wrote. */
-function forwardBackward(backend: Backend, c: Case, seed: number): Record<string, Float64Array> {
+/**
+ * Forward then backward of one case; returns every buffer the kernels wrote. zeroAsMinusOne: a
+ * zeroState case passes -1 to the forwards instead of its buffers of zeros.
+ */
+function forwardBackward(backend: Backend, c: Case, seed: number, zeroAsMinusOne = true): Record<string, Float64Array> {
   const { cell, T, B, H, reverse } = c;
   const x = caseInputs(c, seed);
   const G = GATES[cell] * H;
@@ -137,27 +145,32 @@ function forwardBackward(backend: Backend, c: Case, seed: number): Record<string
     if (c.tokens) backend.fill(p.gates, SENTINEL, n * G);
     const inputRows = c.tokens ? p.table : -1;
     const ids = c.tokens ? p.ids : -1;
+    const h0 = c.zeroState && zeroAsMinusOne ? -1 : p.h0;
+    const c0 = c.zeroState && zeroAsMinusOne ? -1 : p.c0;
+    const initialGradient = !c.zeroState;
     if (cell === 'lstm') {
       backend.lstmForward(
-        T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, p.h0, p.c0, out, x.ldOut, p.cells, p.tanhCells, p.hN, p.cN,
+        T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, h0, c0, out, x.ldOut, p.cells, p.tanhCells, p.hN, p.cN,
         packed, inputRows, ids,
       );
       backend.lstmBackward(
         T, B, H, reverse, p.gates, p.cells, p.tanhCells, p.c0, p.weightHh, dOut, x.ldOut, p.dhN, p.dcN, p.dGates, p.dh0, p.dc0,
+        initialGradient,
       );
     } else if (cell === 'gru') {
       backend.gruForward(
-        T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, p.h0, out, x.ldOut, p.hiddenN, p.work, p.hN, packed,
+        T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, h0, out, x.ldOut, p.hiddenN, p.work, p.hN, packed,
         inputRows, ids,
       );
       backend.gruBackward(
         T, B, H, reverse, p.gates, p.hiddenN, p.h0, out, x.ldOut, p.weightHh, dOut, p.dhN, p.dGates, p.dGatesHh, p.dh0,
+        initialGradient,
       );
     } else {
       backend.rnnForward(
-        T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, p.h0, out, x.ldOut, p.hN, packed, inputRows, ids,
+        T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, h0, out, x.ldOut, p.hN, packed, inputRows, ids,
       );
-      backend.rnnBackward(T, B, H, reverse, p.gates, p.weightHh, dOut, x.ldOut, p.dhN, p.dGates, p.dh0);
+      backend.rnnBackward(T, B, H, reverse, p.gates, p.weightHh, dOut, x.ldOut, p.dhN, p.dGates, p.dh0, initialGradient);
     }
   });
 }
@@ -189,6 +202,7 @@ for (const cell of ['lstm', 'gru', 'rnn'] as Cell[]) {
           cases.push({ cell, T, B, H, reverse });
           if (B === 1) cases.push({ cell, T, B, H, reverse, packed: true });
           if (T === 5 && H !== 8) cases.push({ cell, T, B, H, reverse, tokens: true, packed: B === 1 });
+          if (T === 5 && H !== 5) cases.push({ cell, T, B, H, reverse, zeroState: true, tokens: B === 3, packed: B === 1 });
         }
       }
     }
@@ -203,16 +217,18 @@ for (const cell of ['lstm', 'gru', 'rnn'] as Cell[]) {
 }
 
 describe.each(kernelVariants())('$variant: fused recurrent kernels against the float64 twin', ({ create }) => {
-  it.each(cases)('$cell T=$T B=$B H=$H reverse=$reverse packed=$packed tokens=$tokens', async (c) => {
+  it.each(cases)('$cell T=$T B=$B H=$H reverse=$reverse packed=$packed tokens=$tokens zero=$zeroState', async (c) => {
     const backend = await create();
     const reference = await float64Reference();
     const seed = 17 + c.T * 100 + c.B * 10 + c.H + (c.reverse ? 5000 : 0);
     const got = forwardBackward(backend, c, seed);
-    const want = forwardBackward(reference, c, seed);
+    // The reference runs a zero state from buffers of zeros: -1 must mean exactly that.
+    const want = forwardBackward(reference, c, seed, false);
     for (const name of WRITTEN[c.cell].forward) {
       expect(maxDiff(got[name], want[name]), `forward ${name}`).toBeLessThanOrEqual(2e-6);
     }
     for (const name of WRITTEN[c.cell].backward) {
+      if (c.zeroState && name === 'dh0') continue; // not wanted, so not specified
       const scale = Math.max(1, maxAbs(want[name]));
       expect(maxDiff(got[name], want[name]) / scale, `backward ${name}`).toBeLessThanOrEqual(2e-5);
     }

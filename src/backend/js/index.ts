@@ -99,11 +99,11 @@ export class JsBackend implements Backend {
   lstmBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, cells: Ptr, tanhCells: Ptr, c0: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number,
-    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr,
+    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr, initialGradient: boolean,
   ): void {
     rec.lstmBackward(
       this.heap.floats, steps, batch, hidden, reverse, gates, cells, tanhCells, c0, weightHh, dOut, ldOut,
-      dhN, dcN, dGates, dh0, dc0,
+      dhN, dcN, dGates, dh0, dc0, initialGradient,
     );
   }
   gruForward(
@@ -119,11 +119,11 @@ export class JsBackend implements Backend {
   gruBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, hiddenN: Ptr, h0: Ptr, out: Ptr, ldOut: number, weightHh: Ptr, dOut: Ptr,
-    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr,
+    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr, initialGradient: boolean,
   ): void {
     rec.gruBackward(
       this.heap.floats, steps, batch, hidden, reverse, gates, hiddenN, h0, out, ldOut, weightHh, dOut,
-      dhN, dGatesIh, dGatesHh, dh0,
+      dhN, dGatesIh, dGatesHh, dh0, initialGradient,
     );
   }
   rnnForward(
@@ -136,9 +136,11 @@ export class JsBackend implements Backend {
   }
   rnnBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr,
+    gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr, initialGradient: boolean,
   ): void {
-    rec.rnnBackward(this.heap.floats, steps, batch, hidden, reverse, gates, weightHh, dOut, ldOut, dhN, dGates, dh0);
+    rec.rnnBackward(
+      this.heap.floats, steps, batch, hidden, reverse, gates, weightHh, dOut, ldOut, dhN, dGates, dh0, initialGradient,
+    );
   }
   /** The reference meaning of token input rows: gather them into the gates, then run the forward as usual. */
   private gatherTokenRows(inputRows: Ptr, ids: Ptr, n: number, width: number, gates: Ptr): void {

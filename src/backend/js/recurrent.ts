@@ -6,7 +6,8 @@
 // every step (no bias) and leaves holding the activated gates, which is what the
 // backward pass needs. Step s of the loop handles time t = s (forward) or
 // t = T - 1 - s (reverse); the state entering time t comes from the step before it
-// in loop order, or from the initial state h0 (c0) for the first step.
+// in loop order, or from the initial state h0 (c0) for the first step; h0 (c0) = -1
+// is the zero state. A backward with initialGradient false skips dh0's last product.
 
 import type { FloatArray, Ptr } from '../../memory/heap.js';
 import { gemm } from './gemm.js';
@@ -60,9 +61,9 @@ export function lstmForward(
     const t = timeAt(s, steps, reverse);
     const hPrev = enteringRows(s, t, reverse, h0, out, batch, ldOut);
     const ldPrev = s === 0 ? H : ldOut;
-    const cPrev = enteringRows(s, t, reverse, c0, cells, batch, H);
+    const cPrev = enteringRows(s, t, reverse, c0, cells, batch, H); // -1: zeros
     const gt = gates + t * batch * G;
-    gemm(f, false, true, batch, G, H, 1, hPrev, ldPrev, weightHh, H, 1, gt, G);
+    if (hPrev >= 0) gemm(f, false, true, batch, G, H, 1, hPrev, ldPrev, weightHh, H, 1, gt, G);
     for (let b = 0; b < batch; b++) {
       const row = gt + b * G;
       for (let j = 0; j < H; j++) {
@@ -70,7 +71,7 @@ export function lstmForward(
         const fg = sigmoid(f[row + H + j] + f[biasIh + H + j] + f[biasHh + H + j]);
         const g = Math.tanh(f[row + 2 * H + j] + f[biasIh + 2 * H + j] + f[biasHh + 2 * H + j]);
         const o = sigmoid(f[row + 3 * H + j] + f[biasIh + 3 * H + j] + f[biasHh + 3 * H + j]);
-        const c = fg * f[cPrev + b * H + j] + i * g;
+        const c = fg * (cPrev < 0 ? 0 : f[cPrev + b * H + j]) + i * g;
         f[row + j] = i;
         f[row + H + j] = fg;
         f[row + 2 * H + j] = g;
@@ -99,6 +100,7 @@ export function lstmBackward(
   dhN: Ptr, dcN: Ptr, // (B, H) gradient of the final state
   dGates: Ptr, // (T, B, 4H) out: gradient of the gate pre-activations
   dh0: Ptr, dc0: Ptr, // (B, H) out: gradient of the initial state (also the running dh, dc)
+  initialGradient: boolean, // false: dh0 is not wanted (left unspecified)
 ): void {
   const H = hidden;
   const G = 4 * H;
@@ -130,7 +132,7 @@ export function lstmBackward(
       }
     }
     // dh_{t-1} = dGates_t W_hh
-    gemm(f, false, false, batch, H, G, 1, dgt, G, weightHh, H, 0, dh, H);
+    if (s > 0 || initialGradient) gemm(f, false, false, batch, H, G, 1, dgt, G, weightHh, H, 0, dh, H);
   }
 }
 
@@ -158,7 +160,8 @@ export function gruForward(
     const hPrev = enteringRows(s, t, reverse, h0, out, batch, ldOut);
     const ldPrev = s === 0 ? H : ldOut;
     const gt = gates + t * batch * G;
-    gemm(f, false, true, batch, G, H, 1, hPrev, ldPrev, weightHh, H, 0, work, G);
+    if (hPrev >= 0) gemm(f, false, true, batch, G, H, 1, hPrev, ldPrev, weightHh, H, 0, work, G);
+    else f.fill(0, work, work + batch * G);
     for (let b = 0; b < batch; b++) {
       const row = gt + b * G;
       const rec = work + b * G;
@@ -167,7 +170,7 @@ export function gruForward(
         const z = sigmoid(f[row + H + j] + f[biasIh + H + j] + f[rec + H + j] + f[biasHh + H + j]);
         const hn = f[rec + 2 * H + j] + f[biasHh + 2 * H + j];
         const n = Math.tanh(f[row + 2 * H + j] + f[biasIh + 2 * H + j] + r * hn);
-        const h = f[hPrev + b * ldPrev + j];
+        const h = hPrev < 0 ? 0 : f[hPrev + b * ldPrev + j];
         f[row + j] = r;
         f[row + H + j] = z;
         f[row + 2 * H + j] = n;
@@ -192,6 +195,7 @@ export function gruBackward(
   dGatesIh: Ptr, // (T, B, 3H) out: gradient of x W_ih^T + b_ih (r, z, n parts)
   dGatesHh: Ptr, // (T, B, 3H) out: gradient of h W_hh^T + b_hh (r, z, n parts)
   dh0: Ptr, // (B, H) out: gradient of the initial state (also the running dh)
+  initialGradient: boolean, // false: dh0 is not wanted (left unspecified)
 ): void {
   const H = hidden;
   const G = 3 * H;
@@ -226,7 +230,7 @@ export function gruBackward(
       }
     }
     // dh_{t-1} = dh_t z + dGatesHh_t W_hh
-    gemm(f, false, false, batch, H, G, 1, dgh, G, weightHh, H, 1, dh, H);
+    if (s > 0 || initialGradient) gemm(f, false, false, batch, H, G, 1, dgh, G, weightHh, H, 1, dh, H);
   }
 }
 
@@ -249,7 +253,7 @@ export function rnnForward(
     const hPrev = enteringRows(s, t, reverse, h0, out, batch, ldOut);
     const ldPrev = s === 0 ? H : ldOut;
     const gt = gates + t * batch * H;
-    gemm(f, false, true, batch, H, H, 1, hPrev, ldPrev, weightHh, H, 1, gt, H);
+    if (hPrev >= 0) gemm(f, false, true, batch, H, H, 1, hPrev, ldPrev, weightHh, H, 1, gt, H);
     for (let b = 0; b < batch; b++) {
       for (let j = 0; j < H; j++) {
         const h = Math.tanh(f[gt + b * H + j] + f[biasIh + j] + f[biasHh + j]);
@@ -270,6 +274,7 @@ export function rnnBackward(
   dhN: Ptr, // (B, H) gradient of the final state
   dGates: Ptr, // (T, B, H) out: gradient of the pre-activation
   dh0: Ptr, // (B, H) out: gradient of the initial state (also the running dh)
+  initialGradient: boolean, // false: dh0 is not wanted (left unspecified)
 ): void {
   const H = hidden;
   const dh = dh0;
@@ -285,7 +290,7 @@ export function rnnBackward(
         f[dgt + b * H + j] = dhv * (1 - h * h);
       }
     }
-    gemm(f, false, false, batch, H, H, 1, dgt, H, weightHh, H, 0, dh, H);
+    if (s > 0 || initialGradient) gemm(f, false, false, batch, H, H, 1, dgt, H, weightHh, H, 0, dh, H);
   }
 }
 

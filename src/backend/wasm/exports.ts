@@ -56,7 +56,7 @@ export interface KernelExports {
   lstmBackward(
     steps: number, batch: number, hidden: number, reverse: number,
     gates: number, cells: number, tanhCells: number, c0: number, weightHh: number, dOut: number, ldOut: number,
-    dhN: number, dcN: number, dGates: number, dh0: number, dc0: number, work: number,
+    dhN: number, dcN: number, dGates: number, dh0: number, dc0: number, work: number, initialGradient: number,
   ): void;
   gruForward(
     steps: number, batch: number, hidden: number, reverse: number,
@@ -67,7 +67,7 @@ export interface KernelExports {
   gruBackward(
     steps: number, batch: number, hidden: number, reverse: number,
     gates: number, hiddenN: number, h0: number, out: number, ldOut: number, weightHh: number, dOut: number,
-    dhN: number, dGatesIh: number, dGatesHh: number, dh0: number, work: number,
+    dhN: number, dGatesIh: number, dGatesHh: number, dh0: number, work: number, initialGradient: number,
   ): void;
   rnnForward(
     steps: number, batch: number, hidden: number, reverse: number,
@@ -77,7 +77,7 @@ export interface KernelExports {
   rnnBackward(
     steps: number, batch: number, hidden: number, reverse: number,
     gates: number, weightHh: number, dOut: number, ldOut: number, dhN: number, dGates: number, dh0: number,
-    work: number,
+    work: number, initialGradient: number,
   ): void;
   packRecurrentWeights(weightHh: number, rows: number, cols: number, packed: number): void;
   gatherRows(table: number, width: number, ids: number, n: number, out: number, ldOut: number): void;

@@ -124,7 +124,7 @@ export class WasmBackend implements Backend {
   ): void {
     const work = this.recurrentWorkspace(batch, hidden, 4, packedHh);
     this.kernels.lstmForward(
-      steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, biasIh * 4, biasHh * 4, h0 * 4, c0 * 4,
+      steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, biasIh * 4, biasHh * 4, optionalBytes(h0), optionalBytes(c0),
       out * 4, ldOut, cells * 4, tanhCells * 4, hN * 4, cN * 4, optionalBytes(packedHh), work,
       optionalBytes(inputRows), optionalBytes(ids),
     );
@@ -132,12 +132,12 @@ export class WasmBackend implements Backend {
   lstmBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, cells: Ptr, tanhCells: Ptr, c0: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number,
-    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr,
+    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr, initialGradient: boolean,
   ): void {
     const work = this.recurrentWorkspace(batch, hidden, 4);
     this.kernels.lstmBackward(
       steps, batch, hidden, reverse ? 1 : 0, gates * 4, cells * 4, tanhCells * 4, c0 * 4, weightHh * 4, dOut * 4, ldOut,
-      dhN * 4, dcN * 4, dGates * 4, dh0 * 4, dc0 * 4, work,
+      dhN * 4, dcN * 4, dGates * 4, dh0 * 4, dc0 * 4, work, initialGradient ? 1 : 0,
     );
   }
   gruForward(
@@ -147,7 +147,7 @@ export class WasmBackend implements Backend {
   ): void {
     const gemmWork = this.recurrentWorkspace(batch, hidden, 3, packedHh);
     this.kernels.gruForward(
-      steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, biasIh * 4, biasHh * 4, h0 * 4,
+      steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, biasIh * 4, biasHh * 4, optionalBytes(h0),
       out * 4, ldOut, hiddenN * 4, work * 4, hN * 4, optionalBytes(packedHh), gemmWork,
       optionalBytes(inputRows), optionalBytes(ids),
     );
@@ -155,12 +155,12 @@ export class WasmBackend implements Backend {
   gruBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, hiddenN: Ptr, h0: Ptr, out: Ptr, ldOut: number, weightHh: Ptr, dOut: Ptr,
-    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr,
+    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr, initialGradient: boolean,
   ): void {
     const work = this.recurrentWorkspace(batch, hidden, 3);
     this.kernels.gruBackward(
       steps, batch, hidden, reverse ? 1 : 0, gates * 4, hiddenN * 4, h0 * 4, out * 4, ldOut, weightHh * 4,
-      dOut * 4, dhN * 4, dGatesIh * 4, dGatesHh * 4, dh0 * 4, work,
+      dOut * 4, dhN * 4, dGatesIh * 4, dGatesHh * 4, dh0 * 4, work, initialGradient ? 1 : 0,
     );
   }
   rnnForward(
@@ -170,18 +170,18 @@ export class WasmBackend implements Backend {
   ): void {
     const work = this.recurrentWorkspace(batch, hidden, 1, packedHh);
     this.kernels.rnnForward(
-      steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, biasIh * 4, biasHh * 4, h0 * 4,
+      steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, biasIh * 4, biasHh * 4, optionalBytes(h0),
       out * 4, ldOut, hN * 4, optionalBytes(packedHh), work, optionalBytes(inputRows), optionalBytes(ids),
     );
   }
   rnnBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr,
+    gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr, initialGradient: boolean,
   ): void {
     const work = this.recurrentWorkspace(batch, hidden, 1);
     this.kernels.rnnBackward(
       steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, dOut * 4, ldOut, dhN * 4, dGates * 4,
-      dh0 * 4, work,
+      dh0 * 4, work, initialGradient ? 1 : 0,
     );
   }
   packRecurrentWeights(weightHh: Ptr, rows: number, cols: number, packed: Ptr): void {
