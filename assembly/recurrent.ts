@@ -333,6 +333,17 @@ function rowsPerChunk(batch: i32, bytesPerRow: i32): i32 {
 }
 
 /**
+ * dst[0 : bytes / 4] += src[...]: a gate-gradient row added into its token's row of the input
+ * table's gradient while the row is still in L1 (instead of a scatter over all T x B rows after).
+ */
+function addRowInto(dst: usize, src: usize, bytes: usize): void {
+  const vecBytes = bytes & ~15;
+  let o: usize = 0;
+  for (; o < vecBytes; o += 16) v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  for (; o < bytes; o += 4) store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+}
+
+/**
  * gates: (T, B, 4H); weightHh: (4H, H); biasIh, biasHh: (4H); h0, c0: (B, H) or ZERO_STATE; out: (T, B, ldOut);
  * cells, tanhCells: (T, B, H); hN, cN: (B, H); packedHh: packed W_hh or NO_PACKED; work: gemm workspace;
  * inputRows: (V, 4H) W_ih^T for token inputs, or NO_INPUT_ROWS; ids: (T, B) i32 token ids (with inputRows).
@@ -431,12 +442,15 @@ export function lstmForward(
 /**
  * gates, cells, tanhCells: from lstmForward; c0: (B, H); weightHh: (4H, H); dOut: (T, B, ldOut);
  * dhN, dcN: (B, H); dGates: (T, B, 4H) out; dh0, dc0: (B, H) out; initialGradient: 0 when dh0 is
- * not wanted (the last step's product, dGates_0 W_hh, is skipped; dh0 is left unspecified).
+ * not wanted (the last step's product, dGates_0 W_hh, is skipped; dh0 is left unspecified);
+ * inputRowsGrad: (V, 4H), for token inputs, += each dGates row at its token's row, or NO_INPUT_ROWS;
+ * ids: (T, B) i32 (with inputRowsGrad).
  */
 export function lstmBackward(
   steps: i32, batch: i32, hidden: i32, reverse: i32,
   gates: usize, cells: usize, tanhCells: usize, c0: usize, weightHh: usize, dOut: usize, ldOut: i32,
   dhN: usize, dcN: usize, dGates: usize, dh0: usize, dc0: usize, work: usize, initialGradient: i32,
+  inputRowsGrad: usize, ids: usize,
 ): void {
   const G = hidden * 4;
   const hBytes = <usize>hidden << 2;
@@ -470,6 +484,7 @@ export function lstmBackward(
           const o = <usize>j << 2;
           lstmBackLanes(false, gate + o, dGate + o, hBytes, tanhCell + o, cp + o, dO + o, dh + o, dc + o);
         }
+        if (inputRowsGrad != NO_INPUT_ROWS) addRowInto(tokenRow(inputRowsGrad, ids, t, batch, b0 + b, gBytes), dGate, gBytes);
       }
       // dh_{t-1} = dGates_t W_hh
       if (s > 0 || initialGradient) {
@@ -573,12 +588,14 @@ export function gruForward(
 
 /**
  * gates, hiddenN, out: from gruForward; h0: (B, H); weightHh: (3H, H); dOut: (T, B, ldOut); dhN: (B, H);
- * dGatesIh, dGatesHh: (T, B, 3H) out; dh0: (B, H) out; initialGradient: as in lstmBackward.
+ * dGatesIh, dGatesHh: (T, B, 3H) out; dh0: (B, H) out; initialGradient, inputRowsGrad (+= rows of
+ * dGatesIh), ids: as in lstmBackward.
  */
 export function gruBackward(
   steps: i32, batch: i32, hidden: i32, reverse: i32,
   gates: usize, hiddenN: usize, h0: usize, out: usize, ldOut: i32, weightHh: usize, dOut: usize,
   dhN: usize, dGatesIh: usize, dGatesHh: usize, dh0: usize, work: usize, initialGradient: i32,
+  inputRowsGrad: usize, ids: usize,
 ): void {
   const G = hidden * 3;
   const hBytes = <usize>hidden << 2;
@@ -610,6 +627,7 @@ export function gruBackward(
           const o = <usize>j << 2;
           gruBackLanes(false, gate + o, hBytes, hn + o, hp + o, dO + o, dh + o, dgi + o, dgh + o);
         }
+        if (inputRowsGrad != NO_INPUT_ROWS) addRowInto(tokenRow(inputRowsGrad, ids, t, batch, b0 + b, gBytes), dgi, gBytes);
       }
       // dh_{t-1} = dh_t z + dGatesHh_t W_hh
       if (s > 0 || initialGradient) {
@@ -690,12 +708,12 @@ export function rnnForward(
 
 /**
  * gates: from rnnForward; weightHh: (H, H); dOut: (T, B, ldOut); dhN: (B, H); dGates: (T, B, H) out;
- * dh0: (B, H) out; initialGradient: as in lstmBackward.
+ * dh0: (B, H) out; initialGradient, inputRowsGrad, ids: as in lstmBackward.
  */
 export function rnnBackward(
   steps: i32, batch: i32, hidden: i32, reverse: i32,
   gates: usize, weightHh: usize, dOut: usize, ldOut: i32, dhN: usize, dGates: usize, dh0: usize, work: usize,
-  initialGradient: i32,
+  initialGradient: i32, inputRowsGrad: usize, ids: usize,
 ): void {
   const hBytes = <usize>hidden << 2;
   const outBytes = <usize>ldOut << 2;
@@ -720,6 +738,7 @@ export function rnnBackward(
           const o = <usize>j << 2;
           rnnBackLanes(false, gate + o, dO + o, dh + o, dGate + o);
         }
+        if (inputRowsGrad != NO_INPUT_ROWS) addRowInto(tokenRow(inputRowsGrad, ids, t, batch, b0 + b, hBytes), dGate, hBytes);
       }
       if (s > 0 || initialGradient) {
         gemm(0, 0, rows, hidden, hidden, 1.0, rowAt(dGates, t, batch, b0, hBytes), hidden, weightHh, hidden, 0.0, dhRows, hidden, work);
@@ -728,35 +747,7 @@ export function rnnBackward(
   }
 }
 
-// ---- token ids: the one-hot input projection as a row gather ----------------------------------
-
-/** out[r, :] = table[ids[r], :]; table: (V, width); ids: (n) i32; out: (n, ldOut). */
-export function gatherRows(table: usize, width: i32, ids: usize, n: i32, out: usize, ldOut: i32): void {
-  const rowBytes = <usize>width << 2;
-  const vecBytes = rowBytes & ~15;
-  // A vector loop, not memory.copy: V8 makes each memory.copy a call out of wasm, which costs
-  // more than copying a row of a few hundred bytes (measured 0.8 ms for 32768 rows of 512 bytes).
-  for (let r = 0; r < n; r++) {
-    const src = table + <usize>load<i32>(ids + (<usize>r << 2)) * rowBytes;
-    const dst = out + ((<usize>r * ldOut) << 2);
-    let o: usize = 0;
-    for (; o < vecBytes; o += 16) v128.store(dst + o, v128.load(src + o));
-    for (; o < rowBytes; o += 4) store<f32>(dst + o, load<f32>(src + o));
-  }
-}
-
-/** table[ids[r], :] += src[r, :]; src: (n, ldSrc); ids: (n) i32; table: (V, width). */
-export function scatterAddRows(src: usize, ldSrc: i32, ids: usize, n: i32, width: i32, table: usize): void {
-  const rowBytes = <usize>width << 2;
-  const vecBytes = rowBytes & ~15;
-  for (let r = 0; r < n; r++) {
-    const dst = table + <usize>load<i32>(ids + (<usize>r << 2)) * rowBytes;
-    const s = src + ((<usize>r * ldSrc) << 2);
-    let o: usize = 0;
-    for (; o < vecBytes; o += 16) v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(s + o)));
-    for (; o < rowBytes; o += 4) store<f32>(dst + o, load<f32>(dst + o) + load<f32>(s + o));
-  }
-}
+// ---- transposing W_ih (its rows by token id) and its gradient back -----------------------------
 
 /** dst (+)= src^T; src: (rows, cols); dst: (cols, rows); no aliasing. */
 export function transpose(src: usize, rows: i32, cols: i32, dst: usize, accumulate: i32): void {

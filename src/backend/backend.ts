@@ -116,7 +116,10 @@ export interface Kernels {
   // In the forwards, h0 (and c0) may be -1 for the zero state: the first step's
   // product with W_hh is then skipped. The backwards take initialGradient: false
   // when the caller does not need dh0 (the last step's product dGates_0 W_hh is
-  // skipped and dh0 is left unspecified; dc0 is still written).
+  // skipped and dh0 is left unspecified; dc0 is still written). For token inputs
+  // the backwards also take inputRowsGrad, a (V, G H) table, and the ids: each
+  // row (t, b) of the input-side gate gradients (dGates; GRU: dGatesIh) is added
+  // into inputRowsGrad[ids[t, b]], the gradient of W_ih^T (-1 for both: none).
   // packedHh: optional (-1 for none) copy of W_hh made by packRecurrentWeights; with one
   // batch row the step's product reads it instead of weightHh (the same numbers in an order
   // that streams through one pointer); the js backend ignores it.
@@ -139,7 +142,7 @@ export interface Kernels {
   lstmBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, cells: Ptr, tanhCells: Ptr, c0: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number,
-    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr, initialGradient: boolean,
+    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr, initialGradient: boolean, inputRowsGrad: Ptr, ids: Ptr,
   ): void;
   /**
    * GRU forward (PyTorch form, n = tanh(x_n + b_in + r (h W_hn^T + b_hn))).
@@ -160,7 +163,7 @@ export interface Kernels {
   gruBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, hiddenN: Ptr, h0: Ptr, out: Ptr, ldOut: number, weightHh: Ptr, dOut: Ptr,
-    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr, initialGradient: boolean,
+    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr, initialGradient: boolean, inputRowsGrad: Ptr, ids: Ptr,
   ): void;
   /**
    * RNN (tanh) forward. gates: (T, B, H) in x W_ih^T (unless inputRows), out h_t; weightHh: (H, H); biases: (H);
@@ -178,6 +181,7 @@ export interface Kernels {
   rnnBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr, initialGradient: boolean,
+    inputRowsGrad: Ptr, ids: Ptr,
   ): void;
   /**
    * packed = W (rows, cols) in blocks of PACK_ROWS (7) rows, interleaved by 4 columns: element (r, c)
@@ -185,10 +189,6 @@ export interface Kernels {
    * packed: packedRecurrentSize(rows, cols) elements.
    */
   packRecurrentWeights(weightHh: Ptr, rows: number, cols: number, packed: Ptr): void;
-  /** out[r, :] = table[ids[r], :]; table: (V, width); ids: (n) int32 in [0, V) (caller validates); out: (n, ldOut). */
-  gatherRows(table: Ptr, width: number, ids: Ptr, n: number, out: Ptr, ldOut: number): void;
-  /** table[ids[r], :] += src[r, :]; src: (n, ldSrc); ids: (n) int32 in [0, V); table: (V, width). */
-  scatterAddRows(src: Ptr, ldSrc: number, ids: Ptr, n: number, width: number, table: Ptr): void;
   /** dst (+)= src^T; src: (rows, cols), dst: (cols, rows); must not alias. */
   transpose(src: Ptr, rows: number, cols: number, dst: Ptr, accumulate: boolean): void;
 }

@@ -217,20 +217,26 @@ export function recurrentLayer(
         const dOut = out.gradPtr + d * H;
         const dhN = hN.hasGrad ? hN.gradPtr + d * stateSize : zeroGrad!.ptr;
         const dG = dGates[d].ptr;
+        // Token ids: the kernel adds each gate-gradient row into its token's row of idGrad (dW_ih^T).
+        const tokenGrad = input instanceof TokenIds && w.weightIh.requiresGrad;
+        if (tokenGrad) backend.fill(idGrad!.ptr, 0, numInputs * G);
+        const idGradPtr = tokenGrad ? idGrad!.ptr : -1;
+        const idsPtr = tokenGrad ? (input as TokenIds).ptr : -1;
         if (cell === 'lstm') {
           const dcN = cN!.hasGrad ? cN!.gradPtr + d * stateSize : zeroGrad!.ptr;
           backend.lstmBackward(
             steps, batch, H, reverse, gates[d].ptr, saved[d]!.ptr, tanhCells[d]!.ptr, c0Ptr(d), w.weightHh.ptr, dOut, D * H,
-            dhN, dcN, dG, dh0.ptr, dc0.ptr, initialGradient,
+            dhN, dcN, dG, dh0.ptr, dc0.ptr, initialGradient, idGradPtr, idsPtr,
           );
         } else if (cell === 'gru') {
           backend.gruBackward(
             steps, batch, H, reverse, gates[d].ptr, saved[d]!.ptr, h0Ptr(d), out.ptr + d * H, D * H, w.weightHh.ptr,
-            dOut, dhN, dG, dGatesHh![d].ptr, dh0.ptr, initialGradient,
+            dOut, dhN, dG, dGatesHh![d].ptr, dh0.ptr, initialGradient, idGradPtr, idsPtr,
           );
         } else {
           backend.rnnBackward(
             steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, dOut, D * H, dhN, dG, dh0.ptr, initialGradient,
+            idGradPtr, idsPtr,
           );
         }
         if (h0?.requiresGrad) backend.axpy(1, dh0.ptr, h0.gradPtr + d * stateSize, stateSize);
@@ -238,17 +244,12 @@ export function recurrentLayer(
 
         // Gradient of the recurrent product h_{t-1} W_hh^T (+ b_hh): for LSTM and RNN the same as the gates'.
         const dGh = dGatesHh ? dGatesHh[d].ptr : dG;
-        // dW_ih += dG^T x over all T x B rows (or scatter-added rows of W_ih^T for token ids)
-        let idGradHoldsRowSums = false;
-        if (w.weightIh.requiresGrad) {
-          if (input instanceof TokenIds) {
-            idGradHoldsRowSums = true;
-            backend.fill(idGrad!.ptr, 0, numInputs * G);
-            backend.scatterAddRows(dG, G, input.ptr, n, G, idGrad!.ptr);
-            backend.transpose(idGrad!.ptr, numInputs, G, w.weightIh.gradPtr, true);
-          } else {
-            backend.gemm(true, false, G, numInputs, n, 1, dG, G, input.ptr, numInputs, 1, w.weightIh.gradPtr, numInputs);
-          }
+        // dW_ih += dG^T x over all T x B rows (for token ids: the rows the kernel added up, transposed)
+        const idGradHoldsRowSums = tokenGrad;
+        if (tokenGrad) {
+          backend.transpose(idGrad!.ptr, numInputs, G, w.weightIh.gradPtr, true);
+        } else if (w.weightIh.requiresGrad) {
+          backend.gemm(true, false, G, numInputs, n, 1, dG, G, input.ptr, numInputs, 1, w.weightIh.gradPtr, numInputs);
         }
         // dW_hh += dGh_t^T h_{t-1}: the steps whose previous state is an output row, in one gemm,
         // then the first step (in loop order), whose previous state is h0.

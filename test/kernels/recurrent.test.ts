@@ -1,5 +1,5 @@
-// The fused recurrent kernels (lstm/gru/rnn forward and backward, gather,
-// scatter-add, transpose) on every backend variant against the same algorithm
+// The fused recurrent kernels (lstm/gru/rnn forward and backward, transpose)
+// on every backend variant against the same algorithm
 // run in float64 (the js twin on a float64 heap). Sizes cover the SIMD tails
 // (H = 5, 33), both paths the shared gemm takes for the recurrent product (a
 // few rows: dot products, B = 1, 3; many rows: packed blocks, B = 33), the
@@ -60,7 +60,10 @@ interface Case {
   reverse: boolean;
   /** Pass a packed copy of W_hh (packRecurrentWeights) to the forward kernel. */
   packed?: boolean;
-  /** Token inputs: the forward reads the input projection from rows of a (V, G) table by id. */
+  /**
+   * Token inputs: the forward reads the input projection from rows of a (V, G) table by id, and
+   * the backward adds the gate-gradient rows into a (V, G) gradient table by id.
+   */
   tokens?: boolean;
   /**
    * Zero initial state, no dh0 wanted: h0 = c0 = 0, passed to the forwards as -1 (the zero state)
@@ -91,6 +94,7 @@ function caseInputs({ cell, T, B, H, zeroState }: Case, seed: number) {
     dhN: values(B * H, rand),
     dcN: values(B * H, rand),
     table: values(V * G, rand, -2, 2),
+    tableGrad: values(V * G, rand),
     ids: Array.from({ length: T * B }, () => Math.min(V - 1, Math.floor(rand(0, V)))),
   };
 }
@@ -133,6 +137,7 @@ function forwardBackward(backend: Backend, c: Case, seed: number, zeroAsMinusOne
     dh0: { size: B * H },
     dc0: { size: B * H },
     table: { size: V * G, values: x.table },
+    tableGrad: { size: V * G, values: x.tableGrad },
     ids: { size: n },
   };
   return run(backend, specs, (p) => {
@@ -144,6 +149,7 @@ function forwardBackward(backend: Backend, c: Case, seed: number, zeroAsMinusOne
     // Token cases start from sentinel gates: the forward must not read them.
     if (c.tokens) backend.fill(p.gates, SENTINEL, n * G);
     const inputRows = c.tokens ? p.table : -1;
+    const inputRowsGrad = c.tokens ? p.tableGrad : -1;
     const ids = c.tokens ? p.ids : -1;
     const h0 = c.zeroState && zeroAsMinusOne ? -1 : p.h0;
     const c0 = c.zeroState && zeroAsMinusOne ? -1 : p.c0;
@@ -155,7 +161,7 @@ function forwardBackward(backend: Backend, c: Case, seed: number, zeroAsMinusOne
       );
       backend.lstmBackward(
         T, B, H, reverse, p.gates, p.cells, p.tanhCells, p.c0, p.weightHh, dOut, x.ldOut, p.dhN, p.dcN, p.dGates, p.dh0, p.dc0,
-        initialGradient,
+        initialGradient, inputRowsGrad, ids,
       );
     } else if (cell === 'gru') {
       backend.gruForward(
@@ -164,13 +170,15 @@ function forwardBackward(backend: Backend, c: Case, seed: number, zeroAsMinusOne
       );
       backend.gruBackward(
         T, B, H, reverse, p.gates, p.hiddenN, p.h0, out, x.ldOut, p.weightHh, dOut, p.dhN, p.dGates, p.dGatesHh, p.dh0,
-        initialGradient,
+        initialGradient, inputRowsGrad, ids,
       );
     } else {
       backend.rnnForward(
         T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, h0, out, x.ldOut, p.hN, packed, inputRows, ids,
       );
-      backend.rnnBackward(T, B, H, reverse, p.gates, p.weightHh, dOut, x.ldOut, p.dhN, p.dGates, p.dh0, initialGradient);
+      backend.rnnBackward(
+        T, B, H, reverse, p.gates, p.weightHh, dOut, x.ldOut, p.dhN, p.dGates, p.dh0, initialGradient, inputRowsGrad, ids,
+      );
     }
   });
 }
@@ -227,7 +235,7 @@ describe.each(kernelVariants())('$variant: fused recurrent kernels against the f
     for (const name of WRITTEN[c.cell].forward) {
       expect(maxDiff(got[name], want[name]), `forward ${name}`).toBeLessThanOrEqual(2e-6);
     }
-    for (const name of WRITTEN[c.cell].backward) {
+    for (const name of [...WRITTEN[c.cell].backward, ...(c.tokens ? ['tableGrad'] : [])]) {
       if (c.zeroState && name === 'dh0') continue; // not wanted, so not specified
       const scale = Math.max(1, maxAbs(want[name]));
       expect(maxDiff(got[name], want[name]) / scale, `backward ${name}`).toBeLessThanOrEqual(2e-5);
@@ -320,54 +328,31 @@ describe.each(kernelVariants())('$variant: fused recurrent kernels against the f
     expect(got[(Math.floor(r / 7) * chunks + Math.floor(c / 4)) * 28 + (r % 7) * 4 + (c % 4)]).toBe(weights[r * cols + c]);
   });
 
-  it('gathers rows by id, scatter-adds them back, and transposes', async () => {
+  it('transposes, plain and accumulating', async () => {
     const backend = await create();
     const reference = await float64Reference();
-    const V = 7;
-    const width = 13;
-    const n = 11;
-    const rand = randomFill(5);
-    const ids = Array.from({ length: n }, () => Math.floor(rand(0, V)));
-    ids[3] = ids[7]; // a repeated id must accumulate
+    const rows = 7;
+    const cols = 13;
     const compute = (b: Backend) => {
-      const arena = b.createArena('ids');
-      const idSlice = arena.allocate(n);
-      const table = arena.allocate(V * width);
-      const out = arena.allocate(n * (width + 2));
-      const acc = arena.allocate(V * width);
-      const transposed = arena.allocate(V * width);
-      const idsView = b.heap.ints;
-      for (let i = 0; i < n; i++) idsView[b.heap.intIndex(idSlice.ptr) + i] = ids[i];
-      const tableValues = values(V * width, randomFill(6));
-      table.view().set(tableValues);
-      out.view().fill(SENTINEL);
-      acc.view().set(values(V * width, randomFill(7)));
-      transposed.view().set(values(V * width, randomFill(8)));
-      b.gatherRows(table.ptr, width, idSlice.ptr, n, out.ptr + 1, width + 2);
-      b.scatterAddRows(out.ptr + 1, width + 2, idSlice.ptr, n, width, acc.ptr);
-      b.transpose(acc.ptr, V, width, transposed.ptr, true);
-      const result = {
-        table: tableValues,
-        out: Float64Array.from(out.view()),
-        acc: Float64Array.from(acc.view()),
-        transposed: Float64Array.from(transposed.view()),
-      };
-      b.transpose(table.ptr, V, width, transposed.ptr, false);
-      const plain = Float64Array.from(transposed.view());
+      const arena = b.createArena('transpose');
+      const src = arena.allocate(rows * cols);
+      const acc = arena.allocate(rows * cols);
+      const plain = arena.allocate(rows * cols);
+      const srcValues = values(rows * cols, randomFill(6));
+      src.view().set(srcValues);
+      acc.view().set(values(rows * cols, randomFill(7)));
+      plain.view().fill(SENTINEL);
+      b.transpose(src.ptr, rows, cols, acc.ptr, true);
+      b.transpose(src.ptr, rows, cols, plain.ptr, false);
+      const result = { src: srcValues, acc: Float64Array.from(acc.view()), plain: Float64Array.from(plain.view()) };
       arena.dispose();
-      return { ...result, plain };
+      return result;
     };
     const got = compute(backend);
     const want = compute(reference);
-    for (let r = 0; r < n; r++) {
-      expect(got.out[r * (width + 2)]).toBe(SENTINEL);
-      expect(got.out[r * (width + 2) + width + 1]).toBe(SENTINEL);
-      for (let j = 0; j < width; j++) expect(got.out[r * (width + 2) + 1 + j]).toBe(got.table[ids[r] * width + j]);
-    }
     expect(maxDiff(got.acc, want.acc)).toBeLessThanOrEqual(1e-6);
-    expect(maxDiff(got.transposed, want.transposed)).toBeLessThanOrEqual(1e-6);
-    for (let v = 0; v < V; v++) {
-      for (let j = 0; j < width; j++) expect(got.plain[j * V + v]).toBe(got.table[v * width + j]);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) expect(got.plain[c * rows + r]).toBe(got.src[r * cols + c]);
     }
   });
 });

@@ -99,12 +99,13 @@ export class JsBackend implements Backend {
   lstmBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, cells: Ptr, tanhCells: Ptr, c0: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number,
-    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr, initialGradient: boolean,
+    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr, initialGradient: boolean, inputRowsGrad: Ptr, ids: Ptr,
   ): void {
     rec.lstmBackward(
       this.heap.floats, steps, batch, hidden, reverse, gates, cells, tanhCells, c0, weightHh, dOut, ldOut,
       dhN, dcN, dGates, dh0, dc0, initialGradient,
     );
+    this.scatterTokenRows(dGates, ids, steps * batch, 4 * hidden, inputRowsGrad);
   }
   gruForward(
     steps: number, batch: number, hidden: number, reverse: boolean,
@@ -119,12 +120,13 @@ export class JsBackend implements Backend {
   gruBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, hiddenN: Ptr, h0: Ptr, out: Ptr, ldOut: number, weightHh: Ptr, dOut: Ptr,
-    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr, initialGradient: boolean,
+    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr, initialGradient: boolean, inputRowsGrad: Ptr, ids: Ptr,
   ): void {
     rec.gruBackward(
       this.heap.floats, steps, batch, hidden, reverse, gates, hiddenN, h0, out, ldOut, weightHh, dOut,
       dhN, dGatesIh, dGatesHh, dh0, initialGradient,
     );
+    this.scatterTokenRows(dGatesIh, ids, steps * batch, 3 * hidden, inputRowsGrad);
   }
   rnnForward(
     steps: number, batch: number, hidden: number, reverse: boolean,
@@ -137,10 +139,18 @@ export class JsBackend implements Backend {
   rnnBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr, initialGradient: boolean,
+    inputRowsGrad: Ptr, ids: Ptr,
   ): void {
     rec.rnnBackward(
       this.heap.floats, steps, batch, hidden, reverse, gates, weightHh, dOut, ldOut, dhN, dGates, dh0, initialGradient,
     );
+    this.scatterTokenRows(dGates, ids, steps * batch, hidden, inputRowsGrad);
+  }
+  /** The reference meaning of a token table's gradient: every gate-gradient row scatter-added to its token's row. */
+  private scatterTokenRows(dGates: Ptr, ids: Ptr, n: number, width: number, inputRowsGrad: Ptr): void {
+    if (inputRowsGrad >= 0) {
+      rec.scatterAddRows(this.heap.floats, this.heap.ints, this.intIndex, dGates, width, ids, n, width, inputRowsGrad);
+    }
   }
   /** The reference meaning of token input rows: gather them into the gates, then run the forward as usual. */
   private gatherTokenRows(inputRows: Ptr, ids: Ptr, n: number, width: number, gates: Ptr): void {
@@ -148,12 +158,6 @@ export class JsBackend implements Backend {
   }
   packRecurrentWeights(weightHh: Ptr, rows: number, cols: number, packed: Ptr): void {
     rec.packRecurrentWeights(this.heap.floats, weightHh, rows, cols, packed);
-  }
-  gatherRows(table: Ptr, width: number, ids: Ptr, n: number, out: Ptr, ldOut: number): void {
-    rec.gatherRows(this.heap.floats, this.heap.ints, this.intIndex, table, width, ids, n, out, ldOut);
-  }
-  scatterAddRows(src: Ptr, ldSrc: number, ids: Ptr, n: number, width: number, table: Ptr): void {
-    rec.scatterAddRows(this.heap.floats, this.heap.ints, this.intIndex, src, ldSrc, ids, n, width, table);
   }
   transpose(src: Ptr, rows: number, cols: number, dst: Ptr, accumulate: boolean): void {
     rec.transpose(this.heap.floats, src, rows, cols, dst, accumulate);

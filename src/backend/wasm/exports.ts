@@ -57,6 +57,7 @@ export interface KernelExports {
     steps: number, batch: number, hidden: number, reverse: number,
     gates: number, cells: number, tanhCells: number, c0: number, weightHh: number, dOut: number, ldOut: number,
     dhN: number, dcN: number, dGates: number, dh0: number, dc0: number, work: number, initialGradient: number,
+    inputRowsGrad: number, ids: number,
   ): void;
   gruForward(
     steps: number, batch: number, hidden: number, reverse: number,
@@ -68,6 +69,7 @@ export interface KernelExports {
     steps: number, batch: number, hidden: number, reverse: number,
     gates: number, hiddenN: number, h0: number, out: number, ldOut: number, weightHh: number, dOut: number,
     dhN: number, dGatesIh: number, dGatesHh: number, dh0: number, work: number, initialGradient: number,
+    inputRowsGrad: number, ids: number,
   ): void;
   rnnForward(
     steps: number, batch: number, hidden: number, reverse: number,
@@ -77,10 +79,8 @@ export interface KernelExports {
   rnnBackward(
     steps: number, batch: number, hidden: number, reverse: number,
     gates: number, weightHh: number, dOut: number, ldOut: number, dhN: number, dGates: number, dh0: number,
-    work: number, initialGradient: number,
+    work: number, initialGradient: number, inputRowsGrad: number, ids: number,
   ): void;
   packRecurrentWeights(weightHh: number, rows: number, cols: number, packed: number): void;
-  gatherRows(table: number, width: number, ids: number, n: number, out: number, ldOut: number): void;
-  scatterAddRows(src: number, ldSrc: number, ids: number, n: number, width: number, table: number): void;
   transpose(src: number, rows: number, cols: number, dst: number, accumulate: number): void;
 }

@@ -132,12 +132,13 @@ export class WasmBackend implements Backend {
   lstmBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, cells: Ptr, tanhCells: Ptr, c0: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number,
-    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr, initialGradient: boolean,
+    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr, initialGradient: boolean, inputRowsGrad: Ptr, ids: Ptr,
   ): void {
     const work = this.recurrentWorkspace(batch, hidden, 4);
     this.kernels.lstmBackward(
       steps, batch, hidden, reverse ? 1 : 0, gates * 4, cells * 4, tanhCells * 4, c0 * 4, weightHh * 4, dOut * 4, ldOut,
       dhN * 4, dcN * 4, dGates * 4, dh0 * 4, dc0 * 4, work, initialGradient ? 1 : 0,
+      optionalBytes(inputRowsGrad), optionalBytes(ids),
     );
   }
   gruForward(
@@ -155,12 +156,13 @@ export class WasmBackend implements Backend {
   gruBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, hiddenN: Ptr, h0: Ptr, out: Ptr, ldOut: number, weightHh: Ptr, dOut: Ptr,
-    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr, initialGradient: boolean,
+    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr, initialGradient: boolean, inputRowsGrad: Ptr, ids: Ptr,
   ): void {
     const work = this.recurrentWorkspace(batch, hidden, 3);
     this.kernels.gruBackward(
       steps, batch, hidden, reverse ? 1 : 0, gates * 4, hiddenN * 4, h0 * 4, out * 4, ldOut, weightHh * 4,
       dOut * 4, dhN * 4, dGatesIh * 4, dGatesHh * 4, dh0 * 4, work, initialGradient ? 1 : 0,
+      optionalBytes(inputRowsGrad), optionalBytes(ids),
     );
   }
   rnnForward(
@@ -177,21 +179,16 @@ export class WasmBackend implements Backend {
   rnnBackward(
     steps: number, batch: number, hidden: number, reverse: boolean,
     gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr, initialGradient: boolean,
+    inputRowsGrad: Ptr, ids: Ptr,
   ): void {
     const work = this.recurrentWorkspace(batch, hidden, 1);
     this.kernels.rnnBackward(
       steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, dOut * 4, ldOut, dhN * 4, dGates * 4,
-      dh0 * 4, work, initialGradient ? 1 : 0,
+      dh0 * 4, work, initialGradient ? 1 : 0, optionalBytes(inputRowsGrad), optionalBytes(ids),
     );
   }
   packRecurrentWeights(weightHh: Ptr, rows: number, cols: number, packed: Ptr): void {
     this.kernels.packRecurrentWeights(weightHh * 4, rows, cols, packed * 4);
-  }
-  gatherRows(table: Ptr, width: number, ids: Ptr, n: number, out: Ptr, ldOut: number): void {
-    this.kernels.gatherRows(table * 4, width, ids * 4, n, out * 4, ldOut);
-  }
-  scatterAddRows(src: Ptr, ldSrc: number, ids: Ptr, n: number, width: number, table: Ptr): void {
-    this.kernels.scatterAddRows(src * 4, ldSrc, ids * 4, n, width, table * 4);
   }
   transpose(src: Ptr, rows: number, cols: number, dst: Ptr, accumulate: boolean): void {
     this.kernels.transpose(src * 4, rows, cols, dst * 4, accumulate ? 1 : 0);
