@@ -133,11 +133,14 @@ function rowPairTimesB(
 // ---- transposed B (NT, TT): dot products of rows ---------------------------------
 
 /**
- * C = alpha * A * B^T + beta * C with both operands contiguous along k, m < 32.
+ * C = alpha * A * B^T + beta * C with both operands contiguous along k: few rows (m < 32),
+ * or a narrow B (see gemm.ts).
  * Each 2 x 4 tile of C is eight dot products in eight f32x4 accumulators fed by two
  * rows of A and four rows of B (the loads per fma of the 4 x 8 micro-kernel),
- * reduced across lanes once at the end. Four rows of B stay in L1 while every row
- * pair of A passes over them; an odd last row goes through rowDotRowsOfB.
+ * reduced across lanes once at the end. Few rows: four rows of B stay in L1 while every
+ * row pair of A passes over them; many rows (so a narrow B): each row pair of A stays in
+ * L1 while it passes over all of B, so A is read once. An odd last row goes through
+ * rowDotRowsOfB.
  * a: (m, k) with row stride lda. b: (n, k) with row stride ldb. c: (m, n) with row stride ldc.
  */
 export function rowsDotRowsOfB(
@@ -145,13 +148,17 @@ export function rowsDotRowsOfB(
 ): void {
   const ldaBytes = <usize>lda << 2, ldbBytes = <usize>ldb << 2, ldcBytes = <usize>ldc << 2;
   const pairRows = m & ~1;
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const bRows = b + <usize>j * ldbBytes;
+  const quadColumns = n & ~3;
+  if (m < 32) {
+    for (let j = 0; j < quadColumns; j += 4) {
+      for (let i = 0; i < pairRows; i += 2) dotTileAt(k, a, ldaBytes, b, ldbBytes, alpha, beta, c, ldcBytes, i, j);
+    }
+  } else {
     for (let i = 0; i < pairRows; i += 2) {
-      dotTile2x4(k, a + <usize>i * ldaBytes, ldaBytes, bRows, ldbBytes, alpha, beta, c + <usize>i * ldcBytes + (<usize>j << 2), ldcBytes);
+      for (let j = 0; j < quadColumns; j += 4) dotTileAt(k, a, ldaBytes, b, ldbBytes, alpha, beta, c, ldcBytes, i, j);
     }
   }
+  let j = quadColumns;
   for (; j < n; j++) {
     const bRow = b + <usize>j * ldbBytes;
     for (let i = 0; i < pairRows; i++) {
@@ -198,6 +205,15 @@ function rowDotRowsOfB(n: i32, k: i32, alpha: f32, a: usize, b: usize, ldb: i32,
     storeScalar(out + 12, d3, alpha, beta); storeScalar(out + 16, d4, alpha, beta); storeScalar(out + 20, d5, alpha, beta);
   }
   for (; j < n; j++) storeScalar(c + (<usize>j << 2), dot(k, a, b + <usize>j * ldbBytes), alpha, beta);
+}
+
+/** dotTile2x4 for the tile of C at row i, column j. */
+// @ts-ignore: decorator
+@inline function dotTileAt(
+  k: i32, a: usize, ldaBytes: usize, b: usize, ldbBytes: usize, alpha: f32, beta: f32, c: usize, ldcBytes: usize,
+  i: i32, j: i32,
+): void {
+  dotTile2x4(k, a + <usize>i * ldaBytes, ldaBytes, b + <usize>j * ldbBytes, ldbBytes, alpha, beta, c + <usize>i * ldcBytes + (<usize>j << 2), ldcBytes);
 }
 
 /** C[0:2, 0:4] = alpha * dot(A row r, B row q) + beta * C; rows ldaBytes / ldbBytes apart, k long. */

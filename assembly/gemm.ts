@@ -9,7 +9,9 @@
 // - few rows times a row-major B (m <= 2: NN, TN), and
 // - dot products of rows for a transposed B (m < 32: NT, TT) (gemm-small.ts):
 //   there every element of B is used a few times at most, so packing B, or
-//   transposing it, would cost as much as the product.
+//   transposing it, would cost as much as the product. Also for a narrow B whose
+//   width is far from a multiple of NR (an output layer over a small vocabulary):
+//   the blocked path would spend a tenth or more of its work on zero padding.
 import { MR, NR, microKernel4x8 } from './gemm-kernel';
 import { packA, packB } from './gemm-pack';
 import { fewRowsTimesB, rowsDotRowsOfB } from './gemm-small';
@@ -25,6 +27,10 @@ const NC = 2048;
 const FEW_ROWS_MAX = 2;
 /** Below this many rows of op(A), a transposed B goes through rowsDotRowsOfB. */
 const DOT_ROWS_BELOW = 32;
+/** From this depth, a transposed B whose padding to NR columns would waste >= 10% of the
+ * blocked path's work goes through rowsDotRowsOfB too (measured at 4096 x 28 x 256:
+ * 41 -> 47 GFLOP/s; at k = 64 the two paths tie, at k = 32 the blocked one wins). */
+const DOT_NARROW_MIN_K = 128;
 /** Up to this many rows, the blocked path reads a row-major B in place... */
 const DIRECT_B_MAX_ROWS = 8;
 /** ...and up to this many unless B's row stride is a multiple of 2 KiB, which
@@ -37,8 +43,12 @@ const PATH_FEW_ROWS = 1;
 const PATH_DOT_ROWS = 2;
 
 // @ts-ignore: decorator
-@inline function pathFor(transB: i32, m: i32): i32 {
-  if (transB) return m < DOT_ROWS_BELOW ? PATH_DOT_ROWS : PATH_BLOCKED;
+@inline function pathFor(transA: i32, transB: i32, m: i32, n: i32, k: i32): i32 {
+  if (transB) {
+    // (not for a transposed A: the dot path would gather all of it, m x k, into the workspace)
+    const narrow = !transA && k >= DOT_NARROW_MIN_K && 10 * n < 9 * roundUp(n, NR);
+    return m < DOT_ROWS_BELOW || narrow ? PATH_DOT_ROWS : PATH_BLOCKED;
+  }
   return m <= FEW_ROWS_MAX ? PATH_FEW_ROWS : PATH_BLOCKED;
 }
 
@@ -67,7 +77,7 @@ function packedAFloats(m: i32, k: i32): i32 {
 /** Bytes of packing workspace `gemm` needs for these arguments (0 if none). */
 export function gemmWorkspaceBytes(transA: i32, transB: i32, m: i32, n: i32, k: i32): usize {
   if (m <= 0 || n <= 0 || k <= 0) return 0;
-  const path = pathFor(transB, m);
+  const path = pathFor(transA, transB, m, n, k);
   if (path == PATH_FEW_ROWS) return 0;
   // The dot products want rows of op(A) contiguous along k: A^T is gathered.
   if (path == PATH_DOT_ROWS) return transA ? <usize>m * <usize>k << 2 : 0;
@@ -108,7 +118,7 @@ export function gemmReusingB(
     return;
   }
   const ldaBytes = <usize>lda << 2;
-  const path = pathFor(transB, m);
+  const path = pathFor(transA, transB, m, n, k);
   if (path == PATH_FEW_ROWS) {
     // op(A)[r, p] is A[r, p] or A[p, r]: the kernel takes both strides.
     fewRowsTimesB(m, n, k, alpha, a, transA ? 4 : ldaBytes, transA ? ldaBytes : 4, b, ldb, beta, c, ldc);
