@@ -1,8 +1,9 @@
 // The autograd op of one fused recurrent layer (both directions): forward runs
-// the input projection of all T x B rows as one gemm (for token ids, the kernel
-// reads rows of W_ih^T by id instead) and then the fused cell kernel per direction; backward runs the BPTT
-// kernel per direction and turns its gate gradients into weight, bias, input
-// and initial-state gradients with gemms over all T x B rows at once.
+// the input projection of all T x B rows as one gemm (for token ids the kernel
+// reads rows of W_ih^T by id instead) and then the fused cell kernel per
+// direction; backward runs the BPTT kernel per direction and turns its gate
+// gradients into weight, bias, input and initial-state gradients with gemms
+// over all T x B rows at once.
 //
 // Pointer discipline as in tensor/ops.ts: allocate everything, then read `.ptr`.
 
@@ -218,10 +219,10 @@ export function recurrentLayer(
         const dhN = hN.hasGrad ? hN.gradPtr + d * stateSize : zeroGrad!.ptr;
         const dG = dGates[d].ptr;
         // Token ids: the kernel adds each gate-gradient row into its token's row of idGrad (dW_ih^T).
-        const tokenGrad = input instanceof TokenIds && w.weightIh.requiresGrad;
-        if (tokenGrad) backend.fill(idGrad!.ptr, 0, numInputs * G);
-        const idGradPtr = tokenGrad ? idGrad!.ptr : -1;
-        const idsPtr = tokenGrad ? (input as TokenIds).ptr : -1;
+        const tokens = input instanceof TokenIds && w.weightIh.requiresGrad ? input : null;
+        if (tokens) backend.fill(idGrad!.ptr, 0, numInputs * G);
+        const idGradPtr = tokens ? idGrad!.ptr : -1;
+        const idsPtr = tokens ? tokens.ptr : -1;
         if (cell === 'lstm') {
           const dcN = cN!.hasGrad ? cN!.gradPtr + d * stateSize : zeroGrad!.ptr;
           backend.lstmBackward(
@@ -245,8 +246,8 @@ export function recurrentLayer(
         // Gradient of the recurrent product h_{t-1} W_hh^T (+ b_hh): for LSTM and RNN the same as the gates'.
         const dGh = dGatesHh ? dGatesHh[d].ptr : dG;
         // dW_ih += dG^T x over all T x B rows (for token ids: the rows the kernel added up, transposed)
-        const idGradHoldsRowSums = tokenGrad;
-        if (tokenGrad) {
+        const idGradHoldsRowSums = tokens !== null;
+        if (tokens) {
           backend.transpose(idGrad!.ptr, numInputs, G, w.weightIh.gradPtr, true);
         } else if (w.weightIh.requiresGrad) {
           backend.gemm(true, false, G, numInputs, n, 1, dG, G, input.ptr, numInputs, 1, w.weightIh.gradPtr, numInputs);
