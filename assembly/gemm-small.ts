@@ -1,9 +1,15 @@
 // GEMM for the shapes where packing does not pay: one or two rows times a
-// row-major B, and up to 31 rows times a transposed B (the step of a recurrent
-// layer at a small batch: h (B, H) times W_hh^T). In both every element of B is
-// used a few times at most, so B is read in place, never packed or transposed.
-// The callers are in gemm.ts, which picks the path by shape.
-import { hsum, madd } from './simd';
+// row-major B, and fewer than DOT_ROWS_BELOW rows times a transposed B (the step
+// of a recurrent layer at a small batch: h (B, H) times W_hh^T); there every
+// element of B is used a few times at most, so B is read in place, never packed
+// or transposed. The dot-product path also takes a narrow transposed B with many
+// rows (few columns, so packing would mostly pad). The callers are in gemm.ts,
+// which picks the path by shape.
+import { fill, scale } from './elementwise';
+import { hsum, laneSums, madd } from './simd';
+
+/** Below this many rows of op(A), a transposed B goes through rowsDotRowsOfB (see gemm.ts). */
+export const DOT_ROWS_BELOW = 32;
 
 // ---- row-major B (NN, TN) ------------------------------------------------------
 
@@ -33,16 +39,8 @@ function rowTimesBRows(
 ): void {
   const end = <usize>n << 2;
   const vectorEnd = end & ~15;
-  if (beta == 0) {
-    let j: usize = 0;
-    for (; j < vectorEnd; j += 16) v128.store(c + j, f32x4.splat(0));
-    for (; j < end; j += 4) store<f32>(c + j, 0);
-  } else if (beta != 1) {
-    const betaV = f32x4.splat(beta);
-    let j: usize = 0;
-    for (; j < vectorEnd; j += 16) v128.store(c + j, f32x4.mul(v128.load(c + j), betaV));
-    for (; j < end; j += 4) store<f32>(c + j, load<f32>(c + j) * beta);
-  }
+  if (beta == 0) fill(c, 0, n);
+  else if (beta != 1) scale(c, beta, c, n);
   let p = 0;
   let pa = a, r0 = b;
   for (; p + 4 <= k; p += 4) {
@@ -133,7 +131,7 @@ function rowPairTimesB(
 // ---- transposed B (NT, TT): dot products of rows ---------------------------------
 
 /**
- * C = alpha * A * B^T + beta * C with both operands contiguous along k: few rows (m < 32),
+ * C = alpha * A * B^T + beta * C with both operands contiguous along k: few rows (m < DOT_ROWS_BELOW),
  * or a narrow B (see gemm.ts).
  * Each 2 x 4 tile of C is eight dot products in eight f32x4 accumulators fed by two
  * rows of A and four rows of B (the loads per fma of the 4 x 8 micro-kernel),
@@ -149,7 +147,7 @@ export function rowsDotRowsOfB(
   const ldaBytes = <usize>lda << 2, ldbBytes = <usize>ldb << 2, ldcBytes = <usize>ldc << 2;
   const pairRows = m & ~1;
   const quadColumns = n & ~3;
-  if (m < 32) {
+  if (m < DOT_ROWS_BELOW) {
     for (let j = 0; j < quadColumns; j += 4) {
       for (let i = 0; i < pairRows; i += 2) dotTileAt(k, a, ldaBytes, b, ldbBytes, alpha, beta, c, ldcBytes, i, j);
     }
@@ -243,14 +241,6 @@ function dotTile2x4(
   }
   storeScaled(c, row0, alpha, beta);
   storeScaled(c + ldcBytes, row1, alpha, beta);
-}
-
-/** [sum of s0's lanes, of s1's, of s2's, of s3's]. */
-// @ts-ignore: decorator
-@inline function laneSums(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
-  const x = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 1, 4, 5), v128.shuffle<f32>(s0, s1, 2, 3, 6, 7));
-  const y = f32x4.add(v128.shuffle<f32>(s2, s3, 0, 1, 4, 5), v128.shuffle<f32>(s2, s3, 2, 3, 6, 7));
-  return f32x4.add(v128.shuffle<f32>(x, y, 0, 2, 4, 6), v128.shuffle<f32>(x, y, 1, 3, 5, 7));
 }
 
 /** sum_p x[p] * y[p] over k floats, two accumulators. */

@@ -14,7 +14,8 @@
 //   the blocked path would spend a tenth or more of its work on zero padding.
 import { MR, NR, microKernel4x8 } from './gemm-kernel';
 import { packA, packB } from './gemm-pack';
-import { fewRowsTimesB, rowsDotRowsOfB } from './gemm-small';
+import { DOT_ROWS_BELOW, fewRowsTimesB, rowsDotRowsOfB } from './gemm-small';
+import { fill, scale } from './elementwise';
 
 // Cache blocking for the blocked path. A kc x NR panel of B (8 KiB) stays in L1
 // while the micro-kernel walks down an mc x kc block of A (128 KiB, in L2); the
@@ -25,8 +26,6 @@ const NC = 2048;
 
 /** Up to this many rows of op(A), a row-major B goes through fewRowsTimesB. */
 const FEW_ROWS_MAX = 2;
-/** Below this many rows of op(A), a transposed B goes through rowsDotRowsOfB. */
-const DOT_ROWS_BELOW = 32;
 /** From this depth, a transposed B whose padding to NR columns would waste >= 10% of the
  * blocked path's work goes through rowsDotRowsOfB too (measured at 4096 x 28 x 256:
  * 41 -> 47 GFLOP/s; at k = 64 the two paths tie, at k = 32 the blocked one wins). */
@@ -201,19 +200,10 @@ function gatherColumns(a: usize, lda: i32, m: i32, k: i32, dst: usize): void {
 }
 
 /** C = beta * C (C = 0 when beta is 0, without reading C); c: (m, n) with row stride ldc. */
-function scaleRows(c: usize, ldc: i32, m: i32, n: i32, beta: f32): void {
-  const betaV = f32x4.splat(beta);
-  const rowBytes = <usize>n << 2;
-  const vectorEnd = rowBytes & ~15;
+export function scaleRows(c: usize, ldc: i32, m: i32, n: i32, beta: f32): void {
   for (let i = 0; i < m; i++) {
     const row = c + ((<usize>i * <usize>ldc) << 2);
-    let j: usize = 0;
-    if (beta == 0) {
-      for (; j < vectorEnd; j += 16) v128.store(row + j, f32x4.splat(0));
-      for (; j < rowBytes; j += 4) store<f32>(row + j, 0);
-    } else {
-      for (; j < vectorEnd; j += 16) v128.store(row + j, f32x4.mul(v128.load(row + j), betaV));
-      for (; j < rowBytes; j += 4) store<f32>(row + j, load<f32>(row + j) * beta);
-    }
+    if (beta == 0) fill(row, 0, n);
+    else scale(row, beta, row, n);
   }
 }

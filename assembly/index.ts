@@ -2,7 +2,7 @@
 // JavaScript owns the memory (imported), allocates every buffer and workspace,
 // and passes byte pointers in. No kernel allocates (`--runtime stub`).
 
-export * from './gemm';
+export { gemm, gemmWorkspaceBytes } from './gemm';
 export * from './elementwise';
 export * from './loss';
 export * from './optim';

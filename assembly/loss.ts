@@ -9,7 +9,7 @@
 // logs of all rows are taken at once as the log of the product of the sums
 // (kept in f64 as mantissa * 2^exponent, so it cannot overflow). The mean is
 // accumulated in f64.
-import { madd } from './simd';
+import { laneSums, madd } from './simd';
 import { expNonPositive4, hmax, hsum64, loadTail, storeTail } from './math';
 
 const MANTISSA_BITS: u64 = 0x000fffffffffffff;
@@ -28,7 +28,7 @@ const LN2: f64 = 0.6931471805599453;
 
 /**
  * Lane-wise sums of e^(row[c] - max); row: (cols). With `store`, also writes the exps to out: (cols).
- * Padding lanes are -Inf: e^-Inf is 0 (or a subnormal that vanishes next to the maximum's 1).
+ * Padding lanes are -Inf: e^-Inf is exactly 0.
  */
 // @ts-ignore: decorator
 @inline function rowExpLanes(row: usize, maxs: v128, vectorEnd: usize, tailCount: i32, out: usize, store: bool): v128 {
@@ -53,14 +53,6 @@ const LN2: f64 = 0.6931471805599453;
   let c: usize = 0;
   for (; c < vectorEnd; c += 16) v128.store(out + c, f32x4.mul(v128.load(out + c), coefficient));
   if (tailCount > 0) storeTail(out + c, f32x4.mul(loadTail(out + c, tailCount, 0), coefficient), tailCount);
-}
-
-/** [sum s0, sum s1, sum s2, sum s3]. */
-// @ts-ignore: decorator
-@inline function laneSums(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
-  const x = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 1, 4, 5), v128.shuffle<f32>(s0, s1, 2, 3, 6, 7));
-  const y = f32x4.add(v128.shuffle<f32>(s2, s3, 0, 1, 4, 5), v128.shuffle<f32>(s2, s3, 2, 3, 6, 7));
-  return f32x4.add(v128.shuffle<f32>(x, y, 0, 2, 4, 6), v128.shuffle<f32>(x, y, 1, 3, 5, 7));
 }
 
 /** [max m0, max m1, max m2, max m3]; NaN propagates. */
@@ -182,14 +174,6 @@ export function crossEntropyWithGradient(logits: usize, targets: usize, rows: i3
   return crossEntropyRows(logits, targets, rows, cols, gradient, true) / <f64>rows;
 }
 
-/** Largest value of a row; row: (cols), cols >= 1. */
-// @ts-ignore: decorator
-@inline function rowMax(row: usize, cols: i32): f32 {
-  const rowBytes = <usize>cols << 2;
-  const vectorEnd = rowBytes & ~15;
-  return hmax(rowMaxLanes(row, vectorEnd, <i32>((rowBytes - vectorEnd) >> 2)));
-}
-
 /**
  * dlogits += dLoss / rows * (softmax(logits) - onehot(targets));
  * logits, dlogits: (rows, cols), targets: (rows) i32.
@@ -206,7 +190,7 @@ export function crossEntropyBackward(
   for (let r = 0; r < rows; r++) {
     const row = logits + <usize>r * rowBytes;
     const gradRow = dlogits + <usize>r * rowBytes;
-    const max = rowMax(row, cols);
+    const max = hmax(rowMaxLanes(row, vectorEnd, tailCount));
     const maxs = f32x4.splat(max);
     const sum = hsum64(rowExpLanes(row, maxs, vectorEnd, tailCount, 0, false));
     const coefficient = f32x4.splat(<f32>(perRow / sum));
@@ -219,7 +203,7 @@ export function crossEntropyBackward(
       const e = expNonPositive4(f32x4.sub(loadTail(row + c, tailCount, -Infinity), maxs)); // padding: 0
       storeTail(gradRow + c, madd(e, coefficient, loadTail(gradRow + c, tailCount, 0)), tailCount);
     }
-    const target = gradRow + (<usize>load<i32>(targets + (<usize>r << 2)) << 2);
+    const target = targetAddress(gradRow, targets, r);
     store<f32>(target, <f32>(<f64>load<f32>(target) - perRow));
   }
 }

@@ -1,4 +1,4 @@
-// Vectorised exp, sigmoid and tanh on four f32 lanes, and the tail helpers
+// Vectorised e^v (v <= 0), sigmoid and tanh on four f32 lanes, and the tail helpers
 // the kernels share. Everything here is @inline: the fused LSTM/GRU kernels
 // import these and get straight-line code, no calls. Loops that call them do
 // best with four independent vectors per iteration (V8 then keeps the
@@ -16,9 +16,8 @@ import { madd } from './simd';
 
 /** log2(e). */
 const LOG2E: f32 = 1.44269504;
-/** 1.5 * 2^23: adding it to |v| < 2^22 rounds v to an integer kept in the low mantissa bits. */
-const ROUND_MAGIC: f32 = 12582912.0;
-/** ROUND_MAGIC + 127: its low mantissa bits hold n + 127, the biased exponent of 2^n. */
+/** 1.5 * 2^23 + 127: adding it to |v| < 2^22 rounds v to an integer n kept in the low
+ * mantissa bits, biased by 127: shifted left 23, they are the float 2^n. */
 const ROUND_MAGIC_BIASED: f32 = 12583039.0;
 /** ln2 split in two: LN2_HI has 9 significant bits, so n * LN2_HI is exact for |n| < 2^15. */
 const LN2_HI: f32 = 0.693359375;
@@ -29,10 +28,7 @@ const C4: f32 = 4.166720062e-2;
 const C5: f32 = 8.366513997e-3;
 const C6: f32 = 1.388252247e-3;
 
-/** e^v is below the smallest subnormal / above the largest float outside this range. */
-const EXP_MIN_ARGUMENT: f32 = -104.0;
-const EXP_MAX_ARGUMENT: f32 = 89.0;
-/** log(2^-126): below it e^v is subnormal; sigmoid flushes e^-|x| to 0 there. */
+/** log(2^-126): below it e^v is subnormal, and expNonPositive4 flushes it to 0. */
 const SIGMOID_CUTOFF: f32 = -87.3365479;
 /** tanh(x) rounds to +-1 in f32 for |x| > 9.02; 2^n stays a normal float for 2|x| <= 20. */
 const TANH_CLAMP: f32 = 10.0;
@@ -51,38 +47,16 @@ const NOT_SIGN_BIT: i32 = 0x7fffffff;
 }
 
 /**
- * e^v on every f32: overflows to +Inf above ~88.72, underflows gradually to
- * 0 below ~-87.3 (subnormal results are kept), NaN stays NaN.
- * Error about 1 ulp for normal results.
- */
-// @ts-ignore: decorator
-@inline export function exp4(v: v128): v128 {
-  // pmax(a, b) is a < b ? b : a and pmin(a, b) is b < a ? b : a: with the variable first, its NaN
-  // passes through. One instruction each on x64, where V8 spends eight on f32x4.min/max
-  // (IEEE NaN and -0 rules we do not need against a constant bound).
-  const u = f32x4.pmin(f32x4.pmax(v, f32x4.splat(EXP_MIN_ARGUMENT)), f32x4.splat(EXP_MAX_ARGUMENT));
-  const rounded = madd(u, f32x4.splat(LOG2E), f32x4.splat(ROUND_MAGIC));
-  const n = i32x4.sub(rounded, f32x4.splat(ROUND_MAGIC)); // integer n in [-150, 129]
-  const nf = f32x4.sub(rounded, f32x4.splat(ROUND_MAGIC));
-  let t = madd(nf, f32x4.splat(-LN2_HI), u); // exact (Sterbenz)
-  t = madd(nf, f32x4.splat(-LN2_LO), t);
-  const p = expm1Reduced(t);
-  // 2^n as 2^(n>>1) * 2^(n - (n>>1)): each half is a normal float over the whole range,
-  // so the last multiply produces the overflow, or the subnormal with one rounding.
-  const nLow = i32x4.shr_s(n, 1);
-  const scaleLow = i32x4.shl(i32x4.add(nLow, i32x4.splat(127)), 23);
-  const scaleHigh = i32x4.shl(i32x4.add(i32x4.sub(n, nLow), i32x4.splat(127)), 23);
-  return f32x4.mul(madd(p, scaleLow, scaleLow), scaleHigh);
-}
-
-/**
  * e^v for v <= 0 (what softmax and sigmoid need): one scale 2^n with n in [-126, 0], results
  * below 2^-126 (v < ~-87.3) flushed to 0 instead of kept as subnormals; -Inf gives 0, NaN stays
- * NaN. Error about 1 ulp. Cheaper than exp4 (no clamp above, no split scale).
+ * NaN. Error about 1 ulp.
  */
 // @ts-ignore: decorator
 @inline export function expNonPositive4(v: v128): v128 {
-  const u = f32x4.pmax(v, f32x4.splat(SIGMOID_CUTOFF)); // keeps 2^n normal; NaN passes (see exp4)
+  // pmax(a, b) is a < b ? b : a: with the variable first, its NaN passes through. One instruction
+  // on x64, where V8 spends eight on f32x4.max (IEEE NaN and -0 rules we do not need against a
+  // constant bound). Clamping keeps 2^n normal.
+  const u = f32x4.pmax(v, f32x4.splat(SIGMOID_CUTOFF));
   const rounded = madd(u, f32x4.splat(LOG2E), f32x4.splat(ROUND_MAGIC_BIASED));
   const scale = i32x4.shl(rounded, 23); // 2^n, n = round(u log2 e) in [-126, 0]
   const nf = f32x4.sub(rounded, f32x4.splat(ROUND_MAGIC_BIASED));
@@ -117,7 +91,7 @@ const NOT_SIGN_BIT: i32 = 0x7fffffff;
 // @ts-ignore: decorator
 @inline export function tanh4(x: v128): v128 {
   const abs = v128.and(x, i32x4.splat(NOT_SIGN_BIT));
-  const clamped = f32x4.pmin(abs, f32x4.splat(TANH_CLAMP)); // NaN passes (see exp4)
+  const clamped = f32x4.pmin(abs, f32x4.splat(TANH_CLAMP)); // NaN passes (see expNonPositive4)
   const u = f32x4.add(clamped, clamped);
   const rounded = madd(u, f32x4.splat(LOG2E), f32x4.splat(ROUND_MAGIC_BIASED));
   const scale = i32x4.shl(rounded, 23); // 2^n, n in [0, 29]

@@ -7,13 +7,15 @@
 // H hidden units, G gates (LSTM 4: i, f, g, o; GRU 3: r, z, n; RNN 1). `gates`
 // arrives holding x W_ih^T for every step (or, for token inputs, the forward reads
 // row ids[t, b] of W_ih^T instead) and leaves holding the activated gates.
-// Each time step is one matrix product with W_hh (the shared gemm) plus one
-// SIMD pass over the gates; `work` is the gemm's packing workspace
-// (gemmWorkspaceBytes for the shapes of these calls).
+// Each time step is one matrix product with W_hh (the shared gemm, or for one
+// batch row over a packed W_hh, packedRowProduct) plus one SIMD pass over the
+// gates; `work` is the gemm's packing workspace (gemmWorkspaceBytes for the
+// shapes of these calls).
 
-import { gemm, gemmReusingB } from './gemm';
-import { sigmoid4, tanh4 } from './math';
-import { madd } from './simd';
+import { gemm, gemmReusingB, scaleRows } from './gemm';
+import { add } from './elementwise';
+import { loadTail, sigmoid4, tanh4 } from './math';
+import { laneSums, madd } from './simd';
 
 // ---- the recurrent product ------------------------------------------------------------
 
@@ -23,14 +25,6 @@ const NO_PACKED: usize = <usize>-1;
 const NO_INPUT_ROWS: usize = <usize>-1;
 /** `h0` / `c0` value meaning the zero state (the JS side passes -1): the first step's product is skipped. */
 const ZERO_STATE: usize = <usize>-1;
-
-/** The four lane sums of s0..s3 as one vector [sum s0, sum s1, sum s2, sum s3]. */
-// @ts-ignore: decorator
-@inline function laneSums(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
-  const x = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 1, 4, 5), v128.shuffle<f32>(s0, s1, 2, 3, 6, 7));
-  const y = f32x4.add(v128.shuffle<f32>(s2, s3, 0, 1, 4, 5), v128.shuffle<f32>(s2, s3, 2, 3, 6, 7));
-  return f32x4.add(v128.shuffle<f32>(x, y, 0, 2, 4, 6), v128.shuffle<f32>(x, y, 1, 3, 5, 7));
-}
 
 /** Rows of W per block of the packed layout. Seven: the single-row product keeps one
  * accumulator per row plus the row of a and the seven loaded W vectors in 15 xmm registers;
@@ -62,11 +56,8 @@ export function packRecurrentWeights(w: usize, rows: i32, cols: i32, packed: usi
           v128.store(p, v128.load(src + (<usize>chunk << 4)));
           p += vectorStride;
         }
-        if (tail > 0) {
-          // the last, partial chunk of the row, zero-padded
-          const last = src + (<usize>fullChunks << 4);
-          for (let l = 0; l < 4; l++) store<f32>(p + (<usize>l << 2), l < tail ? load<f32>(last + (<usize>l << 2)) : 0);
-        }
+        // the last, partial chunk of the row, zero-padded
+        if (tail > 0) v128.store(p, loadTail(src + (<usize>fullChunks << 4), tail, 0));
       } else {
         // padding rows past the end of W
         for (let chunk = 0; chunk < chunks; chunk++) {
@@ -92,11 +83,8 @@ export function packRecurrentWeights(w: usize, rows: i32, cols: i32, packed: usi
 function packedRowProduct(n: i32, k: i32, a: usize, packed: usize, c: usize, accumulate: bool, backwards: bool): void {
   const kVecBytes = (<usize>k & ~3) << 2;
   // a's last partial chunk with zeros past k (the padding of W is zero, but a's memory there is not ours)
-  let aTail = f32x4.splat(0);
   const tail = k & 3;
-  if (tail > 0) aTail = f32x4.replace_lane(aTail, 0, load<f32>(a + kVecBytes));
-  if (tail > 1) aTail = f32x4.replace_lane(aTail, 1, load<f32>(a + kVecBytes + 4));
-  if (tail > 2) aTail = f32x4.replace_lane(aTail, 2, load<f32>(a + kVecBytes + 8));
+  const aTail = tail > 0 ? loadTail(a + kVecBytes, tail, 0) : f32x4.splat(0);
   const blockBytes = <usize>((k + 3) >> 2) * (PACK_ROWS << 4);
   const blocks = (n + PACK_ROWS - 1) / PACK_ROWS;
   for (let i = 0; i < blocks; i++) {
@@ -155,7 +143,7 @@ function recurrentProduct(
   work: usize, step: i32, firstStep: i32,
 ): void {
   if (a == ZERO_STATE) {
-    if (!accumulate) for (let r = 0; r < rows; r++) memory.fill(c + ((<usize>r * ldc) << 2), 0, <usize>n << 2);
+    if (!accumulate) scaleRows(c, ldc, rows, n, 0);
   } else if (rows == 1 && packed != NO_PACKED) packedRowProduct(n, k, a, packed, c, accumulate, (step & 1) != 0);
   else gemmReusingB(0, 1, rows, n, k, 1.0, a, lda, w, k, accumulate ? 1.0 : 0.0, c, ldc, work, step > firstStep);
 }
@@ -246,25 +234,27 @@ function rowsPerChunk(batch: i32, bytesPerRow: i32): i32 {
   return withRows ? f32x4.add(v, ld(x + o, full)) : v;
 }
 
+/**
+ * Pre-activation of gate `index` at 4 lanes (or one, splatted, when not `full`): x W_ih^T + h W_hh^T
+ * (in gate, plus the token's row x when withRows) plus both biases.
+ */
+// @ts-ignore: decorator
+@inline function preActivation(
+  full: bool, withRows: bool, gate: usize, x: usize, biasIh: usize, biasHh: usize, hBytes: usize, index: i32,
+): v128 {
+  const o = <usize>index * hBytes;
+  return f32x4.add(f32x4.add(gateInput(gate, x, o, full, withRows), ld(biasIh + o, full)), ld(biasHh + o, full));
+}
+
 // @ts-ignore: decorator
 @inline function lstmLanes(
   full: bool, withRows: bool, gate: usize, x: usize, hBytes: usize, biasIh: usize, biasHh: usize,
   cPrev: usize, cell: usize, tanhCell: usize, h: usize,
 ): void {
-  const i = sigmoid4(f32x4.add(f32x4.add(gateInput(gate, x, 0, full, withRows), ld(biasIh, full)), ld(biasHh, full)));
-  const f = sigmoid4(
-    f32x4.add(f32x4.add(gateInput(gate, x, hBytes, full, withRows), ld(biasIh + hBytes, full)), ld(biasHh + hBytes, full)),
-  );
-  const g = tanh4(
-    f32x4.add(
-      f32x4.add(gateInput(gate, x, 2 * hBytes, full, withRows), ld(biasIh + 2 * hBytes, full)), ld(biasHh + 2 * hBytes, full),
-    ),
-  );
-  const o = sigmoid4(
-    f32x4.add(
-      f32x4.add(gateInput(gate, x, 3 * hBytes, full, withRows), ld(biasIh + 3 * hBytes, full)), ld(biasHh + 3 * hBytes, full),
-    ),
-  );
+  const i = sigmoid4(preActivation(full, withRows, gate, x, biasIh, biasHh, hBytes, 0));
+  const f = sigmoid4(preActivation(full, withRows, gate, x, biasIh, biasHh, hBytes, 1));
+  const g = tanh4(preActivation(full, withRows, gate, x, biasIh, biasHh, hBytes, 2));
+  const o = sigmoid4(preActivation(full, withRows, gate, x, biasIh, biasHh, hBytes, 3));
   const c = madd(f, ld(cPrev, full), f32x4.mul(i, g));
   st(gate, i, full);
   st(gate + hBytes, f, full);
@@ -274,15 +264,6 @@ function rowsPerChunk(batch: i32, bytesPerRow: i32): i32 {
   st(cell, c, full);
   st(tanhCell, tc, full);
   st(h, f32x4.mul(o, tc), full);
-}
-
-/** Pre-activation of gate `index` (0..3) at 4 lanes: x W_ih^T + h W_hh^T (in gate, plus x when withRows) plus both biases. */
-// @ts-ignore: decorator
-@inline function preActivation(
-  withRows: bool, gate: usize, x: usize, biasIh: usize, biasHh: usize, hBytes: usize, index: i32,
-): v128 {
-  const o = <usize>index * hBytes;
-  return f32x4.add(f32x4.add(gateInput(gate, x, o, true, withRows), v128.load(biasIh + o)), v128.load(biasHh + o));
 }
 
 /**
@@ -296,12 +277,12 @@ function rowsPerChunk(batch: i32, bytesPerRow: i32): i32 {
   withRows: bool, gate: usize, x: usize, hBytes: usize, biasIh: usize, biasHh: usize,
   cPrev: usize, cell: usize, tanhCell: usize, h: usize, a: usize, b: usize,
 ): void {
-  const iA = sigmoid4(preActivation(withRows, gate + a, x + a, biasIh + a, biasHh + a, hBytes, 0));
-  const iB = sigmoid4(preActivation(withRows, gate + b, x + b, biasIh + b, biasHh + b, hBytes, 0));
-  const gA = tanh4(preActivation(withRows, gate + a, x + a, biasIh + a, biasHh + a, hBytes, 2));
-  const gB = tanh4(preActivation(withRows, gate + b, x + b, biasIh + b, biasHh + b, hBytes, 2));
-  const fA = sigmoid4(preActivation(withRows, gate + a, x + a, biasIh + a, biasHh + a, hBytes, 1));
-  const fB = sigmoid4(preActivation(withRows, gate + b, x + b, biasIh + b, biasHh + b, hBytes, 1));
+  const iA = sigmoid4(preActivation(true, withRows, gate + a, x + a, biasIh + a, biasHh + a, hBytes, 0));
+  const iB = sigmoid4(preActivation(true, withRows, gate + b, x + b, biasIh + b, biasHh + b, hBytes, 0));
+  const gA = tanh4(preActivation(true, withRows, gate + a, x + a, biasIh + a, biasHh + a, hBytes, 2));
+  const gB = tanh4(preActivation(true, withRows, gate + b, x + b, biasIh + b, biasHh + b, hBytes, 2));
+  const fA = sigmoid4(preActivation(true, withRows, gate + a, x + a, biasIh + a, biasHh + a, hBytes, 1));
+  const fB = sigmoid4(preActivation(true, withRows, gate + b, x + b, biasIh + b, biasHh + b, hBytes, 1));
   const cA = madd(fA, v128.load(cPrev + a), f32x4.mul(iA, gA));
   const cB = madd(fB, v128.load(cPrev + b), f32x4.mul(iB, gB));
   v128.store(gate + a, iA);
@@ -311,9 +292,9 @@ function rowsPerChunk(batch: i32, bytesPerRow: i32): i32 {
   v128.store(gate + a + 2 * hBytes, gA);
   v128.store(gate + b + 2 * hBytes, gB);
   const tcA = tanh4(cA);
-  const oA = sigmoid4(preActivation(withRows, gate + a, x + a, biasIh + a, biasHh + a, hBytes, 3));
+  const oA = sigmoid4(preActivation(true, withRows, gate + a, x + a, biasIh + a, biasHh + a, hBytes, 3));
   const tcB = tanh4(cB);
-  const oB = sigmoid4(preActivation(withRows, gate + b, x + b, biasIh + b, biasHh + b, hBytes, 3));
+  const oB = sigmoid4(preActivation(true, withRows, gate + b, x + b, biasIh + b, biasHh + b, hBytes, 3));
   v128.store(gate + a + 3 * hBytes, oA);
   v128.store(gate + b + 3 * hBytes, oB);
   v128.store(cell + a, cA);
@@ -333,14 +314,13 @@ function rowsPerChunk(batch: i32, bytesPerRow: i32): i32 {
 }
 
 /**
- * dst[0 : bytes / 4] += src[...]: a gate-gradient row added into its token's row of the input
- * table's gradient while the row is still in L1 (instead of a scatter over all T x B rows after).
+ * Adds a gate-gradient row (width floats) into its token's row of the input table's gradient,
+ * while the row is still in L1 (instead of a scatter over all T x B rows after the loop).
  */
-function addRowInto(dst: usize, src: usize, bytes: usize): void {
-  const vecBytes = bytes & ~15;
-  let o: usize = 0;
-  for (; o < vecBytes; o += 16) v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
-  for (; o < bytes; o += 4) store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+// @ts-ignore: decorator
+@inline function addIntoTokenRow(inputRowsGrad: usize, ids: usize, t: i32, batch: i32, b: i32, row: usize, width: i32): void {
+  const tokenGrad = tokenRow(inputRowsGrad, ids, t, batch, b, <usize>width << 2);
+  add(tokenGrad, row, tokenGrad, width);
 }
 
 /**
@@ -484,7 +464,7 @@ export function lstmBackward(
           const o = <usize>j << 2;
           lstmBackLanes(false, gate + o, dGate + o, hBytes, tanhCell + o, cp + o, dO + o, dh + o, dc + o);
         }
-        if (inputRowsGrad != NO_INPUT_ROWS) addRowInto(tokenRow(inputRowsGrad, ids, t, batch, b0 + b, gBytes), dGate, gBytes);
+        if (inputRowsGrad != NO_INPUT_ROWS) addIntoTokenRow(inputRowsGrad, ids, t, batch, b0 + b, dGate, G);
       }
       // dh_{t-1} = dGates_t W_hh
       if (s > 0 || initialGradient) {
@@ -627,7 +607,7 @@ export function gruBackward(
           const o = <usize>j << 2;
           gruBackLanes(false, gate + o, hBytes, hn + o, hp + o, dO + o, dh + o, dgi + o, dgh + o);
         }
-        if (inputRowsGrad != NO_INPUT_ROWS) addRowInto(tokenRow(inputRowsGrad, ids, t, batch, b0 + b, gBytes), dgi, gBytes);
+        if (inputRowsGrad != NO_INPUT_ROWS) addIntoTokenRow(inputRowsGrad, ids, t, batch, b0 + b, dgi, G);
       }
       // dh_{t-1} = dh_t z + dGatesHh_t W_hh
       if (s > 0 || initialGradient) {
@@ -641,7 +621,7 @@ export function gruBackward(
 
 // @ts-ignore: decorator
 @inline function rnnLanes(full: bool, withRows: bool, gate: usize, x: usize, biasIh: usize, biasHh: usize, h: usize): void {
-  const v = tanh4(f32x4.add(f32x4.add(gateInput(gate, x, 0, full, withRows), ld(biasIh, full)), ld(biasHh, full)));
+  const v = tanh4(preActivation(full, withRows, gate, x, biasIh, biasHh, 0, 0));
   st(gate, v, full);
   st(h, v, full);
 }
@@ -738,7 +718,7 @@ export function rnnBackward(
           const o = <usize>j << 2;
           rnnBackLanes(false, gate + o, dO + o, dh + o, dGate + o);
         }
-        if (inputRowsGrad != NO_INPUT_ROWS) addRowInto(tokenRow(inputRowsGrad, ids, t, batch, b0 + b, hBytes), dGate, hBytes);
+        if (inputRowsGrad != NO_INPUT_ROWS) addIntoTokenRow(inputRowsGrad, ids, t, batch, b0 + b, dGate, hidden);
       }
       if (s > 0 || initialGradient) {
         gemm(0, 0, rows, hidden, hidden, 1.0, rowAt(dGates, t, batch, b0, hBytes), hidden, weightHh, hidden, 0.0, dhRows, hidden, work);
