@@ -11,6 +11,7 @@ import { packedRecurrentSize, type Backend, type Ptr } from '../backend/backend.
 import type { ArenaSlice } from '../memory/arena.js';
 import { isRecording, record } from '../tensor/tape.js';
 import { empty, Tensor } from '../tensor/tensor.js';
+import { gradsOf } from '../tensor/track.js';
 
 export type CellKind = 'lstm' | 'gru' | 'rnn';
 
@@ -40,11 +41,7 @@ export interface DirectionWeights {
 
 /** Token ids in the heap, time-major (T x B), each in [0, vocabSize): the one-hot input without the one-hot matrix. */
 export class TokenIds {
-  private constructor(
-    readonly slice: ArenaSlice,
-    readonly length: number,
-    readonly vocabSize: number,
-  ) {}
+  private constructor(readonly slice: ArenaSlice) {}
 
   /** Copies ids (B, T) row-major into the scratch arena in time-major order, validating each. */
   static fromBatch(backend: Backend, ids: ArrayLike<number>, batch: number, steps: number, vocabSize: number): TokenIds {
@@ -67,7 +64,7 @@ export class TokenIds {
         ints[row + b] = id;
       }
     }
-    return new TokenIds(slice, ids.length, vocabSize);
+    return new TokenIds(slice);
   }
 
   get ptr(): Ptr {
@@ -195,17 +192,19 @@ export function recurrentLayer(
   record({
     hasGradient: () => out.hasGrad || hN.hasGrad || (cN !== null && cN.hasGrad),
     backward: () => {
-      for (const t of differentiable) if (t.requiresGrad) t.storage.grad();
+      gradsOf(...differentiable);
       out.storage.grad();
       const dGates = directions.map((_, d) => staggered(backend, n * G, 6 + d));
       const dGatesHh = cell === 'gru' ? directions.map((_, d) => staggered(backend, n * G, 8 + d)) : null;
       const dh0 = staggered(backend, stateSize, 10);
-      const dc0 = staggered(backend, stateSize, 11);
+      const dc0 = cell === 'lstm' ? staggered(backend, stateSize, 11) : null;
       const zeroGrad = !hN.hasGrad || (cN !== null && !cN.hasGrad) ? backend.scratch.allocate(stateSize) : null;
       const biasSum = backend.scratch.allocate(G);
       const idGrad = input instanceof TokenIds ? backend.scratch.allocate(numInputs * G) : null;
       const transposedHhGrad = H <= SWAP_HH_GRAD_MAX_HIDDEN ? backend.scratch.allocate(H * G) : null;
-      const zeroState = h0 === null || (cell === 'lstm' && c0 === null) ? backend.scratch.allocate(stateSize) : null;
+      // A missing h0 is read only by gruBackward, a missing c0 only by lstmBackward (dW_hh's first step needs an h0).
+      const zeroInitial = (cell === 'gru' && h0 === null) || (cell === 'lstm' && c0 === null);
+      const zeroState = zeroInitial ? backend.scratch.allocate(stateSize) : null;
       if (zeroGrad) backend.fill(zeroGrad.ptr, 0, stateSize);
       if (zeroState) backend.fill(zeroState.ptr, 0, stateSize);
       const h0Ptr = (d: number): Ptr => (h0 ? h0.ptr + d * stateSize : zeroState!.ptr);
@@ -227,7 +226,7 @@ export function recurrentLayer(
           const dcN = cN!.hasGrad ? cN!.gradPtr + d * stateSize : zeroGrad!.ptr;
           backend.lstmBackward(
             steps, batch, H, reverse, gates[d].ptr, saved[d]!.ptr, tanhCells[d]!.ptr, c0Ptr(d), w.weightHh.ptr, dOut, D * H,
-            dhN, dcN, dG, dh0.ptr, dc0.ptr, initialGradient, idGradPtr, idsPtr,
+            dhN, dcN, dG, dh0.ptr, dc0!.ptr, initialGradient, idGradPtr, idsPtr,
           );
         } else if (cell === 'gru') {
           backend.gruBackward(
@@ -241,7 +240,7 @@ export function recurrentLayer(
           );
         }
         if (h0?.requiresGrad) backend.axpy(1, dh0.ptr, h0.gradPtr + d * stateSize, stateSize);
-        if (cell === 'lstm' && c0?.requiresGrad) backend.axpy(1, dc0.ptr, c0.gradPtr + d * stateSize, stateSize);
+        if (dc0 && c0?.requiresGrad) backend.axpy(1, dc0.ptr, c0.gradPtr + d * stateSize, stateSize);
 
         // Gradient of the recurrent product h_{t-1} W_hh^T (+ b_hh): for LSTM and RNN the same as the gates'.
         const dGh = dGatesHh ? dGatesHh[d].ptr : dG;

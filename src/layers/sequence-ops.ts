@@ -3,21 +3,9 @@
 // dropout with a seeded mask, and swapping the batch and time axes.
 
 import type { Backend } from '../backend/backend.js';
-import { isRecording, record } from '../tensor/tape.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
+import { gradsOf, track } from '../tensor/track.js';
 import type { Random } from '../util/random.js';
-
-function track(out: Tensor, inputs: Tensor[], backward: () => void): Tensor {
-  if (isRecording() && inputs.some((t) => t.requiresGrad)) {
-    out.requiresGrad = true;
-    record({ backward, hasGradient: () => out.hasGrad });
-  }
-  return out;
-}
-
-function gradsOf(...tensors: Tensor[]): void {
-  for (const t of tensors) if (t.requiresGrad) t.storage.grad();
-}
 
 /** x (n, in) W^T + b with W: (out, in) and b: (out), as PyTorch's nn.Linear. */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
@@ -32,8 +20,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
   backend.addBias(out.ptr, bias.ptr, out.ptr, rows, numOut);
   return track(out, [x, weight, bias], () => {
     // A scratch x without a gradient yet gets dy W written into a fresh slice (no zero fill, no read-back).
-    const freshGrad =
-      x.requiresGrad && !x.hasGrad && x.storage.step !== null && x.offset === 0 && x.size === x.storage.data.length;
+    const freshGrad = x.requiresGrad && x.canAdoptGrad;
     if (freshGrad) x.storage.adoptGrad(backend.scratch.allocate(x.size));
     gradsOf(x, weight, bias);
     // dx += dy W ; dW += dy^T x ; db += column sums of dy

@@ -69,15 +69,14 @@ export class RNNLM extends RNNLMScratch {
         }
         const { weight, bias } = this.linear;
         backend.gemm(false, true, 1, V, width, 1, h, width, weight.ptr, width, 0, logits.ptr, V);
-        // The bias is added while copying out (one kernel call and one view fewer per token): on a float32
-        // heap fround(a + b) is the float32 sum addBias computes; the float64 heap adds in float64.
+        // The bias is added while copying out (one kernel call and one view fewer per token): storing the
+        // sum through the heap's own array rounds it as addBias does (to float32, or not at all in float64).
         const floats = backend.heap.floats;
         const at = logits.ptr;
         const biasAt = bias.ptr;
-        if (backend.heap.bytesPerElement === 4) {
-          for (let c = 0; c < V; c++) values[c] = Math.fround(floats[at + c] + floats[biasAt + c]);
-        } else {
-          for (let c = 0; c < V; c++) values[c] = floats[at + c] + floats[biasAt + c];
+        for (let c = 0; c < V; c++) {
+          floats[at + c] += floats[biasAt + c];
+          values[c] = floats[at + c];
         }
         outputs.push(choose(values));
       }

@@ -7,8 +7,9 @@
 // allocates first (outputs, gradients, temporaries) and reads `.ptr` after.
 
 import type { Backend } from '../backend/backend.js';
-import { isRecording, record } from './tape.js';
+import { isRecording } from './tape.js';
 import { checkShape, empty, Storage, Tensor, type Shape } from './tensor.js';
+import { gradsOf, track } from './track.js';
 
 function sameBackend(a: Tensor, b: Tensor, op: string): Backend {
   if (a.backend !== b.backend) {
@@ -21,20 +22,6 @@ function sameShape(a: Tensor, b: Tensor, op: string): void {
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
     throw new RangeError(`${op}: shapes [${a.shape}] and [${b.shape}] differ`);
   }
-}
-
-/** Records `backward` for `output` when any input needs gradients. */
-function track(output: Tensor, inputs: Tensor[], backward: () => void): Tensor {
-  if (isRecording() && inputs.some((t) => t.requiresGrad)) {
-    output.requiresGrad = true;
-    record({ backward, hasGradient: () => output.hasGrad });
-  }
-  return output;
-}
-
-/** Allocates the gradients of the tensors that need them, before any pointer is read. */
-function gradsOf(...tensors: Tensor[]): void {
-  for (const t of tensors) if (t.requiresGrad) t.storage.grad();
 }
 
 // ---- linear algebra -----------------------------------------------------------
@@ -311,10 +298,9 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number>): Tensor
   backend.fill(out.ptr, loss, 1);
   return track(out, [logits], () => {
     const dLoss = backend.heap.floats[out.gradPtr];
-    const storage = logits.storage;
-    if (!storage.hasGrad && storage.step !== null && logits.offset === 0 && size === storage.data.length) {
+    if (logits.canAdoptGrad) {
       // Nothing else has written a gradient into these (scratch) logits: the computed one becomes theirs.
-      storage.adoptGrad(gradient);
+      logits.storage.adoptGrad(gradient);
       if (dLoss !== 1) backend.scale(gradient.ptr, dLoss, gradient.ptr, size);
     } else {
       gradsOf(logits);

@@ -39,7 +39,10 @@ export class Storage {
     return this.gradSlice;
   }
 
-  /** Long-lived storage provides its gradient slice up front (a gradient arena mirrors the parameters). */
+  /**
+   * Makes `slice` the gradient as it is (no zero fill): parameters provide theirs up front (a gradient
+   * arena mirrors them); an op hands a scratch tensor the slice it wrote (see Tensor.canAdoptGrad).
+   */
   adoptGrad(slice: ArenaSlice): void {
     this.gradSlice = slice;
   }
@@ -93,6 +96,15 @@ export class Tensor {
 
   get hasGrad(): boolean {
     return this.storage.hasGrad;
+  }
+
+  /**
+   * True when this tensor is the whole of a scratch storage that has no gradient yet: an op's backward
+   * may then write the input gradient into a fresh slice and adopt it instead of adding into zeros.
+   */
+  get canAdoptGrad(): boolean {
+    const storage = this.storage;
+    return !storage.hasGrad && storage.step !== null && this.offset === 0 && this.size === storage.data.length;
   }
 
   /** A copy of the values. */

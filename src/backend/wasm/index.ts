@@ -53,13 +53,15 @@ export class WasmBackend implements Backend {
   ): void {
     const ta = transA ? 1 : 0;
     const tb = transB ? 1 : 0;
-    const workBytes = this.kernels.gemmWorkspaceBytes(ta, tb, m, n, k);
-    let work = 0;
-    if (workBytes > 0) {
-      this.gemmWorkspace.reserve(Math.ceil(workBytes / 4));
-      work = this.gemmWorkspace.base * 4;
-    }
+    const work = this.workspace(this.kernels.gemmWorkspaceBytes(ta, tb, m, n, k));
     this.kernels.gemm(ta, tb, m, n, k, alpha, a * 4, lda, b * 4, ldb, beta, c * 4, ldc, work);
+  }
+
+  /** Byte address of at least `bytes` of gemm workspace, or 0 when none is needed. */
+  private workspace(bytes: number): number {
+    if (bytes <= 0) return 0;
+    this.gemmWorkspace.reserve(Math.ceil(bytes / 4));
+    return this.gemmWorkspace.base * 4;
   }
 
   sigmoid(x: Ptr, y: Ptr, n: number): void { this.kernels.sigmoid(x * 4, y * 4, n); }
@@ -112,9 +114,7 @@ export class WasmBackend implements Backend {
       this.kernels.gemmWorkspaceBytes(0, 1, batch, g, hidden),
       this.kernels.gemmWorkspaceBytes(0, 0, batch, hidden, g),
     );
-    if (bytes === 0) return 0;
-    this.gemmWorkspace.reserve(Math.ceil(bytes / 4));
-    return this.gemmWorkspace.base * 4;
+    return this.workspace(bytes);
   }
 
   lstmForward(
