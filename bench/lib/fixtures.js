@@ -1,16 +1,15 @@
 // Inputs for bench cases: deterministic random data, copied into a backend's heap.
+//
+// Imports the built package: only the suites import this file, and bench/run.js imports them
+// after checkDist() has made sure dist/ exists.
 
-/** Deterministic uniform floats in [lo, hi) (mulberry32), as a Float32Array. */
+import { Random } from '../../dist/index.js';
+
+/** Deterministic uniform floats in [lo, hi) from the package's seeded Random, as a Float32Array. */
 export function randomFloats(length, seed, lo = -1, hi = 1) {
-  let s = seed >>> 0;
+  const random = new Random(seed);
   const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
+  for (let i = 0; i < length; i++) out[i] = lo + (hi - lo) * random.uniform();
   return out;
 }
 

@@ -1,7 +1,7 @@
 // The wasm SIMD peak probe as a bench case: a register-only f32x4 multiply-add loop per
 // wasm build, what "% peak" of every GFLOP/s figure is measured against.
 
-/** Multiply-adds the probe runs per call; each build reports its flops per iteration itself. */
+/** Loop iterations the probe runs per call; each build reports its flops per iteration itself. */
 export const PEAK_PROBE_ITERATIONS = 1 << 16;
 
 /** A case measuring the probe of every wasm build (its rows are the suite's peak). */

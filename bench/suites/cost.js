@@ -7,15 +7,17 @@
 
 import { formatMs } from '../lib/measure.js';
 import { packageRunners } from '../lib/runners.js';
-import { CELL_TITLES, CELLS, checkLosses, GATES, languageModelWorkload, NOMINAL_FLOPS, outputFlops, recurrentFlops } from '../lib/workloads.js';
+import {
+  CELL_TITLES, CELLS, checkLosses, GATES, languageModelWorkload, NOMINAL_FLOPS, outputFlops, recurrentFlops, SHAPES,
+} from '../lib/workloads.js';
 
 export const name = 'cost';
 export const title = 'Cost of RNN vs GRU vs LSTM at the same hidden size: language-model training step and inference, wasm';
 export const usesTfjs = false;
 
 const SIZES = [
-  { key: 'H=256', dims: { B: 64, T: 64, H: 256 } },
-  { key: 'H=32', dims: { B: 1024, T: 32, H: 32 } },
+  { key: 'H=256', dims: SHAPES.C2 },
+  { key: 'H=32', dims: SHAPES.C1 },
 ];
 const WASM = ['wasm-simd', 'wasm-relaxed'];
 const KINDS = { train: 'training step', infer: 'inference' };

@@ -1,28 +1,10 @@
 // Every op's backward against central finite differences, in float64.
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../../src/index.js';
 import {
   add, at, concatLast, crossEntropy, matmul, mean, mul, reshape, scale, sigmoid, stack, sub, sum, tanh,
 } from '../../src/tensor/ops.js';
-import { fromArray, type Tensor } from '../../src/tensor/tensor.js';
-import { ParameterStore } from '../../src/nn/parameter-store.js';
-import { float64Reference, randomFill } from '../support/backends.js';
-import { checkGradients } from '../support/gradcheck.js';
-
-/** A parameter (long-lived, requires grad) with random values. */
-function leaf(backend: Backend, shape: number[], seed: number, lo = -1, hi = 1): Tensor {
-  const rand = randomFill(seed);
-  const t = ParameterStore.of(backend).create(shape);
-  t.assign(Array.from({ length: t.size }, () => rand(lo, hi)));
-  return t;
-}
-
-/** Reduces any tensor to a scalar with fixed random weights, so every output element matters. */
-function project(backend: Backend, y: Tensor, seed: number): Tensor {
-  const rand = randomFill(seed);
-  const weights = fromArray(Array.from({ length: y.size }, () => rand()), y.shape, backend);
-  return sum(mul(y, weights));
-}
+import { float64Reference } from '../support/backends.js';
+import { checkGradients, leaf, project } from '../support/gradcheck.js';
 
 describe('autograd ops vs finite differences (float64 js backend)', async () => {
   const backend = await float64Reference();

@@ -15,15 +15,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend, Ptr } from '../../src/index.js';
 import { packedRecurrentSize } from '../../src/backend/backend.js';
-import { float64Reference, kernelVariants, randomFill } from '../support/backends.js';
-
-type Cell = 'lstm' | 'gru' | 'rnn';
-const GATES: Record<Cell, number> = { lstm: 4, gru: 3, rnn: 1 };
+import { GATE_COUNT, type CellKind } from '../../src/layers/recurrent-op.js';
+import { float64Reference, kernelVariants, randomArray, randomFill, randomIds } from '../support/backends.js';
+import { maxAbs, maxDiff } from '../support/compare.js';
 
 interface BufferSpec {
   size: number;
   /** Initial values; omitted for outputs, which start as a sentinel so stray reads or writes show. */
-  values?: number[];
+  values?: ArrayLike<number>;
 }
 
 const SENTINEL = 1234.5;
@@ -53,7 +52,7 @@ function values(n: number, rand: (lo?: number, hi?: number) => number, lo = -1, 
 }
 
 interface Case {
-  cell: Cell;
+  cell: CellKind;
   T: number;
   B: number;
   H: number;
@@ -78,7 +77,7 @@ const V = 6;
 /** Inputs of one case: the output has 3 extra columns and starts at column 2 (a bidirectional slot). */
 function caseInputs({ cell, T, B, H, zeroState }: Case, seed: number) {
   const rand = randomFill(seed);
-  const G = GATES[cell] * H;
+  const G = GATE_COUNT[cell] * H;
   const ldOut = H + 3;
   return {
     ldOut,
@@ -95,12 +94,12 @@ function caseInputs({ cell, T, B, H, zeroState }: Case, seed: number) {
     dcN: values(B * H, rand),
     table: values(V * G, rand, -2, 2),
     tableGrad: values(V * G, rand),
-    ids: Array.from({ length: T * B }, () => Math.min(V - 1, Math.floor(rand(0, V)))),
+    ids: randomIds(seed, T * B, V),
   };
 }
 
 /** Writes int32 ids at element offset `ptr` of the backend's heap. */
-function writeIds(backend: Backend, ptr: Ptr, ids: readonly number[]): void {
+function writeIds(backend: Backend, ptr: Ptr, ids: Int32Array): void {
   const base = backend.heap.intIndex(ptr);
   ids.forEach((id, i) => (backend.heap.ints[base + i] = id));
 }
@@ -112,7 +111,7 @@ function writeIds(backend: Backend, ptr: Ptr, ids: readonly number[]): void {
 function forwardBackward(backend: Backend, c: Case, seed: number, zeroAsMinusOne = true): Record<string, Float64Array> {
   const { cell, T, B, H, reverse } = c;
   const x = caseInputs(c, seed);
-  const G = GATES[cell] * H;
+  const G = GATE_COUNT[cell] * H;
   const n = T * B;
   const specs: Record<string, BufferSpec> = {
     gates: { size: n * G, values: x.gates },
@@ -183,26 +182,14 @@ function forwardBackward(backend: Backend, c: Case, seed: number, zeroAsMinusOne
   });
 }
 
-const WRITTEN: Record<Cell, { forward: string[]; backward: string[] }> = {
+const WRITTEN: Record<CellKind, { forward: string[]; backward: string[] }> = {
   lstm: { forward: ['gates', 'out', 'cells', 'tanhCells', 'hN', 'cN'], backward: ['dGates', 'dh0', 'dc0'] },
   gru: { forward: ['gates', 'out', 'hiddenN', 'hN'], backward: ['dGates', 'dGatesHh', 'dh0'] },
   rnn: { forward: ['gates', 'out', 'hN'], backward: ['dGates', 'dh0'] },
 };
 
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
 const cases: Case[] = [];
-for (const cell of ['lstm', 'gru', 'rnn'] as Cell[]) {
+for (const cell of ['lstm', 'gru', 'rnn'] as CellKind[]) {
   for (const B of [1, 3, 33]) {
     for (const T of [1, 5]) {
       for (const H of [5, 8, 33]) {
@@ -314,7 +301,7 @@ describe.each(kernelVariants())('$variant: fused recurrent kernels against the f
   it.each([[20, 5], [13, 7], [8, 4], [1024, 33]])('packs a (%d, %d) W_hh exactly as the js twin lays it out', async (rows, cols) => {
     const backend = await create();
     const reference = await float64Reference();
-    const weights = values(rows * cols, randomFill(rows + cols));
+    const weights = randomArray(rows + cols, rows * cols);
     const pack = (b: Backend) =>
       run(b, { w: { size: rows * cols, values: weights }, packed: { size: packedRecurrentSize(rows, cols) } }, (p) =>
         b.packRecurrentWeights(p.w, rows, cols, p.packed),
@@ -338,9 +325,9 @@ describe.each(kernelVariants())('$variant: fused recurrent kernels against the f
       const src = arena.allocate(rows * cols);
       const acc = arena.allocate(rows * cols);
       const plain = arena.allocate(rows * cols);
-      const srcValues = values(rows * cols, randomFill(6));
+      const srcValues = randomArray(6, rows * cols);
       src.view().set(srcValues);
-      acc.view().set(values(rows * cols, randomFill(7)));
+      acc.view().set(randomArray(7, rows * cols));
       plain.view().fill(SENTINEL);
       b.transpose(src.ptr, rows, cols, acc.ptr, true);
       b.transpose(src.ptr, rows, cols, plain.ptr, false);

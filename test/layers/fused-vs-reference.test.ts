@@ -14,13 +14,15 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/index.js';
-import { add } from '../../src/tensor/ops.js';
+import type { CellKind } from '../../src/layers/recurrent-op.js';
 import { endStep, type Tensor } from '../../src/tensor/tensor.js';
 import { float64Reference, kernelVariants } from '../support/backends.js';
-import { leaf, makeLayer, maxAbs, maxDiff, project, ReferenceStack, type CellName } from './support.js';
+import { maxAbs, maxDiff } from '../support/compare.js';
+import { leaf } from '../support/gradcheck.js';
+import { lossTerms, makeLayer, ReferenceStack } from './support.js';
 
 interface Case {
-  cell: CellName;
+  cell: CellKind;
   layers: number;
   bidirectional: boolean;
   B: number;
@@ -29,7 +31,7 @@ interface Case {
 }
 
 const cases: Case[] = [];
-for (const cell of ['lstm', 'gru', 'rnn'] as CellName[]) {
+for (const cell of ['lstm', 'gru', 'rnn'] as CellKind[]) {
   for (const layers of [1, 2, 3]) {
     for (const bidirectional of [false, true]) {
       for (const B of [1, 3]) for (const T of [1, 7]) for (const H of [5, 33]) cases.push({ cell, layers, bidirectional, B, T, H });
@@ -48,12 +50,8 @@ interface Run {
   grads: Map<string, Float64Array>;
 }
 
-/** Loss = weighted sums of outputs and final states; returns values and every gradient. */
-function lossTerms(backend: Backend, outputs: Tensor, hN: Tensor, cN: Tensor | null): Tensor {
-  let loss = add(project(backend, outputs, 91), project(backend, hN, 92));
-  if (cN) loss = add(loss, project(backend, cN, 93));
-  return loss;
-}
+/** Seed of the loss's weights (lossTerms), the same for the reference and the fused run. */
+const LOSS_SEED = 91;
 
 function runReference(c: Case, seed: number, reference: Backend, stack: ReferenceStack): Run {
   const D = c.bidirectional ? 2 : 1;
@@ -63,7 +61,7 @@ function runReference(c: Case, seed: number, reference: Backend, stack: Referenc
   stack.zeroGrad();
   const { outputs, hN, cN } = stack.forward(x, h0, c.cell === 'lstm' ? c0 : undefined);
   const result = { outputs: outputs.toArray(), hN: hN.toArray(), cN: cN?.toArray() ?? null };
-  lossTerms(reference, outputs, hN, cN).backward();
+  lossTerms(reference, outputs, hN, cN, LOSS_SEED).backward();
   const grads = stack.gradientsByName();
   grads.set('x', x.gradToArray()!);
   grads.set('h0', h0.gradToArray()!);
@@ -82,7 +80,7 @@ function runFused(c: Case, seed: number, backend: Backend, stack: ReferenceStack
   const [outputs, state] = layer.forward(x, c.cell === 'lstm' ? [h0, c0] : h0);
   const [hN, cN] = Array.isArray(state) ? state : [state as Tensor, null];
   const result = { outputs: outputs.toArray(), hN: hN.toArray(), cN: cN?.toArray() ?? null };
-  lossTerms(backend, outputs, hN, cN).backward();
+  lossTerms(backend, outputs, hN, cN, LOSS_SEED).backward();
   const grads = new Map<string, Float64Array>();
   for (const [name, p] of layer.parameters()) grads.set(name, p.gradToArray()!);
   grads.set('x', x.gradToArray()!);

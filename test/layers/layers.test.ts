@@ -6,12 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/index.js';
 import { GRU } from '../../src/layers/gru.js';
 import { LSTM } from '../../src/layers/lstm.js';
+import type { CellKind } from '../../src/layers/recurrent-op.js';
 import { RNN } from '../../src/layers/rnn.js';
 import { mul, oneHot, reshape, sum } from '../../src/tensor/ops.js';
 import { noGrad } from '../../src/tensor/tape.js';
 import { endStep, fromArray, zeros, type Tensor } from '../../src/tensor/tensor.js';
-import { kernelVariants, randomFill } from '../support/backends.js';
-import { leaf, makeLayer, maxDiff, project, type CellName } from './support.js';
+import { kernelVariants, randomIds } from '../support/backends.js';
+import { maxDiff } from '../support/compare.js';
+import { leaf, project } from '../support/gradcheck.js';
+import { makeLayer } from './support.js';
 
 describe('parameters (PyTorch names, layout and init)', async () => {
   const backend = await createBackend('js');
@@ -70,7 +73,7 @@ describe('parameters (PyTorch names, layout and init)', async () => {
 });
 
 describe.each(kernelVariants())('$variant: state, layout and dropout', ({ create }) => {
-  const cells: CellName[] = ['lstm', 'gru', 'rnn'];
+  const cells: CellKind[] = ['lstm', 'gru', 'rnn'];
 
   it.each(cells)('%s: the final state is the last output of each direction; no state means zeros', async (cell) => {
     const backend = await create();
@@ -194,8 +197,7 @@ describe.each(kernelVariants())('$variant: state, layout and dropout', ({ create
     const V = 9;
     const B = 3;
     const T = 4;
-    const rand = randomFill(12);
-    const ids = Array.from({ length: B * T }, () => Math.floor(rand(0, V)));
+    const ids = randomIds(12, B * T, V);
     const layer = new GRU({ numInputs: V, numHiddens: 5, numLayers: 2, bidirectional: true, seed: 3, backend });
     const runWith = (useIds: boolean) => {
       layer.zeroGrad();

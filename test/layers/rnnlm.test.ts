@@ -8,27 +8,27 @@ import { describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/index.js';
 import { LSTM } from '../../src/layers/lstm.js';
 import { GRU } from '../../src/layers/gru.js';
+import type { CellKind } from '../../src/layers/recurrent-op.js';
 import { RNNLM } from '../../src/models/rnnlm.js';
 import type { TokenBatch } from '../../src/data/time-machine.js';
 import { RNNLMScratch, type TokenVocabulary } from '../../src/models/rnnlm-scratch.js';
 import { endStep } from '../../src/tensor/tensor.js';
 import { Trainer } from '../../src/train/trainer.js';
-import { kernelVariants, randomFill } from '../support/backends.js';
-import { makeLayer, maxDiff, type CellName } from './support.js';
+import { kernelVariants, randomIds } from '../support/backends.js';
+import { maxDiff } from '../support/compare.js';
+import { makeLayer } from './support.js';
 
 // d2l's character vocabulary, with '#' standing in for '<unk>' so that every token is one character.
 const ALPHABET = [' ', '#', ...'abcdefghijklmnopqrstuvwxyz'];
 const vocab: TokenVocabulary = {
   length: ALPHABET.length,
   idxToToken: ALPHABET,
-  indexOf: (token) => Math.max(0, ALPHABET.indexOf(token)) || (token === ' ' ? 0 : 1),
+  indexOf: (token) => {
+    const i = ALPHABET.indexOf(token);
+    return i < 0 ? 1 : i;
+  },
 };
 const V = ALPHABET.length;
-
-function randomIds(n: number, seed: number): Int32Array {
-  const rand = randomFill(seed);
-  return Int32Array.from({ length: n }, () => Math.floor(rand(0, V)));
-}
 
 /** d2l's RNNLMScratch.predict loop (one-hot input, rnn.forward per token with the state carried). */
 function rerunPredict(model: RNNLM, prefix: string, numPreds: number): string {
@@ -40,7 +40,7 @@ function rerunPredict(model: RNNLM, prefix: string, numPreds: number): string {
 }
 
 describe.each(kernelVariants())('$variant: RNNLM with fused layers', ({ create }) => {
-  const cells: CellName[] = ['lstm', 'gru', 'rnn'];
+  const cells: CellKind[] = ['lstm', 'gru', 'rnn'];
 
   it.each(cells)('%s: token ids give the one-hot path\'s logits and gradients (within 1e-6)', async (cell) => {
     const backend = await create();
@@ -48,8 +48,8 @@ describe.each(kernelVariants())('$variant: RNNLM with fused layers', ({ create }
     const T = 5;
     const rnn = makeLayer(cell, { numInputs: V, numHiddens: 6, numLayers: 2, bidirectional: true, seed: 1, backend });
     const model = new RNNLM(rnn, { vocabSize: V, lr: 1, seed: 2 });
-    const X = randomIds(B * T, 3);
-    const Y = randomIds(B * T, 4);
+    const X = randomIds(3, B * T, V);
+    const Y = randomIds(4, B * T, V);
     const run = (path: 'ids' | 'onehot') => {
       model.zeroGrad();
       const [logits] =

@@ -1,41 +1,36 @@
 // Shared pieces of the layer tests: a reference stack built from the d2l
 // scratch cells (LSTMScratch, RNNScratch) or, for the GRU, from autograd ops in
-// PyTorch's formulation; weight copying between the two layouts; leaves.
+// PyTorch's formulation; weight copying between the two layouts; the loss the
+// layer tests differentiate.
 
 import type { Backend } from '../../src/index.js';
 import { GRU } from '../../src/layers/gru.js';
 import { LSTM } from '../../src/layers/lstm.js';
 import type { RecurrentLayer, RecurrentLayerOptions } from '../../src/layers/recurrent-layer.js';
+import type { CellKind } from '../../src/layers/recurrent-op.js';
 import { RNN } from '../../src/layers/rnn.js';
 import { LSTMScratch } from '../../src/models/lstm-scratch.js';
 import { RNNScratch } from '../../src/models/rnn-scratch.js';
 import { Module } from '../../src/nn/module.js';
-import { ParameterStore } from '../../src/nn/parameter-store.js';
-import { add, at, concatLast, matmul, mul, sigmoid, stack, sub, sum, tanh } from '../../src/tensor/ops.js';
-import { fromArray, zeros, type Tensor } from '../../src/tensor/tensor.js';
+import { add, at, concatLast, matmul, mul, sigmoid, stack, sub, tanh } from '../../src/tensor/ops.js';
+import { zeros, type Tensor } from '../../src/tensor/tensor.js';
 import { randomFill } from '../support/backends.js';
+import { project } from '../support/gradcheck.js';
 
-export type CellName = 'lstm' | 'gru' | 'rnn';
-export const GATES: Record<CellName, number> = { lstm: 4, gru: 3, rnn: 1 };
-
-export function makeLayer(cell: CellName, options: RecurrentLayerOptions): RecurrentLayer {
+export function makeLayer(cell: CellKind, options: RecurrentLayerOptions): RecurrentLayer {
   if (cell === 'lstm') return new LSTM(options);
   if (cell === 'gru') return new GRU(options);
   return new RNN(options);
 }
 
-/** A long-lived tensor that keeps its gradient (a leaf), with values U(lo, hi). */
-export function leaf(backend: Backend, shape: number[], seed: number, lo = -1, hi = 1): Tensor {
-  const rand = randomFill(seed);
-  const t = ParameterStore.of(backend).create(shape);
-  t.assign(Array.from({ length: t.size }, () => Math.fround(rand(lo, hi))));
-  return t;
-}
-
-/** sum(y * w) with fixed random w: a scalar in which every element of y matters. */
-export function project(backend: Backend, y: Tensor, seed: number): Tensor {
-  const rand = randomFill(seed);
-  return sum(mul(y, fromArray(Array.from({ length: y.size }, () => rand()), y.shape, backend)));
+/**
+ * The scalar the layer tests differentiate: weighted sums (`project`, seeds seed, seed + 1,
+ * seed + 2) of the outputs, the final h and, for the LSTM, the final c.
+ */
+export function lossTerms(backend: Backend, outputs: Tensor, hN: Tensor, cN: Tensor | null | undefined, seed: number): Tensor {
+  let loss = add(project(backend, outputs, seed), project(backend, hN, seed + 1));
+  if (cN) loss = add(loss, project(backend, cN, seed + 2));
+  return loss;
 }
 
 /** The GRU in PyTorch's form, from autograd ops; parameters per gate in the scratch (I, H) layout. */
@@ -79,7 +74,7 @@ export class GRUReference extends Module {
 type ReferenceCell = LSTMScratch | RNNScratch | GRUReference;
 
 /** Which reference tensors hold the rows of gate k of W_ih / W_hh, and its biases. */
-function gateTensors(cell: CellName, ref: ReferenceCell): { x: Tensor; h: Tensor; bx: Tensor; bh: Tensor | null }[] {
+function gateTensors(cell: CellKind, ref: ReferenceCell): { x: Tensor; h: Tensor; bx: Tensor; bh: Tensor | null }[] {
   if (cell === 'lstm') {
     const c = ref as LSTMScratch;
     // PyTorch order i, f, g, o; the book's input node c is PyTorch's g.
@@ -126,7 +121,7 @@ export class ReferenceStack {
   readonly cells: ReferenceCell[][] = [];
 
   constructor(
-    readonly cell: CellName,
+    readonly cell: CellKind,
     readonly numInputs: number,
     readonly hidden: number,
     readonly numLayers: number,
@@ -229,17 +224,4 @@ export class ReferenceStack {
     });
     return { outputs: stack(steps), hN: stack(finalH), cN: this.cell === 'lstm' ? stack(finalC) : null };
   }
-}
-
-export function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
-
-export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }

@@ -2,6 +2,7 @@
 // (float64), wasm against js, state handling, and memory use over many steps.
 import { describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../src/index.js';
+import type { CellKind } from '../../src/layers/recurrent-op.js';
 import { GRUScratch } from '../../src/models/gru-scratch.js';
 import { LSTMScratch } from '../../src/models/lstm-scratch.js';
 import type { Recurrent } from '../../src/models/recurrent.js';
@@ -9,20 +10,14 @@ import { RNNLMScratch } from '../../src/models/rnnlm-scratch.js';
 import { RNNScratch } from '../../src/models/rnn-scratch.js';
 import { noGrad } from '../../src/tensor/tape.js';
 import { endStep, type Tensor } from '../../src/tensor/tensor.js';
-import { float64Reference, randomFill } from '../support/backends.js';
+import { float64Reference, randomIds } from '../support/backends.js';
 import { checkGradients } from '../support/gradcheck.js';
 
-type CellName = 'lstm' | 'gru' | 'rnn';
-function makeCell(name: CellName, V: number, H: number, backend: Backend, seed = 7, sigma = 0.01): Recurrent {
+function makeCell(name: CellKind, V: number, H: number, backend: Backend, seed = 7, sigma = 0.01): Recurrent {
   const options = { seed, backend };
   if (name === 'lstm') return new LSTMScratch(V, H, sigma, options);
   if (name === 'gru') return new GRUScratch(V, H, sigma, options);
   return new RNNScratch(V, H, sigma, options);
-}
-
-function randomIds(n: number, V: number, seed: number): Int32Array {
-  const rand = randomFill(seed);
-  return Int32Array.from({ length: n }, () => Math.floor(rand(0, V)));
 }
 
 describe('LSTMScratch parameters', async () => {
@@ -73,8 +68,8 @@ describe.each(['lstm', 'gru', 'rnn'] as const)('%s scratch + output layer + loss
     const V = 5;
     const cell = makeCell(cellName, V, 3, backend, 3, 0.5); // sigma 0.5: gates far from linear
     const model = new RNNLMScratch(cell, { vocabSize: V, seed: 4 });
-    const X = randomIds(2 * 3, V, 5);
-    const Y = randomIds(2 * 3, V, 6);
+    const X = randomIds(5, 2 * 3, V);
+    const Y = randomIds(6, 2 * 3, V);
     const params = [...model.parameters().values()];
     const worst = checkGradients(backend, params, () => {
       const [logits] = model.forward(X, 2, 3);
@@ -88,8 +83,8 @@ describe.each(['lstm', 'gru', 'rnn'] as const)('%s scratch + output layer + loss
     const results: Float64Array[][] = [];
     for (const backend of [await createBackend('js'), await createBackend('wasm', { build: 'simd' })]) {
       const model = new RNNLMScratch(makeCell(cellName, 28, 16, backend, 11, 0.3), { vocabSize: 28, seed: 12 });
-      const X = randomIds(8 * 10, 28, 13);
-      const Y = randomIds(8 * 10, 28, 14);
+      const X = randomIds(13, 8 * 10, 28);
+      const Y = randomIds(14, 8 * 10, 28);
       const [logits] = model.forward(X, 8, 10);
       const loss = model.loss(logits, Y);
       loss.backward();
@@ -168,8 +163,8 @@ describe('memory over many training steps', () => {
     const backend = await createBackend('wasm', { build: 'simd' });
     const model = new RNNLMScratch(new LSTMScratch(28, 32, 0.01, { seed: 1, backend }), { vocabSize: 28, lr: 1, seed: 2 });
     const optimizer = model.configureOptimizers();
-    const X = randomIds(64 * 16, 28, 3);
-    const Y = randomIds(64 * 16, 28, 4);
+    const X = randomIds(3, 64 * 16, 28);
+    const Y = randomIds(4, 64 * 16, 28);
     const sizes: number[] = [];
     for (let step = 0; step < 40; step++) {
       const loss = model.trainingStep({ X, Y, batchSize: 64, numSteps: 16 });

@@ -46,3 +46,9 @@ export function randomArray(seed: number, n: number, lo = -1, hi = 1): Float32Ar
   const random = randomFill(seed);
   return Float32Array.from({ length: n }, () => random(lo, hi));
 }
+
+/** n deterministic token ids, uniform in [0, vocabSize), from randomFill(seed). */
+export function randomIds(seed: number, n: number, vocabSize: number): Int32Array {
+  const random = randomFill(seed);
+  return Int32Array.from({ length: n }, () => Math.floor(random(0, vocabSize)));
+}

@@ -1,8 +1,29 @@
-// Central finite differences in float64 against autograd gradients.
+// Central finite differences in float64 against autograd gradients, and the
+// random leaves and scalar projections the gradient tests are built from.
 import { expect } from 'vitest';
 import type { Backend } from '../../src/index.js';
+import { ParameterStore } from '../../src/nn/parameter-store.js';
+import { mul, sum } from '../../src/tensor/ops.js';
 import { noGrad } from '../../src/tensor/tape.js';
-import { endStep, type Tensor } from '../../src/tensor/tensor.js';
+import { endStep, fromArray, type Tensor } from '../../src/tensor/tensor.js';
+import { randomFill } from './backends.js';
+
+/**
+ * A long-lived tensor that keeps its gradient (a leaf), with values U(lo, hi) rounded to float32,
+ * so that a float32 backend and a float64 reference start from exactly the same inputs.
+ */
+export function leaf(backend: Backend, shape: number[], seed: number, lo = -1, hi = 1): Tensor {
+  const rand = randomFill(seed);
+  const t = ParameterStore.of(backend).create(shape);
+  t.assign(Array.from({ length: t.size }, () => Math.fround(rand(lo, hi))));
+  return t;
+}
+
+/** sum(y * w) with fixed random w: a scalar in which every element of y matters. */
+export function project(backend: Backend, y: Tensor, seed: number): Tensor {
+  const rand = randomFill(seed);
+  return sum(mul(y, fromArray(Array.from({ length: y.size }, () => rand()), y.shape, backend)));
+}
 
 /**
  * `lossOf()` builds the graph from `inputs` and returns a scalar tensor.
