@@ -19,7 +19,6 @@ const SUITES_DIR = fileURLToPath(new URL('./suites/', import.meta.url));
 /** Suites run in this order (any others after them, by name): kernels first, their peak serves all. */
 const SUITE_ORDER = ['kernels', 'layers', 'training', 'generation', 'cost'];
 
-
 const USAGE = `usage: npm run bench -- [suite...] [options]
 
   suite...          run only these suites (default: all): ${listSuites().join(', ')}
@@ -82,7 +81,10 @@ function parseCommandLine() {
     // npm runs scripts in the package root; a relative path means the caller's directory.
     json: values.json && path.resolve(process.env.INIT_CWD ?? process.cwd(), values.json),
     caseFilter: values.case,
-    backendFilter: values.backend?.split(',').map((s) => s.trim()).filter(Boolean),
+    backendFilter: values.backend
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     allowChild: !values['no-child'],
   };
 }
@@ -116,7 +118,7 @@ const header = [
   relaxed.note,
   tfjs.info,
   `vs ${reference}: throughput / ${reference}'s (higher is faster). % peak: GFLOP/s over the peak probe of the same` +
-    ' wasm build, run interleaved with GEMM cases, else the best of the run (tfjs-wasm: over the baseline build\'s' +
+    " wasm build, run interleaved with GEMM cases, else the best of the run (tfjs-wasm: over the baseline build's" +
     ' probe); model cases count nominal matmul flops. tok/s: B x T tokens per second.',
   ...(staleWarning ? [`WARNING: ${staleWarning}`] : []),
 ];
@@ -175,6 +177,8 @@ if (options.json) {
 // Speed is reported, never gated; a wrong result is an error (figures of a broken kernel mean nothing).
 const wrong = allRows.filter((r) => r.problem);
 if (wrong.length > 0) {
-  console.error(`\nbench: ${wrong.length} wrong result(s): ${wrong.map((r) => `${r.case} on ${r.backend}`).join(', ')}`);
+  console.error(
+    `\nbench: ${wrong.length} wrong result(s): ${wrong.map((r) => `${r.case} on ${r.backend}`).join(', ')}`,
+  );
   process.exitCode = 1;
 }

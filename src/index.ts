@@ -30,7 +30,13 @@ export { RecurrentStepper } from './layers/stepper.js';
 export { Linear } from './layers/linear.js';
 export { RNNLM } from './models/rnnlm.js';
 export { createLanguageModel, MODEL_DEFAULTS, type LanguageModelSpec, type ModelKind } from './models/zoo.js';
-export { Trainer, TrainingDivergedError, type History, type EpochRecord, type TrainerOptions } from './train/trainer.js';
+export {
+  Trainer,
+  TrainingDivergedError,
+  type History,
+  type EpochRecord,
+  type TrainerOptions,
+} from './train/trainer.js';
 export { ProgressBoard, type BoardPoint } from './train/board.js';
 export { ProgressBar } from './train/progress-bar.js';
 export { boardToSvg } from './train/plot-svg.js';

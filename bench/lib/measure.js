@@ -145,7 +145,8 @@ export async function measureInterleaved(entries, profile) {
     for (let i = 0; i < active.length; i++) {
       const state = active[(i + round) % active.length];
       // A backend that takes part in fewer rounds spreads them evenly over all rounds.
-      const due = Math.floor(((round + 1) * state.roundsTaken) / rounds) - Math.floor((round * state.roundsTaken) / rounds);
+      const due =
+        Math.floor(((round + 1) * state.roundsTaken) / rounds) - Math.floor((round * state.roundsTaken) / rounds);
       if (due === 0) continue;
       const { samples } = await state.task.run({ iterations: state.perRound });
       state.times.push(...samples);
@@ -179,7 +180,14 @@ export async function measureInterleaved(entries, profile) {
 async function warmUp({ label, runner, maxCallMs }, profile) {
   const cap = maxCallMs ?? profile.maxCallMs;
   const state = {
-    label, runner, reps: 1, targetSamples: 0, times: [], skipped: undefined, roundsRun: 0, firstCallSample: false,
+    label,
+    runner,
+    reps: 1,
+    targetSamples: 0,
+    times: [],
+    skipped: undefined,
+    roundsRun: 0,
+    firstCallSample: false,
   };
   const single = new TimedTask(label, runner, 1);
 
@@ -189,7 +197,8 @@ async function warmUp({ label, runner, maxCallMs }, profile) {
   if (runner.warmUp) {
     const warmUpTask = new TimedTask(label, { run: runner.warmUp, before: runner.before }, 1);
     const r = await warmUpTask.run({ iterations: 2, timeMs: profile.warmupMs });
-    if (process.env.BENCH_CASE_TIMES) process.stderr.write(`bench:     warmUp ${label}: ${r.samples.map((x) => x.toFixed(0)).join(' ')} ms\n`);
+    if (process.env.BENCH_CASE_TIMES)
+      process.stderr.write(`bench:     warmUp ${label}: ${r.samples.map((x) => x.toFixed(0)).join(' ')} ms\n`);
   }
 
   let perCall = (await single.run({ iterations: 1 })).samples[0];

@@ -8,7 +8,11 @@ export function formatThroughput(value, unit) {
   if (value === undefined || !Number.isFinite(value)) return '-';
   if (unit === 'GFLOP/s') return `${(value / 1e9).toFixed(value >= 1e11 ? 0 : 2)} GFLOP/s`;
   const base = unit === 'elements/s' ? 'elem' : unit.replace(/\/s$/, '');
-  for (const [scale, prefix] of [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']]) {
+  for (const [scale, prefix] of [
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ]) {
     if (value >= scale) return `${(value / scale).toFixed(1)} ${prefix}${base}/s`;
   }
   return `${value.toFixed(1)} ${unit}`;
@@ -67,10 +71,15 @@ export function formatTable(rows, reference) {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.filter(Boolean).map((l) => l[i].length)));
   const render = (cells) =>
     cells
-      .map((cell, i) => (align[i] === 'r' ? cell.padStart(widths[i]) : i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .map((cell, i) =>
+        align[i] === 'r' ? cell.padStart(widths[i]) : i === cells.length - 1 ? cell : cell.padEnd(widths[i]),
+      )
       .join('  ')
       .trimEnd();
-  const rule = widths.slice(0, -1).map((w) => '-'.repeat(w)).join('  ');
+  const rule = widths
+    .slice(0, -1)
+    .map((w) => '-'.repeat(w))
+    .join('  ');
   return [render(header), rule, ...lines.map((l) => (l ? render(l) : ''))].join('\n');
 }
 
@@ -105,7 +114,8 @@ export function jsonRows(env, rows, targetsBySuite, reference) {
     push(r.suite, r.case, r.backend, 'result_ok', r.problem ? 0 : 1, 'bool');
   }
   for (const [suite, lines] of targetsBySuite) {
-    for (const l of lines) push(suite, `target: ${l.title}`, l.backend, 'pass', l.pass === undefined ? undefined : l.pass ? 1 : 0, 'bool');
+    for (const l of lines)
+      push(suite, `target: ${l.title}`, l.backend, 'pass', l.pass === undefined ? undefined : l.pass ? 1 : 0, 'bool');
   }
   return out;
 }

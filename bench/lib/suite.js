@@ -73,7 +73,12 @@ export async function runSuite(suite, ctx, profile, { rates, caseFilter, backend
     for (const [label, spec] of Object.entries(c.runners)) {
       if (backendFilter && !backendFilter.includes(label) && !c.isPeak) continue;
       const row = {
-        suite: suite.name, case: c.name, group: c.group, backend: label, unit: c.unit, work: c.work,
+        suite: suite.name,
+        case: c.name,
+        group: c.group,
+        backend: label,
+        unit: c.unit,
+        work: c.work,
         isPeak: Boolean(c.isPeak),
       };
       caseRows.set(label, row);
@@ -88,7 +93,9 @@ export async function runSuite(suite, ctx, profile, { rates, caseFilter, backend
           const prepareStart = performance.now();
           entries.push({ label, runner: await spec.prepare(), maxCallMs });
           if (process.env.BENCH_CASE_TIMES) {
-            process.stderr.write(`bench:   prepare ${label}: ${((performance.now() - prepareStart) / 1000).toFixed(2)} s\n`);
+            process.stderr.write(
+              `bench:   prepare ${label}: ${((performance.now() - prepareStart) / 1000).toFixed(2)} s\n`,
+            );
           }
         } catch (error) {
           row.skipped = `setup failed: ${error.message}`;
@@ -133,8 +140,7 @@ export async function runSuite(suite, ctx, profile, { rates, caseFilter, backend
         row.skipped = m.skipped;
         // A call over the cap still tells how fast this backend is: the next size need not be tried.
         if (c.rateGroup && m.firstCallMs) rates.record(c.rateGroup, label, c.flops ?? row.work, m.firstCallMs);
-      }
-      else if (m) {
+      } else if (m) {
         Object.assign(row, m);
         row.work = runner.work ?? c.work;
         row.throughput = row.work / (m.medianMs / 1000);
@@ -198,7 +204,8 @@ export function peakLabelFor(backend) {
 export function collectPeaks(rows) {
   const peaks = new Map();
   for (const r of rows) {
-    if (r.isPeak && r.throughput > 0 && !r.problem) peaks.set(r.backend, Math.max(peaks.get(r.backend) ?? 0, r.throughput));
+    if (r.isPeak && r.throughput > 0 && !r.problem)
+      peaks.set(r.backend, Math.max(peaks.get(r.backend) ?? 0, r.throughput));
   }
   return peaks;
 }

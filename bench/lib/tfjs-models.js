@@ -63,7 +63,13 @@ export function tfLayerWorkload(tf, cell, { B, T, H }, I = VOCAB, seed = 11) {
         grads[vars[0].name].dataSync();
       }),
     /** The last batch row's outputs at the last step, for checks. */
-    sampleOutput: () => tf.tidy(() => layer.apply(x).slice([B - 1, T - 1, 0], [1, 1, H]).dataSync()),
+    sampleOutput: () =>
+      tf.tidy(() =>
+        layer
+          .apply(x)
+          .slice([B - 1, T - 1, 0], [1, 1, H])
+          .dataSync(),
+      ),
     dispose: () => {
       for (const t of [x, r, small]) t.dispose();
       layer.dispose();
@@ -101,7 +107,10 @@ export function tfLanguageModelWorkload(tf, cell, { B, T, H }, seed = 21) {
     tf.tidy(() => {
       const x = tf.oneHot(ids, VOCAB).toFloat();
       const y = tf.oneHot(targets, VOCAB).toFloat();
-      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true })), vars);
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true })),
+        vars,
+      );
       const names = Object.keys(grads);
       const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
       const factor = tf.div(CLIP, tf.maximum(norm, CLIP));
@@ -139,7 +148,9 @@ export function tfGenerationWorkload(tf, cell, H) {
       tf.layers.dense({ units: VOCAB, kernelInitializer: 'glorotUniform' }),
     ],
   });
-  const oneHots = Array.from({ length: VOCAB }, (_, id) => tf.tidy(() => tf.oneHot(tf.tensor1d([id], 'int32'), VOCAB).reshape([1, 1, VOCAB])));
+  const oneHots = Array.from({ length: VOCAB }, (_, id) =>
+    tf.tidy(() => tf.oneHot(tf.tensor1d([id], 'int32'), VOCAB).reshape([1, 1, VOCAB])),
+  );
   let lastText = [];
   return {
     generate: (steps) => {

@@ -43,7 +43,8 @@ export const NOMINAL_FLOPS = {
   /** Layer on dense inputs (I wide): input projection and recurrence. */
   layerForward: (cell, { B, T, H }, I = VOCAB) => B * T * (inputFlops(cell, I, H) + recurrentFlops(cell, H)),
   /** ... and backward without an input gradient: dW_ih (1x input), dW_hh and dh (2x recurrence). */
-  layerForwardBackward: (cell, { B, T, H }, I = VOCAB) => B * T * (2 * inputFlops(cell, I, H) + 3 * recurrentFlops(cell, H)),
+  layerForwardBackward: (cell, { B, T, H }, I = VOCAB) =>
+    B * T * (2 * inputFlops(cell, I, H) + 3 * recurrentFlops(cell, H)),
   /** Language model on token ids: the input projection is a gather (no flops), then recurrence and output layer. */
   lmForward: (cell, { B, T, H }) => B * T * (recurrentFlops(cell, H) + outputFlops(H)),
   /** Training step: forward, then both gradients of the recurrence and of the output layer. */
@@ -142,18 +143,25 @@ export async function languageModelWorkload(lib, backend, cell, { B, T, H }, { s
   if (scratch) {
     if (cell !== 'lstm') throw new Error('only the LSTM scratch model is benchmarked');
     model = new lib.RNNLMScratch(new lib.LSTMScratch(VOCAB, H, 0.01, { seed, backend }), {
-      vocabSize: VOCAB, lr: LEARNING_RATE, seed: seed + 1,
+      vocabSize: VOCAB,
+      lr: LEARNING_RATE,
+      seed: seed + 1,
     });
   } else {
     const Layer = layerClass(lib, cell);
     model = new lib.RNNLM(new Layer({ numInputs: VOCAB, numHiddens: H, seed, backend }), {
-      vocabSize: VOCAB, lr: LEARNING_RATE, seed: seed + 1,
+      vocabSize: VOCAB,
+      lr: LEARNING_RATE,
+      seed: seed + 1,
     });
   }
   const optimizer = model.configureOptimizers();
   const parameters = [...model.parameters().values()];
   const batchOf = (rows) => ({
-    X: tokenIds(rows * T, seed + 2), Y: tokenIds(rows * T, seed + 3), batchSize: rows, numSteps: T,
+    X: tokenIds(rows * T, seed + 2),
+    Y: tokenIds(rows * T, seed + 3),
+    batchSize: rows,
+    numSteps: T,
   });
   const batch = batchOf(B);
   const small = batchOf(Math.min(B, 4));
@@ -201,7 +209,8 @@ export function checkLosses(losses) {
   if (bad !== undefined) return `loss ${bad}`;
   // Untrained, the model predicts about uniformly over VOCAB tokens: loss ~ ln VOCAB.
   const expected = Math.log(VOCAB);
-  if (Math.abs(losses[0] - expected) > 0.7) return `first loss ${losses[0].toFixed(3)}, expected about ln ${VOCAB} = ${expected.toFixed(3)}`;
+  if (Math.abs(losses[0] - expected) > 0.7)
+    return `first loss ${losses[0].toFixed(3)}, expected about ln ${VOCAB} = ${expected.toFixed(3)}`;
   return undefined;
 }
 

@@ -8,11 +8,20 @@
 import { formatMs } from '../lib/measure.js';
 import { packageRunners } from '../lib/runners.js';
 import {
-  CELL_TITLES, CELLS, checkLosses, GATES, languageModelWorkload, NOMINAL_FLOPS, outputFlops, recurrentFlops, SHAPES,
+  CELL_TITLES,
+  CELLS,
+  checkLosses,
+  GATES,
+  languageModelWorkload,
+  NOMINAL_FLOPS,
+  outputFlops,
+  recurrentFlops,
+  SHAPES,
 } from '../lib/workloads.js';
 
 export const name = 'cost';
-export const title = 'Cost of RNN vs GRU vs LSTM at the same hidden size: language-model training step and inference, wasm';
+export const title =
+  'Cost of RNN vs GRU vs LSTM at the same hidden size: language-model training step and inference, wasm';
 export const usesTfjs = false;
 
 const SIZES = [
@@ -58,7 +67,8 @@ export function cases(ctx) {
 
 /** The cost table: per size, each cell's median time and its ratio to the RNN's, per wasm build. */
 export function summary(rows) {
-  const find = (name, backend) => rows.find((r) => r.case === name && r.backend === backend && r.medianMs !== undefined);
+  const find = (name, backend) =>
+    rows.find((r) => r.case === name && r.backend === backend && r.medianMs !== undefined);
   const builds = WASM.filter((b) => rows.some((r) => r.backend === b && r.medianMs !== undefined));
   if (builds.length === 0) return '';
   const header = ['size', 'cell', 'matmul flops', ...builds.flatMap((b) => [`train ${b}`, `infer ${b}`])];
@@ -73,7 +83,9 @@ export function summary(rows) {
         for (const kind of ['train', 'infer']) {
           const mine = find(caseName(size, cell, kind), b);
           const rnn = find(caseName(size, 'rnn', kind), b);
-          cells.push(mine ? `${formatMs(mine.medianMs)}${rnn ? ` (${(mine.medianMs / rnn.medianMs).toFixed(2)}x)` : ''}` : '-');
+          cells.push(
+            mine ? `${formatMs(mine.medianMs)}${rnn ? ` (${(mine.medianMs / rnn.medianMs).toFixed(2)}x)` : ''}` : '-',
+          );
         }
       }
       lines.push(cells);

@@ -49,20 +49,24 @@ export function cases(ctx) {
                 : `predict returned ${[...text].length} characters, expected ${GENERATED + 1}`,
           };
         }),
-        ...tfjsRunners(ctx, (tf) => {
-          const w = tfGenerationWorkload(tf, 'lstm', H);
-          return {
-            run: () => w.generate(GENERATED),
-            warmUp: () => w.generate(8),
-            check: () => {
-              const ids = w.lastIds();
-              return ids.length === GENERATED + 1 && ids.every((id) => id >= 0 && id < VOCAB)
-                ? undefined
-                : `generated ${ids.length} ids, expected ${GENERATED + 1}`;
-            },
-            dispose: w.dispose,
-          };
-        }, { maxCallMs: TFJS_CAP }),
+        ...tfjsRunners(
+          ctx,
+          (tf) => {
+            const w = tfGenerationWorkload(tf, 'lstm', H);
+            return {
+              run: () => w.generate(GENERATED),
+              warmUp: () => w.generate(8),
+              check: () => {
+                const ids = w.lastIds();
+                return ids.length === GENERATED + 1 && ids.every((id) => id >= 0 && id < VOCAB)
+                  ? undefined
+                  : `generated ${ids.length} ids, expected ${GENERATED + 1}`;
+              },
+              dispose: w.dispose,
+            };
+          },
+          { maxCallMs: TFJS_CAP },
+        ),
       },
     },
     {
@@ -77,10 +81,14 @@ export function cases(ctx) {
           const w = await languageModelWorkload(ctx.lib, backend, 'lstm', { B: 1, T: LONG_SEQUENCE, H });
           return { run: w.forward, check: () => checkLosses([w.evaluate()]) };
         }),
-        ...tfjsRunners(ctx, (tf) => {
-          const w = tfLanguageModelWorkload(tf, 'lstm', { B: 1, T: LONG_SEQUENCE, H });
-          return { run: w.forward, dispose: w.dispose };
-        }, { maxCallMs: TFJS_CAP }),
+        ...tfjsRunners(
+          ctx,
+          (tf) => {
+            const w = tfLanguageModelWorkload(tf, 'lstm', { B: 1, T: LONG_SEQUENCE, H });
+            return { run: w.forward, dispose: w.dispose };
+          },
+          { maxCallMs: TFJS_CAP },
+        ),
       },
     },
   ];
@@ -96,7 +104,13 @@ export function targets(lookup) {
     const rate = lookup.rate(GENERATE_CASE, label);
     lines.push(
       targetLine(`C3 generation, ${label} >= ${TOKENS_PER_SECOND / 1000}k tok/s`, label, [
-        { name: '', outcome: rate === undefined ? undefined : { ok: rate >= TOKENS_PER_SECOND, text: `${(rate / 1000).toFixed(1)}k tok/s` } },
+        {
+          name: '',
+          outcome:
+            rate === undefined
+              ? undefined
+              : { ok: rate >= TOKENS_PER_SECOND, text: `${(rate / 1000).toFixed(1)}k tok/s` },
+        },
       ]),
     );
   }

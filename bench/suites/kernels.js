@@ -37,10 +37,7 @@ export function cases(ctx) {
   // ---- GEMM ------------------------------------------------------------------------------
   // --quick: only the sizes the targets are checked on.
   const squares = ctx.quick ? TARGET_SIZES : SQUARE_SIZES;
-  const shapes = [
-    ...squares.map((s) => [s, s, s]),
-    ...LSTM_SHAPES,
-  ];
+  const shapes = [...squares.map((s) => [s, s, s]), ...LSTM_SHAPES];
   for (const layout of LAYOUTS) {
     for (const [m, n, k] of shapes) list.push(gemmCase(ctx, layout, m, n, k));
   }
@@ -190,7 +187,10 @@ export function targets(lookup) {
   const short = (caseName) => caseName.replace(/^gemm /, '').replace(/ (\d+)x\1x\1$/, ' $1');
   const lines = [];
 
-  for (const [label, percent] of [['wasm-simd', 85], ['wasm-relaxed', 75]]) {
+  for (const [label, percent] of [
+    ['wasm-simd', 85],
+    ['wasm-relaxed', 75],
+  ]) {
     lines.push(
       check(`${label} >= ${percent}% of its peak probe`, label, cases, short, (c) => {
         const pct = lookup.percentOfPeak(c, label);
@@ -223,5 +223,9 @@ export function targets(lookup) {
 
 /** One target line over `cases`, each named by `short` and judged by `evaluate` (undefined: not measured). */
 function check(title, label, cases, short, evaluate) {
-  return targetLine(title, label, cases.map((c) => ({ name: short(c), outcome: evaluate(c) })));
+  return targetLine(
+    title,
+    label,
+    cases.map((c) => ({ name: short(c), outcome: evaluate(c) })),
+  );
 }

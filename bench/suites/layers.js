@@ -11,10 +11,9 @@ import { tfLayerWorkload } from '../lib/tfjs-models.js';
 import { CELL_TITLES, checkHidden, layerWorkload, NOMINAL_FLOPS, SHAPES } from '../lib/workloads.js';
 
 export const name = 'layers';
-export const title = 'Fused layers: forward and forward+backward on dense inputs, I = 28 (tok/s = B x T rows per second)';
+export const title =
+  'Fused layers: forward and forward+backward on dense inputs, I = 28 (tok/s = B x T rows per second)';
 export const usesTfjs = true;
-
-
 
 const PASSES = {
   forward: { title: 'forward', flops: NOMINAL_FLOPS.layerForward },
@@ -38,23 +37,33 @@ export function cases(ctx) {
           // Time per flop predicts across cells well enough to skip calls far over a cap.
           rateGroup: `layer ${pass}`,
           runners: {
-            ...packageRunners(ctx, async (backend) => {
-              const w = await layerWorkload(ctx.lib, backend, cell, dims);
-              return {
-                run: backward ? w.forwardBackward : w.forward,
-                check: () => checkHidden(w.sampleOutput()) ?? (backward && !(w.gradientNorm() > 0) ? 'zero gradient' : undefined),
-                dispose: w.dispose,
-              };
-            }, { only: ctx.quick ? ['wasm-simd', 'wasm-relaxed'] : undefined }),
-            ...tfjsRunners(ctx, (tf) => {
-              const w = tfLayerWorkload(tf, cell, dims);
-              return {
-                run: backward ? w.forwardBackward : w.forward,
-                warmUp: backward ? w.smallForwardBackward : w.smallForward,
-                check: () => checkHidden(w.sampleOutput()),
-                dispose: w.dispose,
-              };
-            }, { only: ctx.quick ? ['tfjs-wasm'] : undefined, maxCallMs: { quick: 2_500 } }),
+            ...packageRunners(
+              ctx,
+              async (backend) => {
+                const w = await layerWorkload(ctx.lib, backend, cell, dims);
+                return {
+                  run: backward ? w.forwardBackward : w.forward,
+                  check: () =>
+                    checkHidden(w.sampleOutput()) ??
+                    (backward && !(w.gradientNorm() > 0) ? 'zero gradient' : undefined),
+                  dispose: w.dispose,
+                };
+              },
+              { only: ctx.quick ? ['wasm-simd', 'wasm-relaxed'] : undefined },
+            ),
+            ...tfjsRunners(
+              ctx,
+              (tf) => {
+                const w = tfLayerWorkload(tf, cell, dims);
+                return {
+                  run: backward ? w.forwardBackward : w.forward,
+                  warmUp: backward ? w.smallForwardBackward : w.smallForward,
+                  check: () => checkHidden(w.sampleOutput()),
+                  dispose: w.dispose,
+                };
+              },
+              { only: ctx.quick ? ['tfjs-wasm'] : undefined, maxCallMs: { quick: 2_500 } },
+            ),
           },
         });
       }

@@ -12,7 +12,8 @@ import { tfLanguageModelWorkload } from '../lib/tfjs-models.js';
 import { checkLosses, languageModelWorkload, NOMINAL_FLOPS, SHAPES } from '../lib/workloads.js';
 
 export const name = 'training';
-export const title = 'Training steps: RNNLM(LSTM), V = 28, SGD + global-norm clipping (tok/s = B x T tokens per second)';
+export const title =
+  'Training steps: RNNLM(LSTM), V = 28, SGD + global-norm clipping (tok/s = B x T tokens per second)';
 export const usesTfjs = true;
 
 /** No cap on one call of TensorFlow.js: it runs even when slow (C2 on tfjs-cpu: some 13 s a step). */
@@ -61,7 +62,12 @@ export function cases(ctx) {
           ctx,
           (tf) => {
             const w = tfLanguageModelWorkload(tf, 'lstm', dims);
-            return { run: w.trainingStep, warmUp: w.smallTrainingStep, check: () => checkLosses(w.losses), dispose: w.dispose };
+            return {
+              run: w.trainingStep,
+              warmUp: w.smallTrainingStep,
+              check: () => checkLosses(w.losses),
+              dispose: w.dispose,
+            };
           },
           { maxCallMs: TFJS_CAP },
         ),
@@ -119,7 +125,13 @@ export function targets(lookup) {
           const tf = lookup.medianMs(caseName(shape), 'tfjs-wasm');
           if (mine === undefined || tf === undefined) return { name: shape };
           const speedup = tf / mine;
-          return { name: shape, outcome: { ok: speedup >= SPEEDUP_OVER_TFJS_WASM, text: `${speedup.toFixed(1)}x (${ms(mine)} vs ${ms(tf)})` } };
+          return {
+            name: shape,
+            outcome: {
+              ok: speedup >= SPEEDUP_OVER_TFJS_WASM,
+              text: `${speedup.toFixed(1)}x (${ms(mine)} vs ${ms(tf)})`,
+            },
+          };
         }),
       ),
     );

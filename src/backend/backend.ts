@@ -26,9 +26,19 @@ export interface Kernels {
    * C must not alias A or B.
    */
   gemm(
-    transA: boolean, transB: boolean, m: number, n: number, k: number,
-    alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number,
-    beta: number, c: Ptr, ldc: number,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Ptr,
+    lda: number,
+    b: Ptr,
+    ldb: number,
+    beta: number,
+    c: Ptr,
+    ldc: number,
   ): void;
 
   // ---- elementwise (n elements) -------------------------------------------
@@ -87,8 +97,17 @@ export interface Kernels {
    * param -= lr * (m / correction1) / (sqrt(v / correction2) + eps), correction_i = 1 - b_i^t.
    */
   adamStep(
-    param: Ptr, grad: Ptr, m: Ptr, v: Ptr, n: number,
-    lr: number, beta1: number, beta2: number, eps: number, correction1: number, correction2: number,
+    param: Ptr,
+    grad: Ptr,
+    m: Ptr,
+    v: Ptr,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    correction1: number,
+    correction2: number,
   ): void;
   /** sum_i x[i]^2 (accumulated so that blocks of 1e7 elements keep float32 accuracy). */
   sumOfSquares(x: Ptr, n: number): number;
@@ -130,9 +149,25 @@ export interface Kernels {
    * hN, cN: (B, H) out, the final state.
    */
   lstmForward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, c0: Ptr,
-    out: Ptr, ldOut: number, cells: Ptr, tanhCells: Ptr, hN: Ptr, cN: Ptr, packedHh: Ptr, inputRows: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    weightHh: Ptr,
+    biasIh: Ptr,
+    biasHh: Ptr,
+    h0: Ptr,
+    c0: Ptr,
+    out: Ptr,
+    ldOut: number,
+    cells: Ptr,
+    tanhCells: Ptr,
+    hN: Ptr,
+    cN: Ptr,
+    packedHh: Ptr,
+    inputRows: Ptr,
+    ids: Ptr,
   ): void;
   /**
    * LSTM backward. gates, cells, tanhCells: from lstmForward; c0: (B, H); weightHh: (4H, H);
@@ -140,9 +175,25 @@ export interface Kernels {
    * dGates: (T, B, 4H) out; dh0, dc0: (B, H) out (written, not accumulated).
    */
   lstmBackward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, cells: Ptr, tanhCells: Ptr, c0: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number,
-    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr, initialGradient: boolean, inputRowsGrad: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    cells: Ptr,
+    tanhCells: Ptr,
+    c0: Ptr,
+    weightHh: Ptr,
+    dOut: Ptr,
+    ldOut: number,
+    dhN: Ptr,
+    dcN: Ptr,
+    dGates: Ptr,
+    dh0: Ptr,
+    dc0: Ptr,
+    initialGradient: boolean,
+    inputRowsGrad: Ptr,
+    ids: Ptr,
   ): void;
   /**
    * GRU forward (PyTorch form, n = tanh(x_n + b_in + r (h W_hn^T + b_hn))).
@@ -151,9 +202,23 @@ export interface Kernels {
    * work: (B, 3H) scratch; hN: (B, H) out.
    */
   gruForward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr,
-    out: Ptr, ldOut: number, hiddenN: Ptr, work: Ptr, hN: Ptr, packedHh: Ptr, inputRows: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    weightHh: Ptr,
+    biasIh: Ptr,
+    biasHh: Ptr,
+    h0: Ptr,
+    out: Ptr,
+    ldOut: number,
+    hiddenN: Ptr,
+    work: Ptr,
+    hN: Ptr,
+    packedHh: Ptr,
+    inputRows: Ptr,
+    ids: Ptr,
   ): void;
   /**
    * GRU backward. gates, hiddenN, out: from gruForward; h0: (B, H); weightHh: (3H, H);
@@ -161,27 +226,65 @@ export interface Kernels {
    * dGatesHh: (T, B, 3H) out, gradient of h W_hh^T + b_hh; dh0: (B, H) out.
    */
   gruBackward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, hiddenN: Ptr, h0: Ptr, out: Ptr, ldOut: number, weightHh: Ptr, dOut: Ptr,
-    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr, initialGradient: boolean, inputRowsGrad: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    hiddenN: Ptr,
+    h0: Ptr,
+    out: Ptr,
+    ldOut: number,
+    weightHh: Ptr,
+    dOut: Ptr,
+    dhN: Ptr,
+    dGatesIh: Ptr,
+    dGatesHh: Ptr,
+    dh0: Ptr,
+    initialGradient: boolean,
+    inputRowsGrad: Ptr,
+    ids: Ptr,
   ): void;
   /**
    * RNN (tanh) forward. gates: (T, B, H) in x W_ih^T (unless inputRows), out h_t; weightHh: (H, H); biases: (H);
    * h0: (B, H) or -1 (zeros); out: (T, B, ldOut); hN: (B, H) out.
    */
   rnnForward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, out: Ptr, ldOut: number, hN: Ptr, packedHh: Ptr,
-    inputRows: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    weightHh: Ptr,
+    biasIh: Ptr,
+    biasHh: Ptr,
+    h0: Ptr,
+    out: Ptr,
+    ldOut: number,
+    hN: Ptr,
+    packedHh: Ptr,
+    inputRows: Ptr,
+    ids: Ptr,
   ): void;
   /**
    * RNN backward. gates: from rnnForward; weightHh: (H, H); dOut: (T, B, ldOut); dhN: (B, H);
    * dGates: (T, B, H) out; dh0: (B, H) out.
    */
   rnnBackward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr, initialGradient: boolean,
-    inputRowsGrad: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    weightHh: Ptr,
+    dOut: Ptr,
+    ldOut: number,
+    dhN: Ptr,
+    dGates: Ptr,
+    dh0: Ptr,
+    initialGradient: boolean,
+    inputRowsGrad: Ptr,
+    ids: Ptr,
   ): void;
   /**
    * packed = W (rows, cols) in blocks of PACK_ROWS (7) rows, interleaved by 4 columns: element (r, c)

@@ -39,7 +39,12 @@ export function positiveNumber(value: string | boolean | undefined, name: string
   return n;
 }
 
-export function choice<T extends string>(value: string | boolean | undefined, name: string, allowed: readonly T[], fallback: T): T {
+export function choice<T extends string>(
+  value: string | boolean | undefined,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got '${String(value)}'`);

@@ -47,9 +47,17 @@ export async function main(argv: string[]): Promise<number> {
 
 async function train(argv: string[]): Promise<number> {
   const args = parse(argv, {
-    model: { type: 'string' }, hidden: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' },
-    'batch-size': { type: 'string' }, 'num-steps': { type: 'string' }, backend: { type: 'string' },
-    data: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'string' },
+    model: { type: 'string' },
+    hidden: { type: 'string' },
+    epochs: { type: 'string' },
+    lr: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'num-steps': { type: 'string' },
+    backend: { type: 'string' },
+    data: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'string' },
     quiet: { type: 'boolean' },
   });
   const modelName = text(args.model, 'model') ?? 'lstm-scratch';
@@ -103,9 +111,15 @@ async function train(argv: string[]): Promise<number> {
   await writeFile(plotPath, boardToSvg(history.board.curves, { xMax: maxEpochs, title: `${kind} perplexity` }));
   if (jsonFile) {
     const epochs = history.epochs.map((e) => ({
-      epoch: e.epoch, trainPerplexity: e.trainPerplexity, valPerplexity: e.valPerplexity, seconds: e.seconds,
+      epoch: e.epoch,
+      trainPerplexity: e.trainPerplexity,
+      valPerplexity: e.valPerplexity,
+      seconds: e.seconds,
     }));
-    await writeFile(jsonFile, JSON.stringify({ spec, backend: backend.variant, epochs, seconds: history.seconds }, null, 2) + '\n');
+    await writeFile(
+      jsonFile,
+      JSON.stringify({ spec, backend: backend.variant, epochs, seconds: history.seconds }, null, 2) + '\n',
+    );
   }
   console.log(`saved ${checkpointPath} and ${plotPath}${jsonFile ? ` and ${jsonFile}` : ''}`);
   const last = history.epochs[history.epochs.length - 1];
@@ -120,8 +134,12 @@ async function train(argv: string[]): Promise<number> {
 
 async function generate(argv: string[]): Promise<number> {
   const args = parse(argv, {
-    checkpoint: { type: 'string' }, prefix: { type: 'string' }, num: { type: 'string' },
-    temperature: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' },
+    checkpoint: { type: 'string' },
+    prefix: { type: 'string' },
+    num: { type: 'string' },
+    temperature: { type: 'string' },
+    seed: { type: 'string' },
+    backend: { type: 'string' },
   });
   const file = text(args.checkpoint, 'checkpoint');
   if (!file) throw new UsageError('generate needs --checkpoint FILE');
@@ -134,7 +152,12 @@ async function generate(argv: string[]): Promise<number> {
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new Error(`cannot read checkpoint ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new Error(
+      `cannot read checkpoint ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   const { model, vocab } = loadCheckpoint(bytes, backend);
   const output =

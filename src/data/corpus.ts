@@ -18,7 +18,10 @@ export class CorpusChecksumError extends Error {
   }
 }
 
-export type FetchFunction = (url: string, init?: { signal?: AbortSignal }) => Promise<{
+export type FetchFunction = (
+  url: string,
+  init?: { signal?: AbortSignal },
+) => Promise<{
   ok: boolean;
   status: number;
   statusText?: string;
@@ -41,7 +44,8 @@ export type TimeMachineSource =
 /** Hex SHA-1 with WebCrypto (browsers and Node >= 20). */
 export async function sha1Hex(bytes: Uint8Array): Promise<string> {
   const subtle = globalThis.crypto?.subtle;
-  if (subtle === undefined) throw new Error('sha1Hex: crypto.subtle is unavailable (browsers expose it only in secure contexts)');
+  if (subtle === undefined)
+    throw new Error('sha1Hex: crypto.subtle is unavailable (browsers expose it only in secure contexts)');
   // WebCrypto takes only ArrayBuffer-backed views; copy a SharedArrayBuffer-backed one.
   const input = bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
   const digest = new Uint8Array(await subtle.digest('SHA-1', input));
@@ -59,7 +63,9 @@ export async function fetchVerified(
   const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(timeoutMs) : undefined;
   const response = await fetchFunction(url, { signal });
   if (!response.ok) {
-    throw new Error(`GET ${url} failed: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
+    throw new Error(
+      `GET ${url} failed: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
+    );
   }
   const bytes = new Uint8Array(await response.arrayBuffer());
   const expected = options.sha1 === undefined ? TIME_MACHINE_SHA1 : options.sha1;

@@ -68,7 +68,11 @@ export class Vocab {
       tokenFreqs.every((f) => Array.isArray(f) && f.length === 2 && typeof f[0] === 'string' && Number.isInteger(f[1]));
     if (!freqsValid) throw new TypeError('Vocab.fromJSON: tokenFreqs must be [token, count] pairs');
     const vocab = Object.create(Vocab.prototype) as Vocab;
-    initialise(vocab, [...idxToToken], tokenFreqs.map(([t, c]) => [t, c] as [string, number]));
+    initialise(
+      vocab,
+      [...idxToToken],
+      tokenFreqs.map(([t, c]) => [t, c] as [string, number]),
+    );
     return vocab;
   }
 
@@ -131,7 +135,7 @@ function initialise(vocab: Vocab, idxToToken: string[], tokenFreqs: [string, num
 /** Python's str ordering: by code point (JS's default sort compares UTF-16 units, which differs above U+FFFF). */
 export function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const ca = a.codePointAt(i)!;
     const cb = b.codePointAt(i)!;
     if (ca !== cb) return ca - cb;

@@ -20,14 +20,19 @@ export class SafetensorsError extends Error {
 
 const MAX_HEADER_BYTES = 100_000_000;
 
-export function encodeSafetensors(tensors: Map<string, NamedTensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: Map<string, NamedTensor>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, tensor] of tensors) {
     const size = tensor.shape.reduce((a, b) => a * b, 1);
     if (size !== tensor.data.length) {
-      throw new SafetensorsError(`tensor '${name}': shape [${tensor.shape}] does not match ${tensor.data.length} values`);
+      throw new SafetensorsError(
+        `tensor '${name}': shape [${tensor.shape}] does not match ${tensor.data.length} values`,
+      );
     }
     header[name] = { dtype: 'F32', shape: tensor.shape, data_offsets: [offset, offset + size * 4] };
     offset += size * 4;
@@ -55,7 +60,10 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > bytes.length) {
     throw new SafetensorsError(`not a safetensors file: header length ${headerLength} exceeds the file`);
   }
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  let header: Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
+  >;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
   } catch (error) {
@@ -70,21 +78,29 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
       metadata = entry as Record<string, string>;
       continue;
     }
-    const { dtype, shape, data_offsets: offsets } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    const {
+      dtype,
+      shape,
+      data_offsets: offsets,
+    } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
     const size = shape.reduce((a, b) => a * b, 1);
     const width = dtype === 'F32' ? 4 : dtype === 'F16' || dtype === 'BF16' ? 2 : 0;
     if (width === 0) throw new SafetensorsError(`tensor '${name}': dtype ${dtype} is not supported (F32, F16, BF16)`);
     const [begin, end] = offsets;
     if (!(begin >= 0 && end <= dataLength && end - begin === size * width)) {
-      throw new SafetensorsError(`tensor '${name}': data_offsets [${begin}, ${end}] do not fit shape [${shape}] ${dtype}`);
+      throw new SafetensorsError(
+        `tensor '${name}': data_offsets [${begin}, ${end}] do not fit shape [${shape}] ${dtype}`,
+      );
     }
     const data = new Float32Array(size);
     for (let i = 0; i < size; i++) {
       const at = dataStart + begin + i * width;
       data[i] =
-        dtype === 'F32' ? view.getFloat32(at, true)
-        : dtype === 'F16' ? halfToFloat(view.getUint16(at, true))
-        : bfloat16ToFloat(view.getUint16(at, true));
+        dtype === 'F32'
+          ? view.getFloat32(at, true)
+          : dtype === 'F16'
+            ? halfToFloat(view.getUint16(at, true))
+            : bfloat16ToFloat(view.getUint16(at, true));
     }
     tensors.set(name, { shape, data });
   }

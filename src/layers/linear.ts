@@ -18,8 +18,12 @@ export class Linear extends Module {
     options: { seed?: number; backend?: Backend } = {},
   ) {
     super(options.backend);
-    for (const [key, value] of [['numInputs', numInputs], ['numOutputs', numOutputs]] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new RangeError(`Linear: ${key} must be a positive integer, got ${value}`);
+    for (const [key, value] of [
+      ['numInputs', numInputs],
+      ['numOutputs', numOutputs],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1)
+        throw new RangeError(`Linear: ${key} must be a positive integer, got ${value}`);
     }
     const init = uniform(new Random(options.seed ?? freshSeed()), 1 / Math.sqrt(numInputs));
     this.weight = this.parameter('weight', [numOutputs, numInputs], init);

@@ -18,7 +18,12 @@ import { isRecording } from '../tensor/tape.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
 import {
-  GATE_COUNT, leadingSlice, recurrentLayer, TokenIds, type CellKind, type DirectionWeights,
+  GATE_COUNT,
+  leadingSlice,
+  recurrentLayer,
+  TokenIds,
+  type CellKind,
+  type DirectionWeights,
 } from './recurrent-op.js';
 import { dropout, swapLeadingAxes } from './sequence-ops.js';
 import { RecurrentStepper } from './stepper.js';
@@ -60,8 +65,13 @@ export abstract class RecurrentLayer extends Module implements Recurrent {
     super(options.backend);
     const name = this.constructor.name;
     const { numInputs, numHiddens, numLayers = 1, bidirectional = false, dropout = 0, batchFirst = false } = options;
-    for (const [key, value] of [['numInputs', numInputs], ['numHiddens', numHiddens], ['numLayers', numLayers]] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name}: ${key} must be a positive integer, got ${value}`);
+    for (const [key, value] of [
+      ['numInputs', numInputs],
+      ['numHiddens', numHiddens],
+      ['numLayers', numLayers],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1)
+        throw new RangeError(`${name}: ${key} must be a positive integer, got ${value}`);
     }
     if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`${name}: dropout must be in [0, 1), got ${dropout}`);
     this.numInputs = numInputs;
@@ -119,9 +129,16 @@ export abstract class RecurrentLayer extends Module implements Recurrent {
    * The same as forward on one-hot inputs (numInputs = vocabulary size), from token ids (B, T)
    * row-major: the first layer's input projection becomes a gather of W_ih's columns.
    */
-  forwardTokens(ids: ArrayLike<number>, batchSize: number, numSteps: number, state?: RecurrentState): [Tensor, RecurrentState] {
+  forwardTokens(
+    ids: ArrayLike<number>,
+    batchSize: number,
+    numSteps: number,
+    state?: RecurrentState,
+  ): [Tensor, RecurrentState] {
     if (!Number.isInteger(batchSize) || batchSize < 1 || !Number.isInteger(numSteps) || numSteps < 1) {
-      throw new RangeError(`${this.constructor.name}: batchSize and numSteps must be positive integers, got ${batchSize} and ${numSteps}`);
+      throw new RangeError(
+        `${this.constructor.name}: batchSize and numSteps must be positive integers, got ${batchSize} and ${numSteps}`,
+      );
     }
     const tokens = TokenIds.fromBatch(this.backend, ids, batchSize, numSteps, this.numInputs);
     return this.run(tokens, numSteps, batchSize, state);
@@ -132,9 +149,16 @@ export abstract class RecurrentLayer extends Module implements Recurrent {
     return new RecurrentStepper(this, batch);
   }
 
-  private run(input: Tensor | TokenIds, steps: number, batch: number, state?: RecurrentState): [Tensor, RecurrentState] {
+  private run(
+    input: Tensor | TokenIds,
+    steps: number,
+    batch: number,
+    state?: RecurrentState,
+  ): [Tensor, RecurrentState] {
     if (steps < 1 || batch < 1) {
-      throw new RangeError(`${this.constructor.name}: needs at least one step and one batch row, got T = ${steps}, B = ${batch}`);
+      throw new RangeError(
+        `${this.constructor.name}: needs at least one step and one batch row, got T = ${steps}, B = ${batch}`,
+      );
     }
     const [h0, c0] = this.checkState(state, batch);
     const D = this.numDirections;

@@ -44,7 +44,13 @@ export class TokenIds {
   private constructor(readonly slice: ArenaSlice) {}
 
   /** Copies ids (B, T) row-major into the scratch arena in time-major order, validating each. */
-  static fromBatch(backend: Backend, ids: ArrayLike<number>, batch: number, steps: number, vocabSize: number): TokenIds {
+  static fromBatch(
+    backend: Backend,
+    ids: ArrayLike<number>,
+    batch: number,
+    steps: number,
+    vocabSize: number,
+  ): TokenIds {
     if (ids.length !== batch * steps) {
       throw new RangeError(`expected ${batch} x ${steps} = ${batch * steps} token ids, got ${ids.length}`);
     }
@@ -156,7 +162,21 @@ export function recurrentLayer(
       inputRows = transposedIh![d].ptr;
       ids = input.ptr;
     } else {
-      backend.gemm(false, true, n, G, numInputs, 1, input.ptr, numInputs, w.weightIh.ptr, numInputs, 0, gates[d].ptr, G);
+      backend.gemm(
+        false,
+        true,
+        n,
+        G,
+        numInputs,
+        1,
+        input.ptr,
+        numInputs,
+        w.weightIh.ptr,
+        numInputs,
+        0,
+        gates[d].ptr,
+        G,
+      );
     }
     const reverse = d === 1;
     const outPtr = out.ptr + d * H;
@@ -165,18 +185,63 @@ export function recurrentLayer(
     if (packedHh) backend.packRecurrentWeights(w.weightHh.ptr, G, H, packed);
     if (cell === 'lstm') {
       backend.lstmForward(
-        steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0Forward(d), c0Forward(d),
-        outPtr, D * H, saved[d]!.ptr, tanhCells[d]!.ptr, hNPtr, cN!.ptr + d * stateSize, packed, inputRows, ids,
+        steps,
+        batch,
+        H,
+        reverse,
+        gates[d].ptr,
+        w.weightHh.ptr,
+        w.biasIh.ptr,
+        w.biasHh.ptr,
+        h0Forward(d),
+        c0Forward(d),
+        outPtr,
+        D * H,
+        saved[d]!.ptr,
+        tanhCells[d]!.ptr,
+        hNPtr,
+        cN!.ptr + d * stateSize,
+        packed,
+        inputRows,
+        ids,
       );
     } else if (cell === 'gru') {
       backend.gruForward(
-        steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0Forward(d),
-        outPtr, D * H, saved[d]!.ptr, work!.ptr, hNPtr, packed, inputRows, ids,
+        steps,
+        batch,
+        H,
+        reverse,
+        gates[d].ptr,
+        w.weightHh.ptr,
+        w.biasIh.ptr,
+        w.biasHh.ptr,
+        h0Forward(d),
+        outPtr,
+        D * H,
+        saved[d]!.ptr,
+        work!.ptr,
+        hNPtr,
+        packed,
+        inputRows,
+        ids,
       );
     } else {
       backend.rnnForward(
-        steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0Forward(d), outPtr, D * H, hNPtr,
-        packed, inputRows, ids,
+        steps,
+        batch,
+        H,
+        reverse,
+        gates[d].ptr,
+        w.weightHh.ptr,
+        w.biasIh.ptr,
+        w.biasHh.ptr,
+        h0Forward(d),
+        outPtr,
+        D * H,
+        hNPtr,
+        packed,
+        inputRows,
+        ids,
       );
     }
   });
@@ -225,18 +290,63 @@ export function recurrentLayer(
         if (cell === 'lstm') {
           const dcN = cN!.hasGrad ? cN!.gradPtr + d * stateSize : zeroGrad!.ptr;
           backend.lstmBackward(
-            steps, batch, H, reverse, gates[d].ptr, saved[d]!.ptr, tanhCells[d]!.ptr, c0Ptr(d), w.weightHh.ptr, dOut, D * H,
-            dhN, dcN, dG, dh0.ptr, dc0!.ptr, initialGradient, idGradPtr, idsPtr,
+            steps,
+            batch,
+            H,
+            reverse,
+            gates[d].ptr,
+            saved[d]!.ptr,
+            tanhCells[d]!.ptr,
+            c0Ptr(d),
+            w.weightHh.ptr,
+            dOut,
+            D * H,
+            dhN,
+            dcN,
+            dG,
+            dh0.ptr,
+            dc0!.ptr,
+            initialGradient,
+            idGradPtr,
+            idsPtr,
           );
         } else if (cell === 'gru') {
           backend.gruBackward(
-            steps, batch, H, reverse, gates[d].ptr, saved[d]!.ptr, h0Ptr(d), out.ptr + d * H, D * H, w.weightHh.ptr,
-            dOut, dhN, dG, dGatesHh![d].ptr, dh0.ptr, initialGradient, idGradPtr, idsPtr,
+            steps,
+            batch,
+            H,
+            reverse,
+            gates[d].ptr,
+            saved[d]!.ptr,
+            h0Ptr(d),
+            out.ptr + d * H,
+            D * H,
+            w.weightHh.ptr,
+            dOut,
+            dhN,
+            dG,
+            dGatesHh![d].ptr,
+            dh0.ptr,
+            initialGradient,
+            idGradPtr,
+            idsPtr,
           );
         } else {
           backend.rnnBackward(
-            steps, batch, H, reverse, gates[d].ptr, w.weightHh.ptr, dOut, D * H, dhN, dG, dh0.ptr, initialGradient,
-            idGradPtr, idsPtr,
+            steps,
+            batch,
+            H,
+            reverse,
+            gates[d].ptr,
+            w.weightHh.ptr,
+            dOut,
+            D * H,
+            dhN,
+            dG,
+            dh0.ptr,
+            initialGradient,
+            idGradPtr,
+            idsPtr,
           );
         }
         if (h0?.requiresGrad) backend.axpy(1, dh0.ptr, h0.gradPtr + d * stateSize, stateSize);
@@ -270,7 +380,19 @@ export function recurrentLayer(
           if (h0) {
             const firstStep = reverse ? steps - 1 : 0;
             backend.gemm(
-              true, false, G, H, batch, 1, dGh + firstStep * batch * G, G, h0Ptr(d), H, 1, w.weightHh.gradPtr, H,
+              true,
+              false,
+              G,
+              H,
+              batch,
+              1,
+              dGh + firstStep * batch * G,
+              G,
+              h0Ptr(d),
+              H,
+              1,
+              w.weightHh.gradPtr,
+              H,
             );
           }
         }

@@ -25,7 +25,21 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
     gradsOf(x, weight, bias);
     // dx += dy W ; dW += dy^T x ; db += column sums of dy
     if (x.requiresGrad) {
-      backend.gemm(false, false, rows, numIn, numOut, 1, out.gradPtr, numOut, weight.ptr, numIn, freshGrad ? 0 : 1, x.gradPtr, numIn);
+      backend.gemm(
+        false,
+        false,
+        rows,
+        numIn,
+        numOut,
+        1,
+        out.gradPtr,
+        numOut,
+        weight.ptr,
+        numIn,
+        freshGrad ? 0 : 1,
+        x.gradPtr,
+        numIn,
+      );
     }
     if (weight.requiresGrad) {
       backend.gemm(true, false, numOut, numIn, rows, 1, out.gradPtr, numOut, x.ptr, numIn, 1, weight.gradPtr, numIn);
@@ -67,7 +81,13 @@ export function swapLeadingAxes(x: Tensor): Tensor {
 
 /** dst[j, i, :] (+)= src[i, j, :] for src (a, b, inner). */
 function permuteRows(
-  backend: Backend, src: number, dst: number, a: number, b: number, inner: number, accumulate: boolean,
+  backend: Backend,
+  src: number,
+  dst: number,
+  a: number,
+  b: number,
+  inner: number,
+  accumulate: boolean,
 ): void {
   for (let i = 0; i < a; i++) {
     for (let j = 0; j < b; j++) {

@@ -32,7 +32,8 @@ export class RecurrentStepper {
     readonly layer: RecurrentLayer,
     readonly batch: number,
   ) {
-    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`stepper: batch must be a positive integer, got ${batch}`);
+    if (!Number.isInteger(batch) || batch < 1)
+      throw new RangeError(`stepper: batch must be a positive integer, got ${batch}`);
     this.backend = layer.backend;
     const H = layer.hiddenSize;
     const D = layer.numDirections;
@@ -50,12 +51,15 @@ export class RecurrentStepper {
     this.transposedIh = Array.from({ length: D }, () => a.allocate(layer.numInputs * G));
     this.ids = a.allocate(batch);
     // The weights are fixed while generating: with one row, pack W_hh once for the faster product.
-    this.packedHh = batch === 1 ? layer.weights.map((dirs) => dirs.map(() => a.allocate(packedRecurrentSize(G, H)))) : null;
+    this.packedHh =
+      batch === 1 ? layer.weights.map((dirs) => dirs.map(() => a.allocate(packedRecurrentSize(G, H)))) : null;
     this.packedHh?.forEach((dirs, l) =>
       dirs.forEach((slice, d) => this.backend.packRecurrentWeights(layer.weights[l][d].weightHh.ptr, G, H, slice.ptr)),
     );
     // ... and layer 0's W_ih transposed once, for token ids (a row per id).
-    layer.weights[0].forEach((w, d) => this.backend.transpose(w.weightIh.ptr, G, layer.numInputs, this.transposedIh[d].ptr, false));
+    layer.weights[0].forEach((w, d) =>
+      this.backend.transpose(w.weightIh.ptr, G, layer.numInputs, this.transposedIh[d].ptr, false),
+    );
     this.reset();
   }
 
@@ -118,7 +122,8 @@ export class RecurrentStepper {
         // Token ids: the kernel reads each id's row of W_ih^T itself; dense inputs: project them first.
         const inputRows = input === null ? this.transposedIh[d].ptr : -1;
         const ids = input === null ? this.ids.ptr : -1;
-        if (input !== null) backend.gemm(false, true, batch, G, inWidth, 1, input, inWidth, w.weightIh.ptr, inWidth, 0, gates, G);
+        if (input !== null)
+          backend.gemm(false, true, batch, G, inWidth, 1, input, inWidth, w.weightIh.ptr, inWidth, 0, gates, G);
         const slot = (l * D + d) * stateSize;
         const h0 = this.states[from].ptr + slot;
         const hN = this.states[to].ptr + slot;
@@ -126,18 +131,63 @@ export class RecurrentStepper {
         const packed = this.packedHh ? this.packedHh[l][d].ptr : -1;
         if (layer.cell === 'lstm') {
           backend.lstmForward(
-            1, batch, H, reverse, gates, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0, this.cellStates[from].ptr + slot,
-            out + d * H, D * H, this.saved.ptr, this.tanhCells.ptr, hN, this.cellStates[to].ptr + slot, packed, inputRows, ids,
+            1,
+            batch,
+            H,
+            reverse,
+            gates,
+            w.weightHh.ptr,
+            w.biasIh.ptr,
+            w.biasHh.ptr,
+            h0,
+            this.cellStates[from].ptr + slot,
+            out + d * H,
+            D * H,
+            this.saved.ptr,
+            this.tanhCells.ptr,
+            hN,
+            this.cellStates[to].ptr + slot,
+            packed,
+            inputRows,
+            ids,
           );
         } else if (layer.cell === 'gru') {
           backend.gruForward(
-            1, batch, H, reverse, gates, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0, out + d * H, D * H,
-            this.saved.ptr, this.work.ptr, hN, packed, inputRows, ids,
+            1,
+            batch,
+            H,
+            reverse,
+            gates,
+            w.weightHh.ptr,
+            w.biasIh.ptr,
+            w.biasHh.ptr,
+            h0,
+            out + d * H,
+            D * H,
+            this.saved.ptr,
+            this.work.ptr,
+            hN,
+            packed,
+            inputRows,
+            ids,
           );
         } else {
           backend.rnnForward(
-            1, batch, H, reverse, gates, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, h0, out + d * H, D * H, hN, packed,
-            inputRows, ids,
+            1,
+            batch,
+            H,
+            reverse,
+            gates,
+            w.weightHh.ptr,
+            w.biasIh.ptr,
+            w.biasHh.ptr,
+            h0,
+            out + d * H,
+            D * H,
+            hN,
+            packed,
+            inputRows,
+            ids,
           );
         }
       });

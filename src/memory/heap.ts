@@ -49,8 +49,7 @@ export class Heap {
   constructor(options: HeapOptions = {}) {
     this.bytesPerElement = options.bytesPerElement ?? 4;
     this.maximumPages = Math.min(options.maximumPages ?? MAX_PAGES, MAX_PAGES);
-    this.memory =
-      options.memory ?? new WebAssembly.Memory({ initial: 1, maximum: this.maximumPages });
+    this.memory = options.memory ?? new WebAssembly.Memory({ initial: 1, maximum: this.maximumPages });
     this.base = roundUp(options.reservedBytes ?? 0, ALIGN_BYTES);
     this.top = this.base;
     this.viewBuffer = this.memory.buffer;
@@ -133,7 +132,6 @@ export class Heap {
     if (i > 0 && this.free[i - 1].start + this.free[i - 1].size === start) {
       this.free[i - 1].size += this.free[i].size;
       this.free.splice(i, 1);
-      i--;
     }
     const last = this.free[this.free.length - 1];
     if (last && last.start + last.size === this.top) {

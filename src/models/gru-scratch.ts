@@ -9,9 +9,15 @@ import { checkInputs, type Recurrent, type RecurrentState } from './recurrent.js
 import { ScratchCell, type ScratchOptions } from './scratch-cell.js';
 
 export class GRUScratch extends ScratchCell implements Recurrent {
-  readonly W_xz: Tensor; readonly W_hz: Tensor; readonly b_z: Tensor;
-  readonly W_xr: Tensor; readonly W_hr: Tensor; readonly b_r: Tensor;
-  readonly W_xh: Tensor; readonly W_hh: Tensor; readonly b_h: Tensor;
+  readonly W_xz: Tensor;
+  readonly W_hz: Tensor;
+  readonly b_z: Tensor;
+  readonly W_xr: Tensor;
+  readonly W_hr: Tensor;
+  readonly b_r: Tensor;
+  readonly W_xh: Tensor;
+  readonly W_hh: Tensor;
+  readonly b_h: Tensor;
 
   constructor(numInputs: number, numHiddens: number, sigma = 0.01, options: ScratchOptions = {}) {
     super(numInputs, numHiddens, sigma, options);

@@ -13,10 +13,18 @@ import { ScratchCell, type ScratchOptions } from './scratch-cell.js';
 export type { ScratchOptions } from './scratch-cell.js';
 
 export class LSTMScratch extends ScratchCell implements Recurrent {
-  readonly W_xi: Tensor; readonly W_hi: Tensor; readonly b_i: Tensor;
-  readonly W_xf: Tensor; readonly W_hf: Tensor; readonly b_f: Tensor;
-  readonly W_xo: Tensor; readonly W_ho: Tensor; readonly b_o: Tensor;
-  readonly W_xc: Tensor; readonly W_hc: Tensor; readonly b_c: Tensor;
+  readonly W_xi: Tensor;
+  readonly W_hi: Tensor;
+  readonly b_i: Tensor;
+  readonly W_xf: Tensor;
+  readonly W_hf: Tensor;
+  readonly b_f: Tensor;
+  readonly W_xo: Tensor;
+  readonly W_ho: Tensor;
+  readonly b_o: Tensor;
+  readonly W_xc: Tensor;
+  readonly W_hc: Tensor;
+  readonly b_c: Tensor;
 
   constructor(numInputs: number, numHiddens: number, sigma = 0.01, options: ScratchOptions = {}) {
     super(numInputs, numHiddens, sigma, options);

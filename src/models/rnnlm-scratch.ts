@@ -147,7 +147,8 @@ export class RNNLMScratch extends Module {
       for (let i = 0; i < chars.length + numPreds - 1; i++) {
         const [rnnOutputs, newState] = this.rnn.forward(this.embed([outputs[outputs.length - 1]], 1, 1), state);
         state = newState;
-        if (i < chars.length - 1) outputs.push(vocab.indexOf(chars[i + 1])); // warm-up
+        if (i < chars.length - 1)
+          outputs.push(vocab.indexOf(chars[i + 1])); // warm-up
         else outputs.push(choose(this.outputLayer(rnnOutputs).toArray()));
       }
       return outputs.map((i) => vocab.idxToToken[i]).join('');

@@ -23,7 +23,10 @@ export class RNNLM extends RNNLMScratch {
   }
 
   protected override initParams(seed: number): void {
-    this.linear = this.module('linear', new Linear(this.rnn.numHiddens, this.vocabSize, { seed, backend: this.backend }));
+    this.linear = this.module(
+      'linear',
+      new Linear(this.rnn.numHiddens, this.vocabSize, { seed, backend: this.backend }),
+    );
   }
 
   /** Recurrent outputs (T x (B, W) or (T, B, W)) -> logits (T, B, V). */
@@ -34,7 +37,12 @@ export class RNNLM extends RNNLMScratch {
   }
 
   /** Logits (T, B, V) for token ids X (B, T) row-major, and the final state. */
-  override forward(X: ArrayLike<number>, batchSize: number, numSteps: number, state?: RecurrentState): [Tensor, RecurrentState] {
+  override forward(
+    X: ArrayLike<number>,
+    batchSize: number,
+    numSteps: number,
+    state?: RecurrentState,
+  ): [Tensor, RecurrentState] {
     const rnn = this.fusedLayer();
     if (!rnn) return super.forward(X, batchSize, numSteps, state);
     const [outputs, newState] = rnn.forwardTokens(X, batchSize, numSteps, state);

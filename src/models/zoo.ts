@@ -31,9 +31,33 @@ export interface ChapterDefaults {
 }
 
 const SCRATCH = {
-  'lstm-scratch': { numHiddens: 32, lr: 4, maxEpochs: 50, batchSize: 1024, numSteps: 32, gradientClipVal: 1, chapter: '10.1 LSTM' },
-  'gru-scratch': { numHiddens: 32, lr: 4, maxEpochs: 50, batchSize: 1024, numSteps: 32, gradientClipVal: 1, chapter: '10.2 GRU' },
-  'rnn-scratch': { numHiddens: 32, lr: 1, maxEpochs: 100, batchSize: 1024, numSteps: 32, gradientClipVal: 1, chapter: '9.5 RNN from scratch' },
+  'lstm-scratch': {
+    numHiddens: 32,
+    lr: 4,
+    maxEpochs: 50,
+    batchSize: 1024,
+    numSteps: 32,
+    gradientClipVal: 1,
+    chapter: '10.1 LSTM',
+  },
+  'gru-scratch': {
+    numHiddens: 32,
+    lr: 4,
+    maxEpochs: 50,
+    batchSize: 1024,
+    numSteps: 32,
+    gradientClipVal: 1,
+    chapter: '10.2 GRU',
+  },
+  'rnn-scratch': {
+    numHiddens: 32,
+    lr: 1,
+    maxEpochs: 100,
+    batchSize: 1024,
+    numSteps: 32,
+    gradientClipVal: 1,
+    chapter: '9.5 RNN from scratch',
+  },
 } satisfies Record<string, ChapterDefaults>;
 
 // The concise models: the fused layers under d2l's RNNLM, same data and trainer settings.
@@ -69,6 +93,8 @@ export function createLanguageModel(spec: LanguageModelSpec, backend?: Backend):
     case 'rnn':
       return new RNNLM(new RNN({ numInputs: vocabSize, numHiddens, ...options }), { vocabSize, lr, seed: seed + 1 });
     default:
-      throw new RangeError(`unknown model '${String(kind)}' (expected one of ${Object.keys(MODEL_DEFAULTS).join(', ')})`);
+      throw new RangeError(
+        `unknown model '${String(kind)}' (expected one of ${Object.keys(MODEL_DEFAULTS).join(', ')})`,
+      );
   }
 }

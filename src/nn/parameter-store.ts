@@ -76,7 +76,8 @@ export function contiguousRuns(parameters: Iterable<Tensor>): ParameterRun[] {
     const backend = s.tensor.backend;
     const last = runs[runs.length - 1];
     if (last && last.backend === backend && last.offset + last.length === s.offset) last.length += s.length;
-    else if (last && last.backend === backend && s.offset < last.offset + last.length) continue; // shared
+    else if (last && last.backend === backend && s.offset < last.offset + last.length)
+      continue; // shared
     else runs.push({ backend, store: ParameterStore.of(backend), offset: s.offset, length: s.length });
   }
   return runs;

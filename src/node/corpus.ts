@@ -74,10 +74,13 @@ async function readGivenPath(given: string): Promise<ResolvedTimeMachineText> {
   } catch (error) {
     const code = errorCode(error);
     const why =
-      code === 'ENOENT' ? 'no such file' :
-      code === 'EISDIR' ? 'it is a directory, not a file' :
-      code === 'EACCES' || code === 'EPERM' ? 'permission denied' :
-      reason(error);
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory, not a file'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'permission denied'
+            : reason(error);
     throw new CorpusUnavailableError(`cannot read the corpus file ${path}: ${why}`, { cause: error });
   }
   const sha1 = sha1Of(bytes);
@@ -105,14 +108,16 @@ async function writeAtomically(file: string, dir: string, bytes: Uint8Array): Pr
  * The raw Time Machine text: from `path` if given (an error if it cannot be
  * read), else from the cache (SHA-1 verified), else downloaded and cached.
  */
-export async function resolveTimeMachineText(options: ResolveTimeMachineOptions = {}): Promise<ResolvedTimeMachineText> {
+export async function resolveTimeMachineText(
+  options: ResolveTimeMachineOptions = {},
+): Promise<ResolvedTimeMachineText> {
   if (options.path !== undefined) return readGivenPath(options.path);
 
   const warnings: string[] = [];
   const cacheDir = resolve(options.cacheDir ?? defaultCacheDir());
   const cacheFile = join(cacheDir, TIME_MACHINE_FILE_NAME);
   let cacheState: string;
-  let cacheUnusable = false; // present but corrupted or unreadable: worth a warning
+  let cacheUnusable: boolean; // present but corrupted or unreadable: worth a warning
   try {
     const bytes = await readFile(cacheFile);
     const sha1 = sha1Of(bytes);

@@ -71,7 +71,9 @@ export class Tensor {
     this.size = shape.reduce((a, b) => a * b, 1);
     this.requiresGrad = requiresGrad;
     if (offset + this.size > storage.data.length) {
-      throw new RangeError(`Tensor: view [${offset}, ${offset + this.size}) exceeds its storage of ${storage.data.length}`);
+      throw new RangeError(
+        `Tensor: view [${offset}, ${offset + this.size}) exceeds its storage of ${storage.data.length}`,
+      );
     }
   }
 

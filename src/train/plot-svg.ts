@@ -26,12 +26,16 @@ export function boardToSvg(curves: Map<string, BoardPoint[]>, options: PlotOptio
   const yMaxRaw = all.length ? Math.max(...all.map((p) => p.y)) : 1;
   const [yMin, yMax, yStep] = niceRange(yMinRaw, yMaxRaw);
   const px = (x: number) => margin.left + (x / xMax) * (width - margin.left - margin.right);
-  const py = (y: number) => height - margin.bottom - ((y - yMin) / (yMax - yMin)) * (height - margin.top - margin.bottom);
+  const py = (y: number) =>
+    height - margin.bottom - ((y - yMin) / (yMax - yMin)) * (height - margin.top - margin.bottom);
 
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
-  if (options.title) parts.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${escapeXml(options.title)}</text>`);
+  if (options.title)
+    parts.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${escapeXml(options.title)}</text>`);
   // axes, ticks, grid
   const x0 = margin.left;
   const y0 = height - margin.bottom;
@@ -55,10 +59,14 @@ export function boardToSvg(curves: Map<string, BoardPoint[]>, options: PlotOptio
     const finite = points.filter((p) => Number.isFinite(p.y));
     if (finite.length > 0) {
       const d = finite.map((p, i) => `${i ? 'L' : 'M'}${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ');
-      parts.push(`<path d="${d}" fill="none" stroke="${style.color}" stroke-width="1.8"${style.dash ? ` stroke-dasharray="${style.dash}"` : ''}/>`);
+      parts.push(
+        `<path d="${d}" fill="none" stroke="${style.color}" stroke-width="1.8"${style.dash ? ` stroke-dasharray="${style.dash}"` : ''}/>`,
+      );
     }
     const lx = width - margin.right - 110;
-    parts.push(`<line x1="${lx}" y1="${legendY}" x2="${lx + 24}" y2="${legendY}" stroke="${style.color}" stroke-width="1.8"${style.dash ? ` stroke-dasharray="${style.dash}"` : ''}/>`);
+    parts.push(
+      `<line x1="${lx}" y1="${legendY}" x2="${lx + 24}" y2="${legendY}" stroke="${style.color}" stroke-width="1.8"${style.dash ? ` stroke-dasharray="${style.dash}"` : ''}/>`,
+    );
     parts.push(`<text x="${lx + 30}" y="${legendY + 4}">${escapeXml(label)}</text>`);
     legendY += 18;
   }

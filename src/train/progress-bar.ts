@@ -13,8 +13,13 @@ export class ProgressBar {
   constructor(private readonly options: ProgressBarOptions) {}
 
   update(info: {
-    epoch: number; maxEpochs: number; batch: number; numBatches: number;
-    loss: number; tokensPerSecond: number; etaSeconds: number;
+    epoch: number;
+    maxEpochs: number;
+    batch: number;
+    numBatches: number;
+    loss: number;
+    tokensPerSecond: number;
+    etaSeconds: number;
   }): void {
     const slots = 20;
     const done = Math.round((info.batch / Math.max(info.numBatches, 1)) * slots);

@@ -134,16 +134,24 @@ export class Trainer {
         lossSum += value;
         pplSum += Math.exp(value);
         const info: BatchEnd = {
-          epoch, batch: batches - 1, numBatches: data.numTrainBatches, loss: value,
-          tokens: batch.X.length, seconds: (now() - stepStart) / 1000,
+          epoch,
+          batch: batches - 1,
+          numBatches: data.numTrainBatches,
+          loss: value,
+          tokens: batch.X.length,
+          seconds: (now() - stepStart) / 1000,
         };
         for (const c of this.callbacks) c.onBatchEnd?.(info);
         if (this.progress) {
           const elapsed = (now() - fitStart) / 1000;
           const totalBatches = this.maxEpochs * data.numTrainBatches;
           this.progress.update({
-            epoch: epoch + 1, maxEpochs: this.maxEpochs, batch: batches, numBatches: data.numTrainBatches,
-            loss: value, tokensPerSecond: tokens / ((now() - epochStart) / 1000),
+            epoch: epoch + 1,
+            maxEpochs: this.maxEpochs,
+            batch: batches,
+            numBatches: data.numTrainBatches,
+            loss: value,
+            tokensPerSecond: tokens / ((now() - epochStart) / 1000),
             etaSeconds: (elapsed / trainBatchIndex) * (totalBatches - trainBatchIndex),
           });
         }
@@ -186,8 +194,9 @@ function now(): number {
 
 function makeProgressBar(option: boolean | ProgressBar | undefined): ProgressBar | null {
   if (option instanceof ProgressBar) return option;
-  const stderr = (globalThis as { process?: { stderr?: { isTTY?: boolean; columns?: number; write(s: string): void } } })
-    .process?.stderr;
+  const stderr = (
+    globalThis as { process?: { stderr?: { isTTY?: boolean; columns?: number; write(s: string): void } } }
+  ).process?.stderr;
   const enabled = option ?? Boolean(stderr?.isTTY);
   if (!enabled || !stderr) return null;
   return new ProgressBar({ write: (s) => stderr.write(s), width: stderr.columns });

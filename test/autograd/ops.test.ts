@@ -1,7 +1,20 @@
 // Every op's backward against central finite differences, in float64.
 import { describe, expect, it } from 'vitest';
 import {
-  add, at, concatLast, crossEntropy, matmul, mean, mul, reshape, scale, sigmoid, stack, sub, sum, tanh,
+  add,
+  at,
+  concatLast,
+  crossEntropy,
+  matmul,
+  mean,
+  mul,
+  reshape,
+  scale,
+  sigmoid,
+  stack,
+  sub,
+  sum,
+  tanh,
 } from '../../src/tensor/ops.js';
 import { float64Reference } from '../support/backends.js';
 import { checkGradients, leaf, project } from '../support/gradcheck.js';

@@ -121,7 +121,13 @@ function activationCheck(backends, op, seed) {
   const result = { op };
   const outputs = {};
   const maxError = {};
-  for (const [length, offset] of [[1, 0], [7, 0], [1001, 0], [65539, 0], [1001, 1]]) {
+  for (const [length, offset] of [
+    [1, 0],
+    [7, 0],
+    [1001, 0],
+    [65539, 0],
+    [1001, 1],
+  ]) {
     const rand = random(seed + length + offset);
     const x = filled(length + offset, rand, -12, 12);
     for (let i = 0; i < Math.min(8, length); i++) x[offset + i] = [0, -0, 30, -30, 88, -88, 1e-8, -1e-8][i];

@@ -108,8 +108,7 @@ function expectAccurate(checks: BackendChecks): void {
   }
 }
 
-const skipReason =
-  process.env.LSTM_SIMD_SKIP_BROWSER === '1' ? 'LSTM_SIMD_SKIP_BROWSER=1' : undefined;
+const skipReason = process.env.LSTM_SIMD_SKIP_BROWSER === '1' ? 'LSTM_SIMD_SKIP_BROWSER=1' : undefined;
 
 describe.skipIf(skipReason !== undefined)('the built package in Chromium', () => {
   const failures: string[] = [];

@@ -53,16 +53,35 @@ describe('lstm-simd command line', () => {
       await cli(['train', '--data', join(out, 'nope.txt'), '--epochs', '1'], { LSTM_SIMD_CACHE: emptyCache }),
       /nope\.txt/,
     );
-    expectOneLineError(await cli(['generate', '--checkpoint', join(out, 'missing.safetensors')]), /cannot read checkpoint .*ENOENT/);
+    expectOneLineError(
+      await cli(['generate', '--checkpoint', join(out, 'missing.safetensors')]),
+      /cannot read checkpoint .*ENOENT/,
+    );
     const junk = join(out, 'junk.safetensors');
     writeFileSync(junk, 'definitely not a checkpoint');
-    expectOneLineError(await cli(['generate', '--checkpoint', junk]), /not a safetensors file|not an lstm-simd checkpoint/);
+    expectOneLineError(
+      await cli(['generate', '--checkpoint', junk]),
+      /not a safetensors file|not an lstm-simd checkpoint/,
+    );
   });
 
   it('trains, saves a checkpoint, a plot and the history, and generates from the checkpoint', async () => {
     const json = join(out, 'history.json');
     const result = await cli([
-      'train', '--data', corpusPath(), '--epochs', '2', '--hidden', '16', '--out', out, '--json', json, '--seed', '3', '--quiet',
+      'train',
+      '--data',
+      corpusPath(),
+      '--epochs',
+      '2',
+      '--hidden',
+      '16',
+      '--out',
+      out,
+      '--json',
+      json,
+      '--seed',
+      '3',
+      '--quiet',
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -89,8 +108,28 @@ describe('lstm-simd command line', () => {
     const generated = await cli(['generate', '--checkpoint', checkpoint, '--prefix', 'time', '--num', '30']);
     expect(generated.code).toBe(0);
     expect(generated.stdout.replace(/\n$/, '')).toMatch(/^time[a-z <>]{30}$/);
-    const sampled = await cli(['generate', '--checkpoint', checkpoint, '--num', '40', '--temperature', '0.8', '--seed', '1']);
-    const again = await cli(['generate', '--checkpoint', checkpoint, '--num', '40', '--temperature', '0.8', '--seed', '1']);
+    const sampled = await cli([
+      'generate',
+      '--checkpoint',
+      checkpoint,
+      '--num',
+      '40',
+      '--temperature',
+      '0.8',
+      '--seed',
+      '1',
+    ]);
+    const again = await cli([
+      'generate',
+      '--checkpoint',
+      checkpoint,
+      '--num',
+      '40',
+      '--temperature',
+      '0.8',
+      '--seed',
+      '1',
+    ]);
     expect(sampled.stdout).toBe(again.stdout);
     expect(sampled.stdout.replace(/\n$/, '')).toHaveLength('it has'.length + 40);
   });

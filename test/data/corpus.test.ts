@@ -76,9 +76,13 @@ describe('corpus constants and the browser-safe loader', () => {
 
   it('rejects fetched bytes with the wrong SHA-1, unless the check is turned off', async () => {
     const server = fakeFetch(() => corrupted(realBytes()));
-    const error = await loadTimeMachineText({ url: 'https://example.test/tm.txt', fetch: server.fetch }).catch((e) => e);
+    const error = await loadTimeMachineText({ url: 'https://example.test/tm.txt', fetch: server.fetch }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(CorpusChecksumError);
-    expect(error.message).toMatch(/https:\/\/example.test\/tm.txt: SHA-1 [0-9a-f]{40} does not match the expected 090b5e7e/);
+    expect(error.message).toMatch(
+      /https:\/\/example.test\/tm.txt: SHA-1 [0-9a-f]{40} does not match the expected 090b5e7e/,
+    );
     const text = await loadTimeMachineText({ url: 'https://example.test/tm.txt', fetch: server.fetch, sha1: null });
     expect(text).toBe(new TextDecoder().decode(corrupted(realBytes())));
   });

@@ -41,8 +41,16 @@ describe('the Time Machine corpus (real text)', () => {
   it('character frequencies: " " 32775, e 17838, t 13515, a 11704, i 10138, n 9917, o 9758, s 8486, h 8257, r 7674', () => {
     const { vocab } = buildCorpus(raw());
     expect(vocab.tokenFreqs.slice(0, 10)).toEqual([
-      [' ', 32775], ['e', 17838], ['t', 13515], ['a', 11704], ['i', 10138],
-      ['n', 9917], ['o', 9758], ['s', 8486], ['h', 8257], ['r', 7674],
+      [' ', 32775],
+      ['e', 17838],
+      ['t', 13515],
+      ['a', 11704],
+      ['i', 10138],
+      ['n', 9917],
+      ['o', 9758],
+      ['s', 8486],
+      ['h', 8257],
+      ['r', 7674],
     ]);
     expect(vocab.tokenFreqs.reduce((sum, [, count]) => sum + count, 0)).toBe(173_428);
   });
@@ -50,10 +58,26 @@ describe('the Time Machine corpus (real text)', () => {
   it('word frequencies as the book prints them: the 2261, i 1267, and 1245, of 1155, ...', () => {
     const vocab = new Vocab(tokenizeWords(preprocess(raw())));
     expect(vocab.tokenFreqs.slice(0, 10)).toEqual([
-      ['the', 2261], ['i', 1267], ['and', 1245], ['of', 1155], ['a', 816],
-      ['to', 695], ['was', 552], ['in', 541], ['that', 443], ['my', 440],
+      ['the', 2261],
+      ['i', 1267],
+      ['and', 1245],
+      ['of', 1155],
+      ['a', 816],
+      ['to', 695],
+      ['was', 552],
+      ['in', 541],
+      ['that', 443],
+      ['my', 440],
     ]);
-    const data = new TimeMachine({ text: raw(), tokenizer: 'word', batchSize: 8, numSteps: 5, numTrain: 100, numVal: 50, seed: 1 });
+    const data = new TimeMachine({
+      text: raw(),
+      tokenizer: 'word',
+      batchSize: 8,
+      numSteps: 5,
+      numTrain: 100,
+      numVal: 50,
+      seed: 1,
+    });
     expect(data.vocab.idxToToken).toEqual(vocab.idxToToken);
     expect(data.vocab.toTokens(Array.from(data.corpus.subarray(0, 4)))).toEqual(['the', 'time', 'machine', 'by']);
   });

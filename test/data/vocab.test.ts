@@ -42,11 +42,20 @@ describe('Vocab', () => {
   it('sorts token frequencies descending, ties in first-occurrence order', () => {
     const vocab = new Vocab(['x', 'y', 'z', 'y', 'x', 'w', 'z', 'q', 'w', 'w']);
     // counts: x 2, y 2, z 2, w 3, q 1; x, y, z tie and keep the order they first appeared in.
-    expect(vocab.tokenFreqs).toEqual([['w', 3], ['x', 2], ['y', 2], ['z', 2], ['q', 1]]);
+    expect(vocab.tokenFreqs).toEqual([
+      ['w', 3],
+      ['x', 2],
+      ['y', 2],
+      ['z', 2],
+      ['q', 1],
+    ]);
   });
 
   it('flattens a list of token lists', () => {
-    const nested = new Vocab([['the', 'cat'], ['the', 'hat']]);
+    const nested = new Vocab([
+      ['the', 'cat'],
+      ['the', 'hat'],
+    ]);
     const flat = new Vocab(['the', 'cat', 'the', 'hat']);
     expect(nested.idxToToken).toEqual(flat.idxToToken);
     expect(nested.tokenFreqs).toEqual(flat.tokenFreqs);
@@ -59,7 +68,11 @@ describe('Vocab', () => {
     expect(vocab.indexOf('b')).toBe(vocab.unk);
     expect(vocab.unk).toBe(2);
     // tokenFreqs still counts every token (d2l keeps the full Counter there).
-    expect(vocab.tokenFreqs).toEqual([['c', 3], ['a', 2], ['b', 1]]);
+    expect(vocab.tokenFreqs).toEqual([
+      ['c', 3],
+      ['a', 2],
+      ['b', 1],
+    ]);
     // A reserved token that also occurs in the text appears once.
     expect(new Vocab(['<pad>', 'a'], { reservedTokens: ['<pad>'] }).idxToToken).toEqual(['<pad>', '<unk>', 'a']);
   });

@@ -33,7 +33,12 @@ function run(
 }
 
 /** The largest |got - want| / allowed over the first n elements (pass: <= 1). */
-function worstRatio(got: ArrayLike<number>, want: ArrayLike<number>, allowed: (i: number) => number, n: number): number {
+function worstRatio(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  allowed: (i: number) => number,
+  n: number,
+): number {
   let worst = 0;
   for (let i = 0; i < n; i++) {
     const ratio = Math.abs(got[i] - want[i]) / allowed(i);
@@ -67,74 +72,91 @@ describe.each(kernelVariants())('$variant: elementwise kernels', ({ variant, cre
     reference = await float64Reference();
   });
 
-  describe.each([
-    ['sigmoid', 1, 0] as const,
-    ['tanh', 1, -1] as const,
-  ])('%s', (name, atPlusInfinity, atMinusInfinity) => {
-    it('is within 2e-7 of float64 on [-30, 30] (grid, random points, tiny values)', () => {
-      const x = activationInputs();
-      const n = x.length;
-      const [, got] = run(backend, [x, new Float32Array(n)], ([px, py]) => backend[name](px, py, n));
-      const [, want] = run(reference, [x, new Float32Array(n)], ([px, py]) => reference[name](px, py, n));
-      let maxError = 0;
-      for (let i = 0; i < n; i++) maxError = Math.max(maxError, Math.abs(got[i] - want[i]));
-      expect(maxError, `${variant} ${name}: max abs error ${maxError}`).toBeLessThanOrEqual(2e-7);
-    });
-
-    it('keeps a few ulp of relative accuracy (tiny arguments, small outputs)', () => {
-      // tanh(x) ~ x for tiny x and sigmoid(x) ~ e^x for very negative x: both must keep relative accuracy.
-      const values: number[] = [];
-      for (let e = -37; e <= 0; e += 0.01) values.push(10 ** e, -(10 ** e));
-      for (let x = -87; x <= 0; x += 0.01) values.push(x);
-      const x = Float32Array.from(values);
-      const n = x.length;
-      const [, got] = run(backend, [x, new Float32Array(n)], ([px, py]) => backend[name](px, py, n));
-      const [, want] = run(reference, [x, new Float32Array(n)], ([px, py]) => reference[name](px, py, n));
-      const ulps = worstRatio(got, want, (i) => 2 ** (Math.floor(Math.log2(Math.abs(want[i]))) - 23), n);
-      expect(ulps, `${variant} ${name}: ${ulps} ulp`).toBeLessThanOrEqual(4);
-      if (name === 'tanh') {
-        const [, tiny] = run(backend, [[1e-8, -1e-8, 1e-30], [0, 0, 0]], ([px, py]) => backend.tanh(px, py, 3));
-        expect(Math.abs(tiny[0] / Math.fround(1e-8) - 1)).toBeLessThan(4 * 2 ** -23);
-        expect(Math.abs(tiny[1] / -Math.fround(1e-8) - 1)).toBeLessThan(4 * 2 ** -23);
-        expect(Math.abs(tiny[2] / Math.fround(1e-30) - 1)).toBeLessThan(4 * 2 ** -23);
-      }
-    });
-
-    it('maps NaN to NaN, saturates at +-Inf, and never makes NaN for large |x|', () => {
-      const x = [NaN, Infinity, -Infinity, ...SPECIALS];
-      const n = x.length;
-      const [, got] = run(backend, [x, new Float32Array(n)], ([px, py]) => backend[name](px, py, n));
-      const [, want] = run(reference, [x, new Float32Array(n)], ([px, py]) => reference[name](px, py, n));
-      expect(got[0]).toBeNaN();
-      expect(got[1]).toBe(atPlusInfinity);
-      expect(got[2]).toBe(atMinusInfinity);
-      for (let i = 3; i < n; i++) {
-        expect(Number.isNaN(got[i]), `${name}(${x[i]})`).toBe(false);
-        expect(Math.abs(got[i] - want[i]), `${name}(${x[i]})`).toBeLessThanOrEqual(2e-7);
-      }
-    });
-
-    it('handles every tail length and writes nothing past n', () => {
-      for (const n of SIZES) {
-        const x = randomArray(n, n, -6, 6);
+  describe.each([['sigmoid', 1, 0] as const, ['tanh', 1, -1] as const])(
+    '%s',
+    (name, atPlusInfinity, atMinusInfinity) => {
+      it('is within 2e-7 of float64 on [-30, 30] (grid, random points, tiny values)', () => {
+        const x = activationInputs();
+        const n = x.length;
         const [, got] = run(backend, [x, new Float32Array(n)], ([px, py]) => backend[name](px, py, n));
         const [, want] = run(reference, [x, new Float32Array(n)], ([px, py]) => reference[name](px, py, n));
-        expect(worstRatio(got, want, () => 2e-7, n), `n = ${n}`).toBeLessThanOrEqual(1);
-        expectGuardsUntouched(got, n);
-      }
-    });
+        let maxError = 0;
+        for (let i = 0; i < n; i++) maxError = Math.max(maxError, Math.abs(got[i] - want[i]));
+        expect(maxError, `${variant} ${name}: max abs error ${maxError}`).toBeLessThanOrEqual(2e-7);
+      });
 
-    it('works in place (y aliasing x)', () => {
-      const n = 37;
-      const x = randomArray(3, n, -5, 5);
-      const [inPlace] = run(backend, [x], ([px]) => backend[name](px, px, n));
-      const [, want] = run(reference, [x, new Float32Array(n)], ([px, py]) => reference[name](px, py, n));
-      expect(worstRatio(inPlace, want, () => 2e-7, n)).toBeLessThanOrEqual(1);
-    });
-  });
+      it('keeps a few ulp of relative accuracy (tiny arguments, small outputs)', () => {
+        // tanh(x) ~ x for tiny x and sigmoid(x) ~ e^x for very negative x: both must keep relative accuracy.
+        const values: number[] = [];
+        for (let e = -37; e <= 0; e += 0.01) values.push(10 ** e, -(10 ** e));
+        for (let x = -87; x <= 0; x += 0.01) values.push(x);
+        const x = Float32Array.from(values);
+        const n = x.length;
+        const [, got] = run(backend, [x, new Float32Array(n)], ([px, py]) => backend[name](px, py, n));
+        const [, want] = run(reference, [x, new Float32Array(n)], ([px, py]) => reference[name](px, py, n));
+        const ulps = worstRatio(got, want, (i) => 2 ** (Math.floor(Math.log2(Math.abs(want[i]))) - 23), n);
+        expect(ulps, `${variant} ${name}: ${ulps} ulp`).toBeLessThanOrEqual(4);
+        if (name === 'tanh') {
+          const [, tiny] = run(
+            backend,
+            [
+              [1e-8, -1e-8, 1e-30],
+              [0, 0, 0],
+            ],
+            ([px, py]) => backend.tanh(px, py, 3),
+          );
+          expect(Math.abs(tiny[0] / Math.fround(1e-8) - 1)).toBeLessThan(4 * 2 ** -23);
+          expect(Math.abs(tiny[1] / -Math.fround(1e-8) - 1)).toBeLessThan(4 * 2 ** -23);
+          expect(Math.abs(tiny[2] / Math.fround(1e-30) - 1)).toBeLessThan(4 * 2 ** -23);
+        }
+      });
+
+      it('maps NaN to NaN, saturates at +-Inf, and never makes NaN for large |x|', () => {
+        const x = [NaN, Infinity, -Infinity, ...SPECIALS];
+        const n = x.length;
+        const [, got] = run(backend, [x, new Float32Array(n)], ([px, py]) => backend[name](px, py, n));
+        const [, want] = run(reference, [x, new Float32Array(n)], ([px, py]) => reference[name](px, py, n));
+        expect(got[0]).toBeNaN();
+        expect(got[1]).toBe(atPlusInfinity);
+        expect(got[2]).toBe(atMinusInfinity);
+        for (let i = 3; i < n; i++) {
+          expect(Number.isNaN(got[i]), `${name}(${x[i]})`).toBe(false);
+          expect(Math.abs(got[i] - want[i]), `${name}(${x[i]})`).toBeLessThanOrEqual(2e-7);
+        }
+      });
+
+      it('handles every tail length and writes nothing past n', () => {
+        for (const n of SIZES) {
+          const x = randomArray(n, n, -6, 6);
+          const [, got] = run(backend, [x, new Float32Array(n)], ([px, py]) => backend[name](px, py, n));
+          const [, want] = run(reference, [x, new Float32Array(n)], ([px, py]) => reference[name](px, py, n));
+          expect(
+            worstRatio(got, want, () => 2e-7, n),
+            `n = ${n}`,
+          ).toBeLessThanOrEqual(1);
+          expectGuardsUntouched(got, n);
+        }
+      });
+
+      it('works in place (y aliasing x)', () => {
+        const n = 37;
+        const x = randomArray(3, n, -5, 5);
+        const [inPlace] = run(backend, [x], ([px]) => backend[name](px, px, n));
+        const [, want] = run(reference, [x, new Float32Array(n)], ([px, py]) => reference[name](px, py, n));
+        expect(worstRatio(inPlace, want, () => 2e-7, n)).toBeLessThanOrEqual(1);
+      });
+    },
+  );
 
   it('tanh keeps the sign of zero', () => {
-    const [, got] = run(backend, [[-0, 0], [1, 1]], ([px, py]) => backend.tanh(px, py, 2));
+    const [, got] = run(
+      backend,
+      [
+        [-0, 0],
+        [1, 1],
+      ],
+      ([px, py]) => backend.tanh(px, py, 2),
+    );
     expect(Object.is(got[0], -0)).toBe(true);
     expect(Object.is(got[1], 0)).toBe(true);
   });
@@ -163,11 +185,41 @@ describe.each(kernelVariants())('$variant: elementwise kernels', ({ variant, cre
   describe('arithmetic', () => {
     const alpha = 0.3712;
     const cases = [
-      ['add', 2, (b: Backend, [a, c, o]: number[], n: number) => b.add(a, c, o, n), (a: number, c: number) => Math.abs(a) + Math.abs(c), 2],
-      ['sub', 2, (b: Backend, [a, c, o]: number[], n: number) => b.sub(a, c, o, n), (a: number, c: number) => Math.abs(a) + Math.abs(c), 2],
-      ['mul', 2, (b: Backend, [a, c, o]: number[], n: number) => b.mul(a, c, o, n), (a: number, c: number) => Math.abs(a * c), 2],
-      ['scale', 1, (b: Backend, [x, o]: number[], n: number) => b.scale(x, alpha, o, n), (x: number, _unused: number) => Math.abs(alpha * x), 1],
-      ['axpy', 1, (b: Backend, [x, y]: number[], n: number) => b.axpy(alpha, x, y, n), (x: number, y: number) => Math.abs(alpha * x) + Math.abs(y), 1],
+      [
+        'add',
+        2,
+        (b: Backend, [a, c, o]: number[], n: number) => b.add(a, c, o, n),
+        (a: number, c: number) => Math.abs(a) + Math.abs(c),
+        2,
+      ],
+      [
+        'sub',
+        2,
+        (b: Backend, [a, c, o]: number[], n: number) => b.sub(a, c, o, n),
+        (a: number, c: number) => Math.abs(a) + Math.abs(c),
+        2,
+      ],
+      [
+        'mul',
+        2,
+        (b: Backend, [a, c, o]: number[], n: number) => b.mul(a, c, o, n),
+        (a: number, c: number) => Math.abs(a * c),
+        2,
+      ],
+      [
+        'scale',
+        1,
+        (b: Backend, [x, o]: number[], n: number) => b.scale(x, alpha, o, n),
+        (x: number, _unused: number) => Math.abs(alpha * x),
+        1,
+      ],
+      [
+        'axpy',
+        1,
+        (b: Backend, [x, y]: number[], n: number) => b.axpy(alpha, x, y, n),
+        (x: number, y: number) => Math.abs(alpha * x) + Math.abs(y),
+        1,
+      ],
     ] as const;
 
     it.each(cases)('%s matches float64 for every tail length', (name, inputs, call, magnitude, output) => {
@@ -219,14 +271,29 @@ describe.each(kernelVariants())('$variant: elementwise kernels', ({ variant, cre
   });
 
   describe('matrix broadcasts and reductions (rows start unaligned when cols % 4 != 0)', () => {
-    const SHAPES: [number, number][] = [[1, 1], [3, 1], [1, 7], [2, 3], [5, 5], [4, 16], [7, 17], [3, 33], [9, 67], [64, 19], [2, 130]];
+    const SHAPES: [number, number][] = [
+      [1, 1],
+      [3, 1],
+      [1, 7],
+      [2, 3],
+      [5, 5],
+      [4, 16],
+      [7, 17],
+      [3, 33],
+      [9, 67],
+      [64, 19],
+      [2, 130],
+    ];
 
     it('addBias adds the bias row to every row', () => {
       for (const [rows, cols] of SHAPES) {
         const x = randomArray(rows * 100 + cols, rows * cols, -3, 3);
         const bias = randomArray(cols, cols, -3, 3);
         const buffers = [x, bias, new Float32Array(rows * cols)];
-        const call = (b: Backend) => ([px, pb, po]: number[]) => b.addBias(px, pb, po, rows, cols);
+        const call =
+          (b: Backend) =>
+          ([px, pb, po]: number[]) =>
+            b.addBias(px, pb, po, rows, cols);
         const [, , got] = run(backend, buffers, call(backend));
         const [, , want] = run(reference, buffers, call(reference));
         const allowed = (i: number) => U * (Math.abs(x[i]) + Math.abs(bias[i % cols])) + 1e-30;
@@ -240,7 +307,10 @@ describe.each(kernelVariants())('$variant: elementwise kernels', ({ variant, cre
         for (const [rows, cols] of SHAPES) {
           const x = randomArray(rows * 100 + cols, rows * cols, -3, 3);
           const out = randomArray(cols + 5, cols, -10, 10);
-          const call = (b: Backend) => ([px, po]: number[]) => b.columnSums(px, rows, cols, po, accumulate);
+          const call =
+            (b: Backend) =>
+            ([px, po]: number[]) =>
+              b.columnSums(px, rows, cols, po, accumulate);
           const [, got] = run(backend, [x, out], call(backend));
           const [, want] = run(reference, [x, out], call(reference));
           // Recursive summation: at most (rows + 1) roundings of sum |terms|.
@@ -258,7 +328,10 @@ describe.each(kernelVariants())('$variant: elementwise kernels', ({ variant, cre
         for (const [rows, cols] of SHAPES) {
           const x = randomArray(rows * 100 + cols, rows * cols, -3, 3);
           const out = randomArray(rows + 5, rows, -10, 10);
-          const call = (b: Backend) => ([px, po]: number[]) => b.rowSums(px, rows, cols, po, accumulate);
+          const call =
+            (b: Backend) =>
+            ([px, po]: number[]) =>
+              b.rowSums(px, rows, cols, po, accumulate);
           const [, got] = run(backend, [x, out], call(backend));
           const [, want] = run(reference, [x, out], call(reference));
           const allowed = (r: number) => {

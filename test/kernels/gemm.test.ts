@@ -78,8 +78,15 @@ interface Problem {
 
 /** Random operands with row strides `pad` past the minimum; C is NaN when beta is 0. */
 function makeProblem(
-  transA: boolean, transB: boolean, m: number, n: number, k: number,
-  alpha: number, beta: number, pad: number, seed: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  beta: number,
+  pad: number,
+  seed: number,
 ): Problem {
   const random = randomFill(seed);
   const lda = (transA ? m : k) + pad;
@@ -172,13 +179,24 @@ describe.each(kernelVariants())('$variant: gemm', ({ variant, create }) => {
         SCALINGS.forEach(([alpha, beta], scaling) => {
           const pad = [0, 3, 16][(index + scaling) % 3];
           const p = makeProblem(transA, transB, m, n, k, alpha, beta, pad, 100 + 3 * index + scaling);
-          expectClose(p, runGemm(backend, p), `${variant} ${layoutName(layout)} ${m}x${n}x${k} pad ${pad} a=${alpha} b=${beta}`);
+          expectClose(
+            p,
+            runGemm(backend, p),
+            `${variant} ${layoutName(layout)} ${m}x${n}x${k} pad ${pad} a=${alpha} b=${beta}`,
+          );
         });
       });
     });
 
     it('never reads C when beta is 0 (NaN in C does not leak)', () => {
-      for (const [m, n, k] of [[1, 7, 9], [2, 30, 5], [3, 4, 4], [4, 8, 16], [13, 11, 6], [40, 9, 300]]) {
+      for (const [m, n, k] of [
+        [1, 7, 9],
+        [2, 30, 5],
+        [3, 4, 4],
+        [4, 8, 16],
+        [13, 11, 6],
+        [40, 9, 300],
+      ]) {
         const p = makeProblem(transA, transB, m, n, k, 2, 0, 1, m * 31 + n);
         const result = runGemm(backend, p);
         for (let i = 0; i < m; i++) {
@@ -190,7 +208,11 @@ describe.each(kernelVariants())('$variant: gemm', ({ variant, create }) => {
 
     it('scales C by beta when k = 0', () => {
       for (const beta of [0, 1, 0.5]) {
-        for (const [m, n] of [[1, 5], [6, 9], [17, 3]]) {
+        for (const [m, n] of [
+          [1, 5],
+          [6, 9],
+          [17, 3],
+        ]) {
           const p = makeProblem(transA, transB, m, n, 0, 1.5, beta, 2, 7 + m);
           expectClose(p, runGemm(backend, p), `${variant} ${layoutName(layout)} ${m}x${n}x0 beta ${beta}`);
         }

@@ -67,7 +67,17 @@ function evaluateFused(backend: Backend, problem: Problem): { loss: number; grad
   return { loss, grad: grad.subarray(0, rows * cols) };
 }
 
-const SHAPES: [number, number][] = [[1, 1], [3, 2], [4, 3], [5, 4], [2, 5], [7, 28], [3, 67], [16, 100], [2, 1000]];
+const SHAPES: [number, number][] = [
+  [1, 1],
+  [3, 2],
+  [4, 3],
+  [5, 4],
+  [2, 5],
+  [7, 28],
+  [3, 67],
+  [16, 100],
+  [2, 1000],
+];
 
 describe.each(kernelVariants())('$variant: cross-entropy', ({ variant, create }) => {
   let backend: Backend;
@@ -132,7 +142,9 @@ describe.each(kernelVariants())('$variant: cross-entropy', ({ variant, create })
               (sumBound + 4 * U + argument) * g * Math.abs(probability) + (isTarget ? 4 * U * g : 0) + 1e-30;
             const error = Math.abs(got.grad[i] - want.grad[i]);
             if (!(error <= allowed)) {
-              expect.fail(`${variant} gradient[${r}, ${c}] = ${got.grad[i]}, float64 ${want.grad[i]} (allowed ${allowed})`);
+              expect.fail(
+                `${variant} gradient[${r}, ${c}] = ${got.grad[i]}, float64 ${want.grad[i]} (allowed ${allowed})`,
+              );
             }
           }
         }
@@ -141,12 +153,17 @@ describe.each(kernelVariants())('$variant: cross-entropy', ({ variant, create })
   );
 
   it('crossEntropyWithGradient is forward plus backward with dLoss = 1 (float64 twin)', () => {
-    for (const [rows, cols] of [[7, 28], [3, 67], [5, 4]] as [number, number][]) {
+    for (const [rows, cols] of [
+      [7, 28],
+      [3, 67],
+      [5, 4],
+    ] as [number, number][]) {
       const problem = makeProblem(rows + cols, rows, cols, 10);
       const fused = evaluateFused(reference, problem);
       const separate = evaluate(reference, { ...problem, dlogits: new Float32Array(rows * cols) }, 1);
       expect(Math.abs(fused.loss - separate.loss)).toBeLessThanOrEqual(1e-12);
-      for (let i = 0; i < rows * cols; i++) expect(Math.abs(fused.grad[i] - separate.grad[i])).toBeLessThanOrEqual(1e-15);
+      for (let i = 0; i < rows * cols; i++)
+        expect(Math.abs(fused.grad[i] - separate.grad[i])).toBeLessThanOrEqual(1e-15);
     }
   });
 
@@ -156,7 +173,9 @@ describe.each(kernelVariants())('$variant: cross-entropy', ({ variant, create })
     const logits = new Float32Array(rows * cols);
     for (let i = 0; i < logits.length; i++) logits[i] = i % 3 === 0 ? 1e4 : i % 3 === 1 ? -1e4 : 9990 + (i % 5);
     const problem: Problem = {
-      rows, cols, logits,
+      rows,
+      cols,
+      logits,
       targets: Int32Array.from([1, 0, 2, 6]),
       dlogits: new Float32Array(rows * cols),
     };
@@ -175,7 +194,8 @@ describe.each(kernelVariants())('$variant: cross-entropy', ({ variant, create })
     const rows = 3;
     const cols = 10;
     const problem: Problem = {
-      rows, cols,
+      rows,
+      cols,
       logits: new Float32Array(rows * cols).fill(2.5),
       targets: Int32Array.from([0, 9, 4]),
       dlogits: new Float32Array(rows * cols),

@@ -34,9 +34,25 @@ function runAdam(backend: Backend, n: number, steps: number, settings: AdamSetti
     grad.view().set(randomArray(1000 * t + n, n, -2, 2));
     const c1 = 1 - settings.beta1 ** t;
     const c2 = 1 - settings.beta2 ** t;
-    backend.adamStep(param.ptr, grad.ptr, m.ptr, v.ptr, n, settings.lr, settings.beta1, settings.beta2, settings.eps, c1, c2);
+    backend.adamStep(
+      param.ptr,
+      grad.ptr,
+      m.ptr,
+      v.ptr,
+      n,
+      settings.lr,
+      settings.beta1,
+      settings.beta2,
+      settings.eps,
+      c1,
+      c2,
+    );
   }
-  const state = { param: Float64Array.from(param.view()), m: Float64Array.from(m.view()), v: Float64Array.from(v.view()) };
+  const state = {
+    param: Float64Array.from(param.view()),
+    m: Float64Array.from(m.view()),
+    v: Float64Array.from(v.view()),
+  };
   arena.dispose();
   return state;
 }
@@ -78,7 +94,9 @@ describe.each(kernelVariants())('$variant: optimizers', ({ variant, create }) =>
       const allowed = steps * 3 * U * 2;
       for (let i = 0; i < n; i++) {
         expect(Math.abs(got[i] - want[i]), `${variant} n = ${n}, param[${i}] vs float64`).toBeLessThanOrEqual(allowed);
-        expect(Math.abs(got[i] - twinResult[i]), `${variant} n = ${n}, param[${i}] vs twin`).toBeLessThanOrEqual(allowed);
+        expect(Math.abs(got[i] - twinResult[i]), `${variant} n = ${n}, param[${i}] vs twin`).toBeLessThanOrEqual(
+          allowed,
+        );
       }
     }
   });
@@ -98,7 +116,10 @@ describe.each(kernelVariants())('$variant: optimizers', ({ variant, create }) =>
     const steps = 4;
     for (const n of SIZES) {
       const got = runAdam(backend, n, steps, settings);
-      const others = [['twin', runAdam(twin, n, steps, settings)], ['float64', runAdam(reference, n, steps, settings)]] as const;
+      const others = [
+        ['twin', runAdam(twin, n, steps, settings)],
+        ['float64', runAdam(reference, n, steps, settings)],
+      ] as const;
       for (const [name, want] of others) {
         let mError = 0;
         let vError = 0;

@@ -155,28 +155,120 @@ function forwardBackward(backend: Backend, c: Case, seed: number, zeroAsMinusOne
     const initialGradient = !c.zeroState;
     if (cell === 'lstm') {
       backend.lstmForward(
-        T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, h0, c0, out, x.ldOut, p.cells, p.tanhCells, p.hN, p.cN,
-        packed, inputRows, ids,
+        T,
+        B,
+        H,
+        reverse,
+        p.gates,
+        p.weightHh,
+        p.biasIh,
+        p.biasHh,
+        h0,
+        c0,
+        out,
+        x.ldOut,
+        p.cells,
+        p.tanhCells,
+        p.hN,
+        p.cN,
+        packed,
+        inputRows,
+        ids,
       );
       backend.lstmBackward(
-        T, B, H, reverse, p.gates, p.cells, p.tanhCells, p.c0, p.weightHh, dOut, x.ldOut, p.dhN, p.dcN, p.dGates, p.dh0, p.dc0,
-        initialGradient, inputRowsGrad, ids,
+        T,
+        B,
+        H,
+        reverse,
+        p.gates,
+        p.cells,
+        p.tanhCells,
+        p.c0,
+        p.weightHh,
+        dOut,
+        x.ldOut,
+        p.dhN,
+        p.dcN,
+        p.dGates,
+        p.dh0,
+        p.dc0,
+        initialGradient,
+        inputRowsGrad,
+        ids,
       );
     } else if (cell === 'gru') {
       backend.gruForward(
-        T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, h0, out, x.ldOut, p.hiddenN, p.work, p.hN, packed,
-        inputRows, ids,
+        T,
+        B,
+        H,
+        reverse,
+        p.gates,
+        p.weightHh,
+        p.biasIh,
+        p.biasHh,
+        h0,
+        out,
+        x.ldOut,
+        p.hiddenN,
+        p.work,
+        p.hN,
+        packed,
+        inputRows,
+        ids,
       );
       backend.gruBackward(
-        T, B, H, reverse, p.gates, p.hiddenN, p.h0, out, x.ldOut, p.weightHh, dOut, p.dhN, p.dGates, p.dGatesHh, p.dh0,
-        initialGradient, inputRowsGrad, ids,
+        T,
+        B,
+        H,
+        reverse,
+        p.gates,
+        p.hiddenN,
+        p.h0,
+        out,
+        x.ldOut,
+        p.weightHh,
+        dOut,
+        p.dhN,
+        p.dGates,
+        p.dGatesHh,
+        p.dh0,
+        initialGradient,
+        inputRowsGrad,
+        ids,
       );
     } else {
       backend.rnnForward(
-        T, B, H, reverse, p.gates, p.weightHh, p.biasIh, p.biasHh, h0, out, x.ldOut, p.hN, packed, inputRows, ids,
+        T,
+        B,
+        H,
+        reverse,
+        p.gates,
+        p.weightHh,
+        p.biasIh,
+        p.biasHh,
+        h0,
+        out,
+        x.ldOut,
+        p.hN,
+        packed,
+        inputRows,
+        ids,
       );
       backend.rnnBackward(
-        T, B, H, reverse, p.gates, p.weightHh, dOut, x.ldOut, p.dhN, p.dGates, p.dh0, initialGradient, inputRowsGrad, ids,
+        T,
+        B,
+        H,
+        reverse,
+        p.gates,
+        p.weightHh,
+        dOut,
+        x.ldOut,
+        p.dhN,
+        p.dGates,
+        p.dh0,
+        initialGradient,
+        inputRowsGrad,
+        ids,
       );
     }
   });
@@ -197,7 +289,8 @@ for (const cell of ['lstm', 'gru', 'rnn'] as CellKind[]) {
           cases.push({ cell, T, B, H, reverse });
           if (B === 1) cases.push({ cell, T, B, H, reverse, packed: true });
           if (T === 5 && H !== 8) cases.push({ cell, T, B, H, reverse, tokens: true, packed: B === 1 });
-          if (T === 5 && H !== 5) cases.push({ cell, T, B, H, reverse, zeroState: true, tokens: B === 3, packed: B === 1 });
+          if (T === 5 && H !== 5)
+            cases.push({ cell, T, B, H, reverse, zeroState: true, tokens: B === 3, packed: B === 1 });
         }
       }
     }
@@ -257,7 +350,10 @@ describe.each(kernelVariants())('$variant: fused recurrent kernels against the f
     const backend = await create();
     // One LSTM step from a zero state with W_hh = 0: the gates come out as
     // sigmoid, sigmoid, tanh, sigmoid of the given pre-activations.
-    const probe: number[] = [0, -0, 1e-30, -1e-7, 3e-4, -0.2499, 0.25, 0.2501, 0.5, -1, 2, -3.7, 5, 9, -12, 17, 30, -40, 88, -88, 100, -100, 1e4, -1e4];
+    const probe: number[] = [
+      0, -0, 1e-30, -1e-7, 3e-4, -0.2499, 0.25, 0.2501, 0.5, -1, 2, -3.7, 5, 9, -12, 17, 30, -40, 88, -88, 100, -100,
+      1e4, -1e4,
+    ];
     const rand = randomFill(99);
     for (let i = 0; i < 400; i++) probe.push(Math.fround(rand(-12, 12)));
     for (let i = 0; i < 100; i++) probe.push(Math.fround(rand(-0.6, 0.6)));
@@ -270,12 +366,34 @@ describe.each(kernelVariants())('$variant: fused recurrent kernels against the f
         weightHh: { size: 4 * H * H, values: zeros },
         bias: { size: 4 * H, values: zeros.slice(0, 4 * H) },
         state: { size: H, values: zeros.slice(0, H) },
-        out: { size: H }, cells: { size: H }, tanhCells: { size: H }, hN: { size: H }, cN: { size: H },
+        out: { size: H },
+        cells: { size: H },
+        tanhCells: { size: H },
+        hN: { size: H },
+        cN: { size: H },
       },
-      (p) => backend.lstmForward(
-        1, 1, H, false, p.gates, p.weightHh, p.bias, p.bias, p.state, p.state, p.out, H, p.cells, p.tanhCells, p.hN, p.cN, -1,
-        -1, -1,
-      ),
+      (p) =>
+        backend.lstmForward(
+          1,
+          1,
+          H,
+          false,
+          p.gates,
+          p.weightHh,
+          p.bias,
+          p.bias,
+          p.state,
+          p.state,
+          p.out,
+          H,
+          p.cells,
+          p.tanhCells,
+          p.hN,
+          p.cN,
+          -1,
+          -1,
+          -1,
+        ),
     );
     const ulp = 2 ** -23;
     let worstSigmoid = 0;
@@ -298,7 +416,12 @@ describe.each(kernelVariants())('$variant: fused recurrent kernels against the f
     expect(Number.isFinite(worstSigmoid + worstTanh)).toBe(true);
   });
 
-  it.each([[20, 5], [13, 7], [8, 4], [1024, 33]])('packs a (%d, %d) W_hh exactly as the js twin lays it out', async (rows, cols) => {
+  it.each([
+    [20, 5],
+    [13, 7],
+    [8, 4],
+    [1024, 33],
+  ])('packs a (%d, %d) W_hh exactly as the js twin lays it out', async (rows, cols) => {
     const backend = await create();
     const reference = await float64Reference();
     const weights = randomArray(rows + cols, rows * cols);
@@ -312,7 +435,9 @@ describe.each(kernelVariants())('$variant: fused recurrent kernels against the f
     const chunks = Math.ceil(cols / 4);
     const r = rows - 1;
     const c = cols - 1;
-    expect(got[(Math.floor(r / 7) * chunks + Math.floor(c / 4)) * 28 + (r % 7) * 4 + (c % 4)]).toBe(weights[r * cols + c]);
+    expect(got[(Math.floor(r / 7) * chunks + Math.floor(c / 4)) * 28 + (r % 7) * 4 + (c % 4)]).toBe(
+      weights[r * cols + c],
+    );
   });
 
   it('transposes, plain and accumulating', async () => {

@@ -34,7 +34,8 @@ const cases: Case[] = [];
 for (const cell of ['lstm', 'gru', 'rnn'] as CellKind[]) {
   for (const layers of [1, 2, 3]) {
     for (const bidirectional of [false, true]) {
-      for (const B of [1, 3]) for (const T of [1, 7]) for (const H of [5, 33]) cases.push({ cell, layers, bidirectional, B, T, H });
+      for (const B of [1, 3])
+        for (const T of [1, 7]) for (const H of [5, 33]) cases.push({ cell, layers, bidirectional, B, T, H });
     }
   }
   // One row over 32+ steps: the layer runs on a packed copy of W_hh.
@@ -72,7 +73,14 @@ function runReference(c: Case, seed: number, reference: Backend, stack: Referenc
 
 function runFused(c: Case, seed: number, backend: Backend, stack: ReferenceStack): Run {
   const D = c.bidirectional ? 2 : 1;
-  const layer = makeLayer(c.cell, { numInputs: I, numHiddens: c.H, numLayers: c.layers, bidirectional: c.bidirectional, seed: 5, backend });
+  const layer = makeLayer(c.cell, {
+    numInputs: I,
+    numHiddens: c.H,
+    numLayers: c.layers,
+    bidirectional: c.bidirectional,
+    seed: 5,
+    backend,
+  });
   stack.copyInto(layer);
   const x = leaf(backend, [c.T, c.B, I], seed + 1);
   const h0 = leaf(backend, [c.layers * D, c.B, c.H], seed + 2);

@@ -40,13 +40,23 @@ describe('fused layers: backward against finite differences (float64 js)', async
     });
   });
 
-  it.each(['lstm', 'gru', 'rnn'] as CellKind[])('%s from token ids (rows of W_ih^T read by id in the time loop, gradient rows added there)', (cell) => {
-    const V = 5;
-    const layer = makeLayer(cell, { numInputs: V, numHiddens: H, numLayers: 2, bidirectional: true, seed: 4, backend });
-    const ids = [0, 3, 4, 3, 1, 0]; // (B, T) row-major, repeated ids
-    checkGradients(backend, [...layer.parameters().values()], () => {
-      const [outputs] = layer.forwardTokens(ids, B, T);
-      return project(backend, outputs, 31);
-    });
-  });
+  it.each(['lstm', 'gru', 'rnn'] as CellKind[])(
+    '%s from token ids (rows of W_ih^T read by id in the time loop, gradient rows added there)',
+    (cell) => {
+      const V = 5;
+      const layer = makeLayer(cell, {
+        numInputs: V,
+        numHiddens: H,
+        numLayers: 2,
+        bidirectional: true,
+        seed: 4,
+        backend,
+      });
+      const ids = [0, 3, 4, 3, 1, 0]; // (B, T) row-major, repeated ids
+      checkGradients(backend, [...layer.parameters().values()], () => {
+        const [outputs] = layer.forwardTokens(ids, B, T);
+        return project(backend, outputs, 31);
+      });
+    },
+  );
 });

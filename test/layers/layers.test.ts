@@ -26,8 +26,10 @@ describe('parameters (PyTorch names, layout and init)', async () => {
       for (const suffix of ['', '_reverse']) {
         const inputs = l === 0 ? 7 : 10;
         expected.push(
-          [`weight_ih_l${l}${suffix}`, [20, inputs]], [`weight_hh_l${l}${suffix}`, [20, 5]],
-          [`bias_ih_l${l}${suffix}`, [20]], [`bias_hh_l${l}${suffix}`, [20]],
+          [`weight_ih_l${l}${suffix}`, [20, inputs]],
+          [`weight_hh_l${l}${suffix}`, [20, 5]],
+          [`bias_ih_l${l}${suffix}`, [20]],
+          [`bias_hh_l${l}${suffix}`, [20]],
         );
       }
     }
@@ -105,12 +107,21 @@ describe.each(kernelVariants())('$variant: state, layout and dropout', ({ create
     const T = 4;
     const B = 3;
     const timeMajor = makeLayer(cell, { numInputs: 2, numHiddens: 5, bidirectional: true, seed: 9, backend });
-    const batchFirst = makeLayer(cell, { numInputs: 2, numHiddens: 5, bidirectional: true, batchFirst: true, seed: 9, backend });
+    const batchFirst = makeLayer(cell, {
+      numInputs: 2,
+      numHiddens: 5,
+      bidirectional: true,
+      batchFirst: true,
+      seed: 9,
+      backend,
+    });
     const xT = leaf(backend, [T, B, 2], 4);
     const values = xT.toArray();
     const xB = leaf(backend, [B, T, 2], 4);
     const swapped = new Float64Array(values.length);
-    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let i = 0; i < 2; i++) swapped[(b * T + t) * 2 + i] = values[(t * B + b) * 2 + i];
+    for (let t = 0; t < T; t++)
+      for (let b = 0; b < B; b++)
+        for (let i = 0; i < 2; i++) swapped[(b * T + t) * 2 + i] = values[(t * B + b) * 2 + i];
     xB.assign(swapped);
     const [outT] = timeMajor.forward(xT);
     const [outB] = batchFirst.forward(xB);
@@ -125,9 +136,14 @@ describe.each(kernelVariants())('$variant: state, layout and dropout', ({ create
     // The same loss through both layouts gives the same weight gradients.
     const weights = new Float64Array(a.length).map((_, i) => Math.sin(i));
     const weightsB = new Float64Array(a.length);
-    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let j = 0; j < 10; j++) weightsB[(b * T + t) * 10 + j] = weights[(t * B + b) * 10 + j];
+    for (let t = 0; t < T; t++)
+      for (let b = 0; b < B; b++)
+        for (let j = 0; j < 10; j++) weightsB[(b * T + t) * 10 + j] = weights[(t * B + b) * 10 + j];
     endStep(backend);
-    for (const [layer, x, w] of [[timeMajor, xT, weights], [batchFirst, xB, weightsB]] as const) {
+    for (const [layer, x, w] of [
+      [timeMajor, xT, weights],
+      [batchFirst, xB, weightsB],
+    ] as const) {
       layer.zeroGrad();
       const [out] = layer.forward(x);
       sum(mul(out, fromArray(w, out.shape, backend))).backward();

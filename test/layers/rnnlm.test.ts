@@ -32,9 +32,11 @@ const V = ALPHABET.length;
 
 /** d2l's RNNLMScratch.predict loop (one-hot input, rnn.forward per token with the state carried). */
 function rerunPredict(model: RNNLM, prefix: string, numPreds: number): string {
-  const generate = (RNNLMScratch.prototype as unknown as {
-    generate(this: RNNLM, p: string, n: number, v: TokenVocabulary, c: (l: Float64Array) => number): string;
-  }).generate;
+  const generate = (
+    RNNLMScratch.prototype as unknown as {
+      generate(this: RNNLM, p: string, n: number, v: TokenVocabulary, c: (l: Float64Array) => number): string;
+    }
+  ).generate;
   const argmax = (l: Float64Array) => l.indexOf(Math.max(...l));
   return generate.call(model, prefix, numPreds, vocab, argmax);
 }
@@ -42,7 +44,7 @@ function rerunPredict(model: RNNLM, prefix: string, numPreds: number): string {
 describe.each(kernelVariants())('$variant: RNNLM with fused layers', ({ create }) => {
   const cells: CellKind[] = ['lstm', 'gru', 'rnn'];
 
-  it.each(cells)('%s: token ids give the one-hot path\'s logits and gradients (within 1e-6)', async (cell) => {
+  it.each(cells)("%s: token ids give the one-hot path's logits and gradients (within 1e-6)", async (cell) => {
     const backend = await create();
     const B = 3;
     const T = 5;
@@ -67,7 +69,7 @@ describe.each(kernelVariants())('$variant: RNNLM with fused layers', ({ create }
     for (const [name, g] of dense.grads) expect(maxDiff(sparse.grads.get(name)!, g), name).toBeLessThanOrEqual(1e-6);
   });
 
-  it.each(cells)('%s: predict steps on a persistent state and equals d2l\'s loop; memory stays flat', async (cell) => {
+  it.each(cells)("%s: predict steps on a persistent state and equals d2l's loop; memory stays flat", async (cell) => {
     const backend = await create();
     const rnn = makeLayer(cell, { numInputs: V, numHiddens: 16, numLayers: 2, seed: 5, backend });
     const model = new RNNLM(rnn, { vocabSize: V, seed: 6 });
@@ -100,7 +102,7 @@ describe.each(kernelVariants())('$variant: RNNLM with fused layers', ({ create }
 describe('RNNLM head and training', async () => {
   const backend = await createBackend('js');
 
-  it('has d2l\'s dense output layer: linear.weight (V, W), linear.bias (V), U(-1/sqrt(W), 1/sqrt(W))', () => {
+  it("has d2l's dense output layer: linear.weight (V, W), linear.bias (V), U(-1/sqrt(W), 1/sqrt(W))", () => {
     const rnn = new LSTM({ numInputs: V, numHiddens: 32, bidirectional: true, seed: 1, backend });
     const model = new RNNLM(rnn, { vocabSize: V, lr: 4, seed: 2 });
     const params = model.parameters();

@@ -27,7 +27,13 @@ export function makeLayer(cell: CellKind, options: RecurrentLayerOptions): Recur
  * The scalar the layer tests differentiate: weighted sums (`project`, seeds seed, seed + 1,
  * seed + 2) of the outputs, the final h and, for the LSTM, the final c.
  */
-export function lossTerms(backend: Backend, outputs: Tensor, hN: Tensor, cN: Tensor | null | undefined, seed: number): Tensor {
+export function lossTerms(
+  backend: Backend,
+  outputs: Tensor,
+  hN: Tensor,
+  cN: Tensor | null | undefined,
+  seed: number,
+): Tensor {
   let loss = add(project(backend, outputs, seed), project(backend, hN, seed + 1));
   if (cN) loss = add(loss, project(backend, cN, seed + 2));
   return loss;
@@ -57,7 +63,10 @@ export class GRUReference extends Module {
     const outputs: Tensor[] = [];
     for (let t = 0; t < T; t++) {
       const X = at(inputs, t);
-      const part = (g: string) => [add(matmul(X, p[`W_x${g}`]), p[`b_x${g}`]), add(matmul(H, p[`W_h${g}`]), p[`b_h${g}`])];
+      const part = (g: string) => [
+        add(matmul(X, p[`W_x${g}`]), p[`b_x${g}`]),
+        add(matmul(H, p[`W_h${g}`]), p[`b_h${g}`]),
+      ];
       const [xr, hr] = part('r');
       const [xz, hz] = part('z');
       const [xn, hn] = part('n');
@@ -141,7 +150,8 @@ export class ReferenceStack {
             : cell === 'rnn'
               ? new RNNScratch(inputs, hidden, 0.01, { seed: 1, backend })
               : new GRUReference(inputs, hidden, backend);
-        for (const p of c.parameters().values()) p.assign(Array.from({ length: p.size }, () => Math.fround(rand(-scale, scale))));
+        for (const p of c.parameters().values())
+          p.assign(Array.from({ length: p.size }, () => Math.fround(rand(-scale, scale))));
         row.push(c);
       }
       this.cells.push(row);
@@ -156,8 +166,20 @@ export class ReferenceStack {
         const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
         const gates = gateTensors(this.cell, ref);
         const inputs = gates[0].x.shape[0];
-        params.get(`weight_ih${suffix}`)!.assign(stackTransposed(gates.map((g) => g.x.toArray()), inputs, this.hidden));
-        params.get(`weight_hh${suffix}`)!.assign(stackTransposed(gates.map((g) => g.h.toArray()), this.hidden, this.hidden));
+        params.get(`weight_ih${suffix}`)!.assign(
+          stackTransposed(
+            gates.map((g) => g.x.toArray()),
+            inputs,
+            this.hidden,
+          ),
+        );
+        params.get(`weight_hh${suffix}`)!.assign(
+          stackTransposed(
+            gates.map((g) => g.h.toArray()),
+            this.hidden,
+            this.hidden,
+          ),
+        );
         params.get(`bias_ih${suffix}`)!.assign(concat(gates.map((g) => g.bx.toArray())));
         params
           .get(`bias_hh${suffix}`)!
@@ -175,8 +197,22 @@ export class ReferenceStack {
         const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
         const gates = gateTensors(this.cell, ref);
         const inputs = gates[0].x.shape[0];
-        grads.set(`weight_ih${suffix}`, stackTransposed(gates.map((k) => g(k.x)), inputs, this.hidden));
-        grads.set(`weight_hh${suffix}`, stackTransposed(gates.map((k) => g(k.h)), this.hidden, this.hidden));
+        grads.set(
+          `weight_ih${suffix}`,
+          stackTransposed(
+            gates.map((k) => g(k.x)),
+            inputs,
+            this.hidden,
+          ),
+        );
+        grads.set(
+          `weight_hh${suffix}`,
+          stackTransposed(
+            gates.map((k) => g(k.h)),
+            this.hidden,
+            this.hidden,
+          ),
+        );
         grads.set(`bias_ih${suffix}`, concat(gates.map((k) => g(k.bx))));
         // With one bias per gate, d/d bias_hh equals d/d bias_ih.
         grads.set(`bias_hh${suffix}`, concat(gates.map((k) => g(k.bh ?? k.bx))));

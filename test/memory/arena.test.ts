@@ -16,7 +16,7 @@ describe('Arena', () => {
     expect(slices[2].view().length).toBe(17);
   });
 
-  it('moves to a bigger region when it outgrows its own and keeps every slice\'s contents', () => {
+  it("moves to a bigger region when it outgrows its own and keeps every slice's contents", () => {
     const heap = new Heap();
     const arena = new Arena(heap, 'params', 32);
     const a = arena.allocate(20);

@@ -116,7 +116,9 @@ describe('Heap', () => {
     expect(error).toBeInstanceOf(OutOfMemoryError);
     expect((error as Error).name).toBe('OutOfMemoryError');
     // Needs 5 pages (320 KiB with the first region) where 4 (256 KiB) is the limit.
-    expect((error as Error).message).toMatch(/out of memory: need 0\.31 MiB but the heap may grow to at most 0\.25 MiB/);
+    expect((error as Error).message).toMatch(
+      /out of memory: need 0\.31 MiB but the heap may grow to at most 0\.25 MiB/,
+    );
     // What fits still fits, and nothing was lost.
     const b = heap.allocate(2 * PAGE_FLOATS);
     expect(heap.floats[a]).toBe(5);

@@ -29,8 +29,14 @@ async function trainChapter(kind: ModelKind, seed: number, text: string) {
   const backend = await createBackend('wasm');
   const d = MODEL_DEFAULTS[kind];
   const data = new TimeMachine({ batchSize: d.batchSize, numSteps: d.numSteps, text, seed });
-  const model = createLanguageModel({ kind, vocabSize: data.vocab.length, numHiddens: d.numHiddens, lr: d.lr, seed }, backend);
-  const history = new Trainer({ maxEpochs: d.maxEpochs, gradientClipVal: d.gradientClipVal, progress: false }).fit(model, data);
+  const model = createLanguageModel(
+    { kind, vocabSize: data.vocab.length, numHiddens: d.numHiddens, lr: d.lr, seed },
+    backend,
+  );
+  const history = new Trainer({ maxEpochs: d.maxEpochs, gradientClipVal: d.gradientClipVal, progress: false }).fit(
+    model,
+    data,
+  );
   return { history, prediction: model.predict('it has', 20, data.vocab) };
 }
 
@@ -48,9 +54,14 @@ describe.each(cases)('%s with the chapter settings on the real corpus', (kind, m
       expect(prediction).toHaveLength(26);
       expect(prediction.startsWith('it has')).toBe(true);
       const words = prediction.slice(6).trim().split(/\s+/);
-      expect(words.some((w) => COMMON_WORDS.includes(w)), prediction).toBe(true);
+      expect(
+        words.some((w) => COMMON_WORDS.includes(w)),
+        prediction,
+      ).toBe(true);
     }
     const median = [...finals].sort((a, b) => a - b)[Math.floor(finals.length / 2)];
-    expect(median, `final validation perplexities ${finals.map((v) => v.toFixed(3)).join(', ')}`).toBeLessThanOrEqual(maxValPerplexity);
+    expect(median, `final validation perplexities ${finals.map((v) => v.toFixed(3)).join(', ')}`).toBeLessThanOrEqual(
+      maxValPerplexity,
+    );
   }, 900_000);
 });

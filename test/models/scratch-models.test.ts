@@ -27,7 +27,8 @@ describe('LSTMScratch parameters', async () => {
     const model = new RNNLMScratch(lstm, { vocabSize: 28, lr: 4, seed: 2 });
     const names = [...model.parameters().keys()];
     expect(names).toEqual([
-      'W_hq', 'b_q',
+      'W_hq',
+      'b_q',
       ...['i', 'f', 'o', 'c'].flatMap((g) => [`rnn.W_x${g}`, `rnn.W_h${g}`, `rnn.b_${g}`]),
     ]);
     expect(lstm.numParameters()).toBe(7808);
@@ -71,10 +72,15 @@ describe.each(['lstm', 'gru', 'rnn'] as const)('%s scratch + output layer + loss
     const X = randomIds(5, 2 * 3, V);
     const Y = randomIds(6, 2 * 3, V);
     const params = [...model.parameters().values()];
-    const worst = checkGradients(backend, params, () => {
-      const [logits] = model.forward(X, 2, 3);
-      return model.loss(logits, Y);
-    }, { eps: 1e-6, tolerance: 1e-6 });
+    const worst = checkGradients(
+      backend,
+      params,
+      () => {
+        const [logits] = model.forward(X, 2, 3);
+        return model.loss(logits, Y);
+      },
+      { eps: 1e-6, tolerance: 1e-6 },
+    );
     expect(worst).toBeLessThan(1e-6);
     endStep(backend);
   });
@@ -161,7 +167,11 @@ describe('state handling (the d2l bug that discarded a given state)', async () =
 describe('memory over many training steps', () => {
   it('the heap stops growing after the first steps (temporaries live in the reset scratch arena)', async () => {
     const backend = await createBackend('wasm', { build: 'simd' });
-    const model = new RNNLMScratch(new LSTMScratch(28, 32, 0.01, { seed: 1, backend }), { vocabSize: 28, lr: 1, seed: 2 });
+    const model = new RNNLMScratch(new LSTMScratch(28, 32, 0.01, { seed: 1, backend }), {
+      vocabSize: 28,
+      lr: 1,
+      seed: 2,
+    });
     const optimizer = model.configureOptimizers();
     const X = randomIds(3, 64 * 16, 28);
     const Y = randomIds(4, 64 * 16, 28);

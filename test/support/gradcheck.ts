@@ -22,7 +22,16 @@ export function leaf(backend: Backend, shape: number[], seed: number, lo = -1, h
 /** sum(y * w) with fixed random w: a scalar in which every element of y matters. */
 export function project(backend: Backend, y: Tensor, seed: number): Tensor {
   const rand = randomFill(seed);
-  return sum(mul(y, fromArray(Array.from({ length: y.size }, () => rand()), y.shape, backend)));
+  return sum(
+    mul(
+      y,
+      fromArray(
+        Array.from({ length: y.size }, () => rand()),
+        y.shape,
+        backend,
+      ),
+    ),
+  );
 }
 
 /**

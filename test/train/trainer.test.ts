@@ -42,7 +42,9 @@ describe('Trainer', async () => {
     const batches: number[] = [];
     const epochs: number[] = [];
     const trainer = new Trainer({
-      maxEpochs: 30, gradientClipVal: 1, progress: false,
+      maxEpochs: 30,
+      gradientClipVal: 1,
+      progress: false,
       callbacks: [{ onBatchEnd: (b) => batches.push(b.loss), onEpochEnd: (e) => epochs.push(e.epoch) }],
     });
     const history = trainer.fit(model(backend), patternData(10, 5));
@@ -96,6 +98,9 @@ describe('Trainer', async () => {
   it('ProgressBoard averages every n raw points into one', () => {
     const board = new ProgressBoard();
     for (let i = 0; i < 10; i++) board.draw(i, i * 2, 'a', 5);
-    expect(board.curves.get('a')).toEqual([{ x: 2, y: 4 }, { x: 7, y: 14 }]);
+    expect(board.curves.get('a')).toEqual([
+      { x: 2, y: 4 },
+      { x: 7, y: 14 },
+    ]);
   });
 });

@@ -4,9 +4,19 @@ import type { FloatArray, Ptr } from '../../memory/heap.js';
 /** C = alpha * op(A) * op(B) + beta * C over one heap view `f`; see Kernels.gemm. */
 export function gemm(
   f: FloatArray,
-  transA: boolean, transB: boolean, m: number, n: number, k: number,
-  alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number,
-  beta: number, c: Ptr, ldc: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Ptr,
+  lda: number,
+  b: Ptr,
+  ldb: number,
+  beta: number,
+  c: Ptr,
+  ldc: number,
 ): void {
   for (let i = 0; i < m; i++) {
     const cRow = c + i * ldc;

@@ -35,24 +35,56 @@ export class JsBackend implements Backend {
   }
 
   gemm(
-    transA: boolean, transB: boolean, m: number, n: number, k: number,
-    alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number,
-    beta: number, c: Ptr, ldc: number,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Ptr,
+    lda: number,
+    b: Ptr,
+    ldb: number,
+    beta: number,
+    c: Ptr,
+    ldc: number,
   ): void {
     gemm(this.heap.floats, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
 
-  sigmoid(x: Ptr, y: Ptr, n: number): void { ew.sigmoid(this.heap.floats, x, y, n); }
-  tanh(x: Ptr, y: Ptr, n: number): void { ew.tanh(this.heap.floats, x, y, n); }
-  sigmoidBackward(y: Ptr, dy: Ptr, dx: Ptr, n: number): void { ew.sigmoidBackward(this.heap.floats, y, dy, dx, n); }
-  tanhBackward(y: Ptr, dy: Ptr, dx: Ptr, n: number): void { ew.tanhBackward(this.heap.floats, y, dy, dx, n); }
-  add(a: Ptr, b: Ptr, out: Ptr, n: number): void { ew.add(this.heap.floats, a, b, out, n); }
-  sub(a: Ptr, b: Ptr, out: Ptr, n: number): void { ew.sub(this.heap.floats, a, b, out, n); }
-  mul(a: Ptr, b: Ptr, out: Ptr, n: number): void { ew.mul(this.heap.floats, a, b, out, n); }
-  scale(x: Ptr, alpha: number, out: Ptr, n: number): void { ew.scale(this.heap.floats, x, alpha, out, n); }
-  axpy(alpha: number, x: Ptr, y: Ptr, n: number): void { ew.axpy(this.heap.floats, alpha, x, y, n); }
-  fill(x: Ptr, value: number, n: number): void { ew.fill(this.heap.floats, x, value, n); }
-  copy(src: Ptr, dst: Ptr, n: number): void { ew.copy(this.heap.floats, src, dst, n); }
+  sigmoid(x: Ptr, y: Ptr, n: number): void {
+    ew.sigmoid(this.heap.floats, x, y, n);
+  }
+  tanh(x: Ptr, y: Ptr, n: number): void {
+    ew.tanh(this.heap.floats, x, y, n);
+  }
+  sigmoidBackward(y: Ptr, dy: Ptr, dx: Ptr, n: number): void {
+    ew.sigmoidBackward(this.heap.floats, y, dy, dx, n);
+  }
+  tanhBackward(y: Ptr, dy: Ptr, dx: Ptr, n: number): void {
+    ew.tanhBackward(this.heap.floats, y, dy, dx, n);
+  }
+  add(a: Ptr, b: Ptr, out: Ptr, n: number): void {
+    ew.add(this.heap.floats, a, b, out, n);
+  }
+  sub(a: Ptr, b: Ptr, out: Ptr, n: number): void {
+    ew.sub(this.heap.floats, a, b, out, n);
+  }
+  mul(a: Ptr, b: Ptr, out: Ptr, n: number): void {
+    ew.mul(this.heap.floats, a, b, out, n);
+  }
+  scale(x: Ptr, alpha: number, out: Ptr, n: number): void {
+    ew.scale(this.heap.floats, x, alpha, out, n);
+  }
+  axpy(alpha: number, x: Ptr, y: Ptr, n: number): void {
+    ew.axpy(this.heap.floats, alpha, x, y, n);
+  }
+  fill(x: Ptr, value: number, n: number): void {
+    ew.fill(this.heap.floats, x, value, n);
+  }
+  copy(src: Ptr, dst: Ptr, n: number): void {
+    ew.copy(this.heap.floats, src, dst, n);
+  }
   addBias(x: Ptr, bias: Ptr, out: Ptr, rows: number, cols: number): void {
     ew.addBias(this.heap.floats, x, bias, out, rows, cols);
   }
@@ -68,81 +100,281 @@ export class JsBackend implements Backend {
   }
   crossEntropyBackward(logits: Ptr, targets: Ptr, rows: number, cols: number, dLoss: number, dlogits: Ptr): void {
     loss.crossEntropyBackward(
-      this.heap.floats, this.heap.ints, this.intIndex, logits, targets, rows, cols, dLoss, dlogits,
+      this.heap.floats,
+      this.heap.ints,
+      this.intIndex,
+      logits,
+      targets,
+      rows,
+      cols,
+      dLoss,
+      dlogits,
     );
   }
   crossEntropyWithGradient(logits: Ptr, targets: Ptr, rows: number, cols: number, gradient: Ptr): number {
-    return loss.crossEntropyWithGradient(this.heap.floats, this.heap.ints, this.intIndex, logits, targets, rows, cols, gradient);
+    return loss.crossEntropyWithGradient(
+      this.heap.floats,
+      this.heap.ints,
+      this.intIndex,
+      logits,
+      targets,
+      rows,
+      cols,
+      gradient,
+    );
   }
 
-  sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void { optim.sgdStep(this.heap.floats, param, grad, n, lr); }
+  sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void {
+    optim.sgdStep(this.heap.floats, param, grad, n, lr);
+  }
   adamStep(
-    param: Ptr, grad: Ptr, m: Ptr, v: Ptr, n: number,
-    lr: number, beta1: number, beta2: number, eps: number, correction1: number, correction2: number,
+    param: Ptr,
+    grad: Ptr,
+    m: Ptr,
+    v: Ptr,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    correction1: number,
+    correction2: number,
   ): void {
     optim.adamStep(this.heap.floats, param, grad, m, v, n, lr, beta1, beta2, eps, correction1, correction2);
   }
-  sumOfSquares(x: Ptr, n: number): number { return optim.sumOfSquares(this.heap.floats, x, n); }
+  sumOfSquares(x: Ptr, n: number): number {
+    return optim.sumOfSquares(this.heap.floats, x, n);
+  }
 
   // ---- fused recurrent layers ------------------------------------------------
   lstmForward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, c0: Ptr,
-    out: Ptr, ldOut: number, cells: Ptr, tanhCells: Ptr, hN: Ptr, cN: Ptr, _packedHh: Ptr, inputRows: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    weightHh: Ptr,
+    biasIh: Ptr,
+    biasHh: Ptr,
+    h0: Ptr,
+    c0: Ptr,
+    out: Ptr,
+    ldOut: number,
+    cells: Ptr,
+    tanhCells: Ptr,
+    hN: Ptr,
+    cN: Ptr,
+    _packedHh: Ptr,
+    inputRows: Ptr,
+    ids: Ptr,
   ): void {
     this.gatherTokenRows(inputRows, ids, steps * batch, 4 * hidden, gates);
     rec.lstmForward(
-      this.heap.floats, steps, batch, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, c0, out, ldOut, cells, tanhCells,
-      hN, cN,
+      this.heap.floats,
+      steps,
+      batch,
+      hidden,
+      reverse,
+      gates,
+      weightHh,
+      biasIh,
+      biasHh,
+      h0,
+      c0,
+      out,
+      ldOut,
+      cells,
+      tanhCells,
+      hN,
+      cN,
     );
   }
   lstmBackward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, cells: Ptr, tanhCells: Ptr, c0: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number,
-    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr, initialGradient: boolean, inputRowsGrad: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    cells: Ptr,
+    tanhCells: Ptr,
+    c0: Ptr,
+    weightHh: Ptr,
+    dOut: Ptr,
+    ldOut: number,
+    dhN: Ptr,
+    dcN: Ptr,
+    dGates: Ptr,
+    dh0: Ptr,
+    dc0: Ptr,
+    initialGradient: boolean,
+    inputRowsGrad: Ptr,
+    ids: Ptr,
   ): void {
     rec.lstmBackward(
-      this.heap.floats, steps, batch, hidden, reverse, gates, cells, tanhCells, c0, weightHh, dOut, ldOut,
-      dhN, dcN, dGates, dh0, dc0, initialGradient,
+      this.heap.floats,
+      steps,
+      batch,
+      hidden,
+      reverse,
+      gates,
+      cells,
+      tanhCells,
+      c0,
+      weightHh,
+      dOut,
+      ldOut,
+      dhN,
+      dcN,
+      dGates,
+      dh0,
+      dc0,
+      initialGradient,
     );
     this.scatterTokenRows(dGates, ids, steps * batch, 4 * hidden, inputRowsGrad);
   }
   gruForward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr,
-    out: Ptr, ldOut: number, hiddenN: Ptr, work: Ptr, hN: Ptr, _packedHh: Ptr, inputRows: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    weightHh: Ptr,
+    biasIh: Ptr,
+    biasHh: Ptr,
+    h0: Ptr,
+    out: Ptr,
+    ldOut: number,
+    hiddenN: Ptr,
+    work: Ptr,
+    hN: Ptr,
+    _packedHh: Ptr,
+    inputRows: Ptr,
+    ids: Ptr,
   ): void {
     this.gatherTokenRows(inputRows, ids, steps * batch, 3 * hidden, gates);
     rec.gruForward(
-      this.heap.floats, steps, batch, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, out, ldOut, hiddenN, work, hN,
+      this.heap.floats,
+      steps,
+      batch,
+      hidden,
+      reverse,
+      gates,
+      weightHh,
+      biasIh,
+      biasHh,
+      h0,
+      out,
+      ldOut,
+      hiddenN,
+      work,
+      hN,
     );
   }
   gruBackward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, hiddenN: Ptr, h0: Ptr, out: Ptr, ldOut: number, weightHh: Ptr, dOut: Ptr,
-    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr, initialGradient: boolean, inputRowsGrad: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    hiddenN: Ptr,
+    h0: Ptr,
+    out: Ptr,
+    ldOut: number,
+    weightHh: Ptr,
+    dOut: Ptr,
+    dhN: Ptr,
+    dGatesIh: Ptr,
+    dGatesHh: Ptr,
+    dh0: Ptr,
+    initialGradient: boolean,
+    inputRowsGrad: Ptr,
+    ids: Ptr,
   ): void {
     rec.gruBackward(
-      this.heap.floats, steps, batch, hidden, reverse, gates, hiddenN, h0, out, ldOut, weightHh, dOut,
-      dhN, dGatesIh, dGatesHh, dh0, initialGradient,
+      this.heap.floats,
+      steps,
+      batch,
+      hidden,
+      reverse,
+      gates,
+      hiddenN,
+      h0,
+      out,
+      ldOut,
+      weightHh,
+      dOut,
+      dhN,
+      dGatesIh,
+      dGatesHh,
+      dh0,
+      initialGradient,
     );
     this.scatterTokenRows(dGatesIh, ids, steps * batch, 3 * hidden, inputRowsGrad);
   }
   rnnForward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, out: Ptr, ldOut: number, hN: Ptr, _packedHh: Ptr,
-    inputRows: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    weightHh: Ptr,
+    biasIh: Ptr,
+    biasHh: Ptr,
+    h0: Ptr,
+    out: Ptr,
+    ldOut: number,
+    hN: Ptr,
+    _packedHh: Ptr,
+    inputRows: Ptr,
+    ids: Ptr,
   ): void {
     this.gatherTokenRows(inputRows, ids, steps * batch, hidden, gates);
-    rec.rnnForward(this.heap.floats, steps, batch, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, out, ldOut, hN);
+    rec.rnnForward(
+      this.heap.floats,
+      steps,
+      batch,
+      hidden,
+      reverse,
+      gates,
+      weightHh,
+      biasIh,
+      biasHh,
+      h0,
+      out,
+      ldOut,
+      hN,
+    );
   }
   rnnBackward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr, initialGradient: boolean,
-    inputRowsGrad: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    weightHh: Ptr,
+    dOut: Ptr,
+    ldOut: number,
+    dhN: Ptr,
+    dGates: Ptr,
+    dh0: Ptr,
+    initialGradient: boolean,
+    inputRowsGrad: Ptr,
+    ids: Ptr,
   ): void {
     rec.rnnBackward(
-      this.heap.floats, steps, batch, hidden, reverse, gates, weightHh, dOut, ldOut, dhN, dGates, dh0, initialGradient,
+      this.heap.floats,
+      steps,
+      batch,
+      hidden,
+      reverse,
+      gates,
+      weightHh,
+      dOut,
+      ldOut,
+      dhN,
+      dGates,
+      dh0,
+      initialGradient,
     );
     this.scatterTokenRows(dGates, ids, steps * batch, hidden, inputRowsGrad);
   }
@@ -154,7 +386,8 @@ export class JsBackend implements Backend {
   }
   /** The reference meaning of token input rows: gather them into the gates, then run the forward as usual. */
   private gatherTokenRows(inputRows: Ptr, ids: Ptr, n: number, width: number, gates: Ptr): void {
-    if (inputRows >= 0) rec.gatherRows(this.heap.floats, this.heap.ints, this.intIndex, inputRows, width, ids, n, gates, width);
+    if (inputRows >= 0)
+      rec.gatherRows(this.heap.floats, this.heap.ints, this.intIndex, inputRows, width, ids, n, gates, width);
   }
   packRecurrentWeights(weightHh: Ptr, rows: number, cols: number, packed: Ptr): void {
     rec.packRecurrentWeights(this.heap.floats, weightHh, rows, cols, packed);

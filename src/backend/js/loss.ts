@@ -11,8 +11,13 @@ function logSumExp(f: FloatArray, row: Ptr, cols: number): number {
 }
 
 export function crossEntropyForward(
-  f: FloatArray, ints: Int32Array, intIndex: (p: Ptr) => number,
-  logits: Ptr, targets: Ptr, rows: number, cols: number,
+  f: FloatArray,
+  ints: Int32Array,
+  intIndex: (p: Ptr) => number,
+  logits: Ptr,
+  targets: Ptr,
+  rows: number,
+  cols: number,
 ): number {
   let total = 0;
   for (let r = 0; r < rows; r++) {
@@ -23,8 +28,15 @@ export function crossEntropyForward(
 }
 
 export function crossEntropyBackward(
-  f: FloatArray, ints: Int32Array, intIndex: (p: Ptr) => number,
-  logits: Ptr, targets: Ptr, rows: number, cols: number, dLoss: number, dlogits: Ptr,
+  f: FloatArray,
+  ints: Int32Array,
+  intIndex: (p: Ptr) => number,
+  logits: Ptr,
+  targets: Ptr,
+  rows: number,
+  cols: number,
+  dLoss: number,
+  dlogits: Ptr,
 ): void {
   const g = dLoss / rows;
   for (let r = 0; r < rows; r++) {
@@ -40,8 +52,14 @@ export function crossEntropyBackward(
 
 /** The mean loss, and gradient = (softmax(logits) - onehot(targets)) / rows written (dLoss = 1). */
 export function crossEntropyWithGradient(
-  f: FloatArray, ints: Int32Array, intIndex: (p: Ptr) => number,
-  logits: Ptr, targets: Ptr, rows: number, cols: number, gradient: Ptr,
+  f: FloatArray,
+  ints: Int32Array,
+  intIndex: (p: Ptr) => number,
+  logits: Ptr,
+  targets: Ptr,
+  rows: number,
+  cols: number,
+  gradient: Ptr,
 ): number {
   const g = 1 / rows;
   let total = 0;

@@ -6,8 +6,18 @@ export function sgdStep(f: FloatArray, param: Ptr, grad: Ptr, n: number, lr: num
 }
 
 export function adamStep(
-  f: FloatArray, param: Ptr, grad: Ptr, m: Ptr, v: Ptr, n: number,
-  lr: number, beta1: number, beta2: number, eps: number, correction1: number, correction2: number,
+  f: FloatArray,
+  param: Ptr,
+  grad: Ptr,
+  m: Ptr,
+  v: Ptr,
+  n: number,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  correction1: number,
+  correction2: number,
 ): void {
   for (let i = 0; i < n; i++) {
     const g = f[grad + i];

@@ -35,7 +35,15 @@ function copyState(f: FloatArray, seq: Ptr, t: number, batch: number, H: number,
  * The (B, width) rows entering loop step s (at time t): `initial` at the first step, else the
  * rows of the previous time (t - 1, or t + 1 in reverse) of the (T, B, width) buffer `seq`.
  */
-function enteringRows(s: number, t: number, reverse: boolean, initial: Ptr, seq: Ptr, batch: number, width: number): Ptr {
+function enteringRows(
+  s: number,
+  t: number,
+  reverse: boolean,
+  initial: Ptr,
+  seq: Ptr,
+  batch: number,
+  width: number,
+): Ptr {
   return s === 0 ? initial : seq + (reverse ? t + 1 : t - 1) * batch * width;
 }
 
@@ -45,15 +53,22 @@ function enteringRows(s: number, t: number, reverse: boolean, initial: Ptr, seq:
 
 export function lstmForward(
   f: FloatArray,
-  steps: number, batch: number, hidden: number, reverse: boolean,
+  steps: number,
+  batch: number,
+  hidden: number,
+  reverse: boolean,
   gates: Ptr, // (T, B, 4H) in: x W_ih^T; out: activated i, f, g, o
   weightHh: Ptr, // (4H, H)
-  biasIh: Ptr, biasHh: Ptr, // (4H) each
-  h0: Ptr, c0: Ptr, // (B, H)
-  out: Ptr, ldOut: number, // (T, B, ldOut): h_t in columns [0, H)
+  biasIh: Ptr,
+  biasHh: Ptr, // (4H) each
+  h0: Ptr,
+  c0: Ptr, // (B, H)
+  out: Ptr,
+  ldOut: number, // (T, B, ldOut): h_t in columns [0, H)
   cells: Ptr, // (T, B, H) out: c_t
   tanhCells: Ptr, // (T, B, H) out: tanh(c_t)
-  hN: Ptr, cN: Ptr, // (B, H) out: final state
+  hN: Ptr,
+  cN: Ptr, // (B, H) out: final state
 ): void {
   const H = hidden;
   const G = 4 * H;
@@ -90,16 +105,22 @@ export function lstmForward(
 
 export function lstmBackward(
   f: FloatArray,
-  steps: number, batch: number, hidden: number, reverse: boolean,
+  steps: number,
+  batch: number,
+  hidden: number,
+  reverse: boolean,
   gates: Ptr, // (T, B, 4H) activated gates from the forward pass
   cells: Ptr, // (T, B, H) c_t from the forward pass
   tanhCells: Ptr, // (T, B, H) tanh(c_t) from the forward pass
   c0: Ptr, // (B, H)
   weightHh: Ptr, // (4H, H)
-  dOut: Ptr, ldOut: number, // (T, B, ldOut): gradient of h_t in columns [0, H)
-  dhN: Ptr, dcN: Ptr, // (B, H) gradient of the final state
+  dOut: Ptr,
+  ldOut: number, // (T, B, ldOut): gradient of h_t in columns [0, H)
+  dhN: Ptr,
+  dcN: Ptr, // (B, H) gradient of the final state
   dGates: Ptr, // (T, B, 4H) out: gradient of the gate pre-activations
-  dh0: Ptr, dc0: Ptr, // (B, H) out: gradient of the initial state (also the running dh, dc)
+  dh0: Ptr,
+  dc0: Ptr, // (B, H) out: gradient of the initial state (also the running dh, dc)
   initialGradient: boolean, // false: dh0 is not wanted (left unspecified)
 ): void {
   const H = hidden;
@@ -143,12 +164,17 @@ export function lstmBackward(
 
 export function gruForward(
   f: FloatArray,
-  steps: number, batch: number, hidden: number, reverse: boolean,
+  steps: number,
+  batch: number,
+  hidden: number,
+  reverse: boolean,
   gates: Ptr, // (T, B, 3H) in: x W_ih^T; out: activated r, z, n
   weightHh: Ptr, // (3H, H)
-  biasIh: Ptr, biasHh: Ptr, // (3H) each
+  biasIh: Ptr,
+  biasHh: Ptr, // (3H) each
   h0: Ptr, // (B, H)
-  out: Ptr, ldOut: number, // (T, B, ldOut): h_t in columns [0, H)
+  out: Ptr,
+  ldOut: number, // (T, B, ldOut): h_t in columns [0, H)
   hiddenN: Ptr, // (T, B, H) out: h_{t-1} W_hn^T + b_hn (what r multiplied)
   work: Ptr, // (B, 3H) the recurrent product of one step
   hN: Ptr, // (B, H) out: final state
@@ -184,11 +210,15 @@ export function gruForward(
 
 export function gruBackward(
   f: FloatArray,
-  steps: number, batch: number, hidden: number, reverse: boolean,
+  steps: number,
+  batch: number,
+  hidden: number,
+  reverse: boolean,
   gates: Ptr, // (T, B, 3H) activated r, z, n from the forward pass
   hiddenN: Ptr, // (T, B, H) h_{t-1} W_hn^T + b_hn from the forward pass
   h0: Ptr, // (B, H)
-  out: Ptr, ldOut: number, // (T, B, ldOut) forward outputs (the previous states)
+  out: Ptr,
+  ldOut: number, // (T, B, ldOut) forward outputs (the previous states)
   weightHh: Ptr, // (3H, H)
   dOut: Ptr, // (T, B, ldOut) gradient of h_t in columns [0, H)
   dhN: Ptr, // (B, H) gradient of the final state
@@ -239,12 +269,17 @@ export function gruBackward(
 
 export function rnnForward(
   f: FloatArray,
-  steps: number, batch: number, hidden: number, reverse: boolean,
+  steps: number,
+  batch: number,
+  hidden: number,
+  reverse: boolean,
   gates: Ptr, // (T, B, H) in: x W_ih^T; out: h_t
   weightHh: Ptr, // (H, H)
-  biasIh: Ptr, biasHh: Ptr, // (H) each
+  biasIh: Ptr,
+  biasHh: Ptr, // (H) each
   h0: Ptr, // (B, H)
-  out: Ptr, ldOut: number, // (T, B, ldOut): h_t in columns [0, H)
+  out: Ptr,
+  ldOut: number, // (T, B, ldOut): h_t in columns [0, H)
   hN: Ptr, // (B, H) out: final state
 ): void {
   const H = hidden;
@@ -267,10 +302,14 @@ export function rnnForward(
 
 export function rnnBackward(
   f: FloatArray,
-  steps: number, batch: number, hidden: number, reverse: boolean,
+  steps: number,
+  batch: number,
+  hidden: number,
+  reverse: boolean,
   gates: Ptr, // (T, B, H) h_t from the forward pass
   weightHh: Ptr, // (H, H)
-  dOut: Ptr, ldOut: number, // (T, B, ldOut): gradient of h_t in columns [0, H)
+  dOut: Ptr,
+  ldOut: number, // (T, B, ldOut): gradient of h_t in columns [0, H)
   dhN: Ptr, // (B, H) gradient of the final state
   dGates: Ptr, // (T, B, H) out: gradient of the pre-activation
   dh0: Ptr, // (B, H) out: gradient of the initial state (also the running dh)
@@ -313,8 +352,15 @@ export function packRecurrentWeights(f: FloatArray, weightHh: Ptr, rows: number,
 
 /** out[r, :] = table[ids[r], :]; table: (V, width), ids: (n) int32, out: (n, ldOut). */
 export function gatherRows(
-  f: FloatArray, ints: Int32Array, intIndex: (p: Ptr) => number,
-  table: Ptr, width: number, ids: Ptr, n: number, out: Ptr, ldOut: number,
+  f: FloatArray,
+  ints: Int32Array,
+  intIndex: (p: Ptr) => number,
+  table: Ptr,
+  width: number,
+  ids: Ptr,
+  n: number,
+  out: Ptr,
+  ldOut: number,
 ): void {
   const idBase = intIndex(ids);
   for (let r = 0; r < n; r++) {
@@ -325,8 +371,15 @@ export function gatherRows(
 
 /** table[ids[r], :] += src[r, :]; src: (n, ldSrc), ids: (n) int32, table: (V, width). */
 export function scatterAddRows(
-  f: FloatArray, ints: Int32Array, intIndex: (p: Ptr) => number,
-  src: Ptr, ldSrc: number, ids: Ptr, n: number, width: number, table: Ptr,
+  f: FloatArray,
+  ints: Int32Array,
+  intIndex: (p: Ptr) => number,
+  src: Ptr,
+  ldSrc: number,
+  ids: Ptr,
+  n: number,
+  width: number,
+  table: Ptr,
 ): void {
   const idBase = intIndex(ids);
   for (let r = 0; r < n; r++) {

@@ -47,9 +47,19 @@ export class WasmBackend implements Backend {
   }
 
   gemm(
-    transA: boolean, transB: boolean, m: number, n: number, k: number,
-    alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number,
-    beta: number, c: Ptr, ldc: number,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Ptr,
+    lda: number,
+    b: Ptr,
+    ldb: number,
+    beta: number,
+    c: Ptr,
+    ldc: number,
   ): void {
     const ta = transA ? 1 : 0;
     const tb = transB ? 1 : 0;
@@ -64,17 +74,39 @@ export class WasmBackend implements Backend {
     return this.gemmWorkspace.base * 4;
   }
 
-  sigmoid(x: Ptr, y: Ptr, n: number): void { this.kernels.sigmoid(x * 4, y * 4, n); }
-  tanh(x: Ptr, y: Ptr, n: number): void { this.kernels.tanh(x * 4, y * 4, n); }
-  sigmoidBackward(y: Ptr, dy: Ptr, dx: Ptr, n: number): void { this.kernels.sigmoidBackward(y * 4, dy * 4, dx * 4, n); }
-  tanhBackward(y: Ptr, dy: Ptr, dx: Ptr, n: number): void { this.kernels.tanhBackward(y * 4, dy * 4, dx * 4, n); }
-  add(a: Ptr, b: Ptr, out: Ptr, n: number): void { this.kernels.add(a * 4, b * 4, out * 4, n); }
-  sub(a: Ptr, b: Ptr, out: Ptr, n: number): void { this.kernels.sub(a * 4, b * 4, out * 4, n); }
-  mul(a: Ptr, b: Ptr, out: Ptr, n: number): void { this.kernels.mul(a * 4, b * 4, out * 4, n); }
-  scale(x: Ptr, alpha: number, out: Ptr, n: number): void { this.kernels.scale(x * 4, alpha, out * 4, n); }
-  axpy(alpha: number, x: Ptr, y: Ptr, n: number): void { this.kernels.axpy(alpha, x * 4, y * 4, n); }
-  fill(x: Ptr, value: number, n: number): void { this.kernels.fill(x * 4, value, n); }
-  copy(src: Ptr, dst: Ptr, n: number): void { this.kernels.copy(src * 4, dst * 4, n); }
+  sigmoid(x: Ptr, y: Ptr, n: number): void {
+    this.kernels.sigmoid(x * 4, y * 4, n);
+  }
+  tanh(x: Ptr, y: Ptr, n: number): void {
+    this.kernels.tanh(x * 4, y * 4, n);
+  }
+  sigmoidBackward(y: Ptr, dy: Ptr, dx: Ptr, n: number): void {
+    this.kernels.sigmoidBackward(y * 4, dy * 4, dx * 4, n);
+  }
+  tanhBackward(y: Ptr, dy: Ptr, dx: Ptr, n: number): void {
+    this.kernels.tanhBackward(y * 4, dy * 4, dx * 4, n);
+  }
+  add(a: Ptr, b: Ptr, out: Ptr, n: number): void {
+    this.kernels.add(a * 4, b * 4, out * 4, n);
+  }
+  sub(a: Ptr, b: Ptr, out: Ptr, n: number): void {
+    this.kernels.sub(a * 4, b * 4, out * 4, n);
+  }
+  mul(a: Ptr, b: Ptr, out: Ptr, n: number): void {
+    this.kernels.mul(a * 4, b * 4, out * 4, n);
+  }
+  scale(x: Ptr, alpha: number, out: Ptr, n: number): void {
+    this.kernels.scale(x * 4, alpha, out * 4, n);
+  }
+  axpy(alpha: number, x: Ptr, y: Ptr, n: number): void {
+    this.kernels.axpy(alpha, x * 4, y * 4, n);
+  }
+  fill(x: Ptr, value: number, n: number): void {
+    this.kernels.fill(x * 4, value, n);
+  }
+  copy(src: Ptr, dst: Ptr, n: number): void {
+    this.kernels.copy(src * 4, dst * 4, n);
+  }
   addBias(x: Ptr, bias: Ptr, out: Ptr, rows: number, cols: number): void {
     this.kernels.addBias(x * 4, bias * 4, out * 4, rows, cols);
   }
@@ -95,14 +127,27 @@ export class WasmBackend implements Backend {
     return this.kernels.crossEntropyWithGradient(logits * 4, targets * 4, rows, cols, gradient * 4);
   }
 
-  sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void { this.kernels.sgdStep(param * 4, grad * 4, n, lr); }
+  sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void {
+    this.kernels.sgdStep(param * 4, grad * 4, n, lr);
+  }
   adamStep(
-    param: Ptr, grad: Ptr, m: Ptr, v: Ptr, n: number,
-    lr: number, beta1: number, beta2: number, eps: number, correction1: number, correction2: number,
+    param: Ptr,
+    grad: Ptr,
+    m: Ptr,
+    v: Ptr,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    correction1: number,
+    correction2: number,
   ): void {
     this.kernels.adamStep(param * 4, grad * 4, m * 4, v * 4, n, lr, beta1, beta2, eps, correction1, correction2);
   }
-  sumOfSquares(x: Ptr, n: number): number { return this.kernels.sumOfSquares(x * 4, n); }
+  sumOfSquares(x: Ptr, n: number): number {
+    return this.kernels.sumOfSquares(x * 4, n);
+  }
 
   // ---- fused recurrent layers ------------------------------------------------
   // The kernels call gemm inside their time loops: h_{t-1} W_hh^T (forward, B x G H x H)
@@ -118,73 +163,249 @@ export class WasmBackend implements Backend {
   }
 
   lstmForward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, c0: Ptr,
-    out: Ptr, ldOut: number, cells: Ptr, tanhCells: Ptr, hN: Ptr, cN: Ptr, packedHh: Ptr, inputRows: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    weightHh: Ptr,
+    biasIh: Ptr,
+    biasHh: Ptr,
+    h0: Ptr,
+    c0: Ptr,
+    out: Ptr,
+    ldOut: number,
+    cells: Ptr,
+    tanhCells: Ptr,
+    hN: Ptr,
+    cN: Ptr,
+    packedHh: Ptr,
+    inputRows: Ptr,
+    ids: Ptr,
   ): void {
     const work = this.recurrentWorkspace(batch, hidden, 4, packedHh);
     this.kernels.lstmForward(
-      steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, biasIh * 4, biasHh * 4, optionalBytes(h0), optionalBytes(c0),
-      out * 4, ldOut, cells * 4, tanhCells * 4, hN * 4, cN * 4, optionalBytes(packedHh), work,
-      optionalBytes(inputRows), optionalBytes(ids),
+      steps,
+      batch,
+      hidden,
+      reverse ? 1 : 0,
+      gates * 4,
+      weightHh * 4,
+      biasIh * 4,
+      biasHh * 4,
+      optionalBytes(h0),
+      optionalBytes(c0),
+      out * 4,
+      ldOut,
+      cells * 4,
+      tanhCells * 4,
+      hN * 4,
+      cN * 4,
+      optionalBytes(packedHh),
+      work,
+      optionalBytes(inputRows),
+      optionalBytes(ids),
     );
   }
   lstmBackward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, cells: Ptr, tanhCells: Ptr, c0: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number,
-    dhN: Ptr, dcN: Ptr, dGates: Ptr, dh0: Ptr, dc0: Ptr, initialGradient: boolean, inputRowsGrad: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    cells: Ptr,
+    tanhCells: Ptr,
+    c0: Ptr,
+    weightHh: Ptr,
+    dOut: Ptr,
+    ldOut: number,
+    dhN: Ptr,
+    dcN: Ptr,
+    dGates: Ptr,
+    dh0: Ptr,
+    dc0: Ptr,
+    initialGradient: boolean,
+    inputRowsGrad: Ptr,
+    ids: Ptr,
   ): void {
     const work = this.recurrentWorkspace(batch, hidden, 4);
     this.kernels.lstmBackward(
-      steps, batch, hidden, reverse ? 1 : 0, gates * 4, cells * 4, tanhCells * 4, c0 * 4, weightHh * 4, dOut * 4, ldOut,
-      dhN * 4, dcN * 4, dGates * 4, dh0 * 4, dc0 * 4, work, initialGradient ? 1 : 0,
-      optionalBytes(inputRowsGrad), optionalBytes(ids),
+      steps,
+      batch,
+      hidden,
+      reverse ? 1 : 0,
+      gates * 4,
+      cells * 4,
+      tanhCells * 4,
+      c0 * 4,
+      weightHh * 4,
+      dOut * 4,
+      ldOut,
+      dhN * 4,
+      dcN * 4,
+      dGates * 4,
+      dh0 * 4,
+      dc0 * 4,
+      work,
+      initialGradient ? 1 : 0,
+      optionalBytes(inputRowsGrad),
+      optionalBytes(ids),
     );
   }
   gruForward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr,
-    out: Ptr, ldOut: number, hiddenN: Ptr, work: Ptr, hN: Ptr, packedHh: Ptr, inputRows: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    weightHh: Ptr,
+    biasIh: Ptr,
+    biasHh: Ptr,
+    h0: Ptr,
+    out: Ptr,
+    ldOut: number,
+    hiddenN: Ptr,
+    work: Ptr,
+    hN: Ptr,
+    packedHh: Ptr,
+    inputRows: Ptr,
+    ids: Ptr,
   ): void {
     const gemmWork = this.recurrentWorkspace(batch, hidden, 3, packedHh);
     this.kernels.gruForward(
-      steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, biasIh * 4, biasHh * 4, optionalBytes(h0),
-      out * 4, ldOut, hiddenN * 4, work * 4, hN * 4, optionalBytes(packedHh), gemmWork,
-      optionalBytes(inputRows), optionalBytes(ids),
+      steps,
+      batch,
+      hidden,
+      reverse ? 1 : 0,
+      gates * 4,
+      weightHh * 4,
+      biasIh * 4,
+      biasHh * 4,
+      optionalBytes(h0),
+      out * 4,
+      ldOut,
+      hiddenN * 4,
+      work * 4,
+      hN * 4,
+      optionalBytes(packedHh),
+      gemmWork,
+      optionalBytes(inputRows),
+      optionalBytes(ids),
     );
   }
   gruBackward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, hiddenN: Ptr, h0: Ptr, out: Ptr, ldOut: number, weightHh: Ptr, dOut: Ptr,
-    dhN: Ptr, dGatesIh: Ptr, dGatesHh: Ptr, dh0: Ptr, initialGradient: boolean, inputRowsGrad: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    hiddenN: Ptr,
+    h0: Ptr,
+    out: Ptr,
+    ldOut: number,
+    weightHh: Ptr,
+    dOut: Ptr,
+    dhN: Ptr,
+    dGatesIh: Ptr,
+    dGatesHh: Ptr,
+    dh0: Ptr,
+    initialGradient: boolean,
+    inputRowsGrad: Ptr,
+    ids: Ptr,
   ): void {
     const work = this.recurrentWorkspace(batch, hidden, 3);
     this.kernels.gruBackward(
-      steps, batch, hidden, reverse ? 1 : 0, gates * 4, hiddenN * 4, h0 * 4, out * 4, ldOut, weightHh * 4,
-      dOut * 4, dhN * 4, dGatesIh * 4, dGatesHh * 4, dh0 * 4, work, initialGradient ? 1 : 0,
-      optionalBytes(inputRowsGrad), optionalBytes(ids),
+      steps,
+      batch,
+      hidden,
+      reverse ? 1 : 0,
+      gates * 4,
+      hiddenN * 4,
+      h0 * 4,
+      out * 4,
+      ldOut,
+      weightHh * 4,
+      dOut * 4,
+      dhN * 4,
+      dGatesIh * 4,
+      dGatesHh * 4,
+      dh0 * 4,
+      work,
+      initialGradient ? 1 : 0,
+      optionalBytes(inputRowsGrad),
+      optionalBytes(ids),
     );
   }
   rnnForward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, weightHh: Ptr, biasIh: Ptr, biasHh: Ptr, h0: Ptr, out: Ptr, ldOut: number, hN: Ptr, packedHh: Ptr,
-    inputRows: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    weightHh: Ptr,
+    biasIh: Ptr,
+    biasHh: Ptr,
+    h0: Ptr,
+    out: Ptr,
+    ldOut: number,
+    hN: Ptr,
+    packedHh: Ptr,
+    inputRows: Ptr,
+    ids: Ptr,
   ): void {
     const work = this.recurrentWorkspace(batch, hidden, 1, packedHh);
     this.kernels.rnnForward(
-      steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, biasIh * 4, biasHh * 4, optionalBytes(h0),
-      out * 4, ldOut, hN * 4, optionalBytes(packedHh), work, optionalBytes(inputRows), optionalBytes(ids),
+      steps,
+      batch,
+      hidden,
+      reverse ? 1 : 0,
+      gates * 4,
+      weightHh * 4,
+      biasIh * 4,
+      biasHh * 4,
+      optionalBytes(h0),
+      out * 4,
+      ldOut,
+      hN * 4,
+      optionalBytes(packedHh),
+      work,
+      optionalBytes(inputRows),
+      optionalBytes(ids),
     );
   }
   rnnBackward(
-    steps: number, batch: number, hidden: number, reverse: boolean,
-    gates: Ptr, weightHh: Ptr, dOut: Ptr, ldOut: number, dhN: Ptr, dGates: Ptr, dh0: Ptr, initialGradient: boolean,
-    inputRowsGrad: Ptr, ids: Ptr,
+    steps: number,
+    batch: number,
+    hidden: number,
+    reverse: boolean,
+    gates: Ptr,
+    weightHh: Ptr,
+    dOut: Ptr,
+    ldOut: number,
+    dhN: Ptr,
+    dGates: Ptr,
+    dh0: Ptr,
+    initialGradient: boolean,
+    inputRowsGrad: Ptr,
+    ids: Ptr,
   ): void {
     const work = this.recurrentWorkspace(batch, hidden, 1);
     this.kernels.rnnBackward(
-      steps, batch, hidden, reverse ? 1 : 0, gates * 4, weightHh * 4, dOut * 4, ldOut, dhN * 4, dGates * 4,
-      dh0 * 4, work, initialGradient ? 1 : 0, optionalBytes(inputRowsGrad), optionalBytes(ids),
+      steps,
+      batch,
+      hidden,
+      reverse ? 1 : 0,
+      gates * 4,
+      weightHh * 4,
+      dOut * 4,
+      ldOut,
+      dhN * 4,
+      dGates * 4,
+      dh0 * 4,
+      work,
+      initialGradient ? 1 : 0,
+      optionalBytes(inputRowsGrad),
+      optionalBytes(ids),
     );
   }
   packRecurrentWeights(weightHh: Ptr, rows: number, cols: number, packed: Ptr): void {

@@ -53,7 +53,10 @@ export async function compileKernels(build: SimdBuild, source?: WasmSource): Pro
 
 async function compileResponse(response: Response): Promise<WebAssembly.Module> {
   // compileStreaming needs the application/wasm MIME type; fall back to bytes when it is missing.
-  if (typeof WebAssembly.compileStreaming === 'function' && response.headers.get('content-type') === 'application/wasm') {
+  if (
+    typeof WebAssembly.compileStreaming === 'function' &&
+    response.headers.get('content-type') === 'application/wasm'
+  ) {
     return WebAssembly.compileStreaming(response);
   }
   return WebAssembly.compile(await response.arrayBuffer());
@@ -61,9 +64,7 @@ async function compileResponse(response: Response): Promise<WebAssembly.Module> 
 
 async function embeddedBytes(build: SimdBuild): Promise<Uint8Array<ArrayBuffer>> {
   const { base64 } =
-    build === 'relaxed'
-      ? await import('../../wasm-binary/relaxed.js')
-      : await import('../../wasm-binary/simd.js');
+    build === 'relaxed' ? await import('../../wasm-binary/relaxed.js') : await import('../../wasm-binary/simd.js');
   return decodeBase64(base64);
 }
 
