@@ -21,7 +21,7 @@ export { LSTMScratch, type ScratchOptions } from './models/lstm-scratch.js';
 export { GRUScratch } from './models/gru-scratch.js';
 export { RNNScratch } from './models/rnn-scratch.js';
 export { RNNLMScratch, type RNNLMOptions, type TokenVocabulary } from './models/rnnlm-scratch.js';
-export type { Recurrent, RecurrentState } from './models/recurrent.js';
+export type { Recurrent, RecurrentState } from './nn/recurrent.js';
 export { LSTM } from './layers/lstm.js';
 export { GRU } from './layers/gru.js';
 export { RNN } from './layers/rnn.js';

@@ -11,20 +11,14 @@
 // initialised from U(-1/sqrt(H), 1/sqrt(H)) in registration order.
 
 import type { Backend } from '../backend/backend.js';
-import { freshSeed, uniform } from '../models/init.js';
-import type { Recurrent, RecurrentState } from '../models/recurrent.js';
+import { freshSeed, uniform } from '../nn/init.js';
+import type { Recurrent, RecurrentState } from '../nn/recurrent.js';
 import { Module } from '../nn/module.js';
 import { isRecording } from '../tensor/tape.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
-import {
-  GATE_COUNT,
-  leadingSlice,
-  recurrentLayer,
-  TokenIds,
-  type CellKind,
-  type DirectionWeights,
-} from './recurrent-op.js';
+import { GATE_COUNT, type CellKind } from './cell-kernels.js';
+import { leadingSlice, recurrentLayer, TokenIds, type DirectionWeights } from './recurrent-op.js';
 import { dropout, swapLeadingAxes } from './sequence-ops.js';
 import { RecurrentStepper } from './stepper.js';
 

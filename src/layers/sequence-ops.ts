@@ -2,7 +2,7 @@
 // besides the fused layer itself: a dense layer with PyTorch's weight layout,
 // dropout with a seeded mask, and swapping the batch and time axes.
 
-import type { Backend } from '../backend/backend.js';
+import type { Backend, Ptr } from '../backend/backend.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
 import { gradsOf, track } from '../tensor/track.js';
 import type { Random } from '../util/random.js';
@@ -16,8 +16,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
     throw new RangeError(`linear: cannot apply weight [${weight.shape}] and bias [${bias.shape}] to [${x.shape}]`);
   }
   const out = empty([rows, numOut], backend);
-  backend.gemm(false, true, rows, numOut, numIn, 1, x.ptr, numIn, weight.ptr, numIn, 0, out.ptr, numOut);
-  backend.addBias(out.ptr, bias.ptr, out.ptr, rows, numOut);
+  linearInto(backend, x.ptr, rows, numIn, weight.ptr, bias.ptr, numOut, out.ptr);
   return track(out, [x, weight, bias], () => {
     // A scratch x without a gradient yet gets dy W written into a fresh slice (no zero fill, no read-back).
     const freshGrad = x.requiresGrad && x.canAdoptGrad;
@@ -46,6 +45,24 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
     }
     if (bias.requiresGrad) backend.columnSums(out.gradPtr, rows, numOut, bias.gradPtr, true);
   });
+}
+
+/**
+ * The forward of `linear` on heap buffers, recording nothing (inference):
+ * out (rows, numOut) = x (rows, numIn) W^T + b, W: (numOut, numIn), b: (numOut).
+ */
+export function linearInto(
+  backend: Backend,
+  x: Ptr,
+  rows: number,
+  numIn: number,
+  weight: Ptr,
+  bias: Ptr,
+  numOut: number,
+  out: Ptr,
+): void {
+  backend.gemm(false, true, rows, numOut, numIn, 1, x, numIn, weight, numIn, 0, out, numOut);
+  backend.addBias(out, bias, out, rows, numOut);
 }
 
 /** Inverted dropout: each value is zeroed with probability p, the others scaled by 1 / (1 - p). */

@@ -2,7 +2,7 @@
 
 import { add, at, matmul, tanh } from '../tensor/ops.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkInputs, type Recurrent, type RecurrentState } from './recurrent.js';
+import { checkInputs, type Recurrent, type RecurrentState } from '../nn/recurrent.js';
 import { ScratchCell, type ScratchOptions } from './scratch-cell.js';
 
 export class RNNScratch extends ScratchCell implements Recurrent {

@@ -11,8 +11,8 @@ import { add, crossEntropy, matmul, oneHot, reshape, stack } from '../tensor/ops
 import { noGrad } from '../tensor/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
-import { freshSeed, normal } from './init.js';
-import type { Recurrent, RecurrentState } from './recurrent.js';
+import { freshSeed, normal } from '../nn/init.js';
+import type { Recurrent, RecurrentState } from '../nn/recurrent.js';
 
 /** What predict needs from a vocabulary (data/vocab.ts's Vocab fits). */
 export interface TokenVocabulary {

@@ -11,7 +11,7 @@ import { RecurrentLayer } from '../layers/recurrent-layer.js';
 import { swapLeadingAxes } from '../layers/sequence-ops.js';
 import { reshape, stack } from '../tensor/ops.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { Recurrent, RecurrentState } from './recurrent.js';
+import type { Recurrent, RecurrentState } from '../nn/recurrent.js';
 import { RNNLMScratch, type RNNLMOptions, type TokenVocabulary } from './rnnlm-scratch.js';
 
 export class RNNLM extends RNNLMScratch {
@@ -60,7 +60,6 @@ export class RNNLM extends RNNLMScratch {
     const chars = this.checkGeneration(prefix, numPreds, vocab);
     const backend = this.backend;
     const V = this.vocabSize;
-    const width = rnn.numHiddens;
     const stepper = rnn.stepper(1);
     const logitsArena = backend.createArena('generation-logits', V);
     const logits = logitsArena.allocate(V);
@@ -75,17 +74,8 @@ export class RNNLM extends RNNLMScratch {
           outputs.push(vocab.indexOf(chars[i + 1])); // warm-up on the prefix: no logits needed
           continue;
         }
-        const { weight, bias } = this.linear;
-        backend.gemm(false, true, 1, V, width, 1, h, width, weight.ptr, width, 0, logits.ptr, V);
-        // The bias is added while copying out (one kernel call and one view fewer per token): storing the
-        // sum through the heap's own array rounds it as addBias does (to float32, or not at all in float64).
-        const floats = backend.heap.floats;
-        const at = logits.ptr;
-        const biasAt = bias.ptr;
-        for (let c = 0; c < V; c++) {
-          floats[at + c] += floats[biasAt + c];
-          values[c] = floats[at + c];
-        }
+        this.linear.forwardInto(h, 1, logits.ptr);
+        values.set(backend.heap.floats.subarray(logits.ptr, logits.ptr + V));
         outputs.push(choose(values));
       }
       return outputs.map((i) => vocab.idxToToken[i]).join('');

@@ -6,8 +6,8 @@ import type { Backend } from '../backend/backend.js';
 import { Module, type Initializer } from '../nn/module.js';
 import { zeros, type Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
-import { freshSeed, normal } from './init.js';
-import { checkState } from './recurrent.js';
+import { freshSeed, normal } from '../nn/init.js';
+import { checkState } from '../nn/recurrent.js';
 
 export interface ScratchOptions {
   /** Seed of the weights' random generator (default: a fresh random seed). */

@@ -14,7 +14,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/index.js';
-import type { CellKind } from '../../src/layers/recurrent-op.js';
+import type { CellKind } from '../../src/layers/cell-kernels.js';
 import { endStep, type Tensor } from '../../src/tensor/tensor.js';
 import { float64Reference, kernelVariants } from '../support/backends.js';
 import { maxAbs, maxDiff } from '../support/compare.js';

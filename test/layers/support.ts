@@ -7,7 +7,7 @@ import type { Backend } from '../../src/index.js';
 import { GRU } from '../../src/layers/gru.js';
 import { LSTM } from '../../src/layers/lstm.js';
 import type { RecurrentLayer, RecurrentLayerOptions } from '../../src/layers/recurrent-layer.js';
-import type { CellKind } from '../../src/layers/recurrent-op.js';
+import type { CellKind } from '../../src/layers/cell-kernels.js';
 import { RNN } from '../../src/layers/rnn.js';
 import { LSTMScratch } from '../../src/models/lstm-scratch.js';
 import { RNNScratch } from '../../src/models/rnn-scratch.js';

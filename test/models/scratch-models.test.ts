@@ -2,10 +2,10 @@
 // (float64), wasm against js, state handling, and memory use over many steps.
 import { describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../src/index.js';
-import type { CellKind } from '../../src/layers/recurrent-op.js';
+import type { CellKind } from '../../src/layers/cell-kernels.js';
 import { GRUScratch } from '../../src/models/gru-scratch.js';
 import { LSTMScratch } from '../../src/models/lstm-scratch.js';
-import type { Recurrent } from '../../src/models/recurrent.js';
+import type { Recurrent } from '../../src/nn/recurrent.js';
 import { RNNLMScratch } from '../../src/models/rnnlm-scratch.js';
 import { RNNScratch } from '../../src/models/rnn-scratch.js';
 import { noGrad } from '../../src/tensor/tape.js';

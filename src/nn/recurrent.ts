@@ -1,7 +1,7 @@
-// What a language-model head needs from a recurrent network: scratch cells
-// (RNNScratch, GRUScratch, LSTMScratch) and the fused layers both fit.
+// What a language-model head needs from a recurrent network: the scratch cells (models/) and the fused
+// layers (layers/) both implement it, so it lives below both.
 
-import type { Module } from '../nn/module.js';
+import type { Module } from './module.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** H for RNN and GRU, [H, C] for LSTM; fused multi-layer layers use (layers, B, H) tensors. */
