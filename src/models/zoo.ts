@@ -1,9 +1,11 @@
-// Language models by name, with the chapter's hyperparameters as defaults:
-// what the command line and checkpoints use to rebuild a model.
+// Language models by name, with the chapter's hyperparameters as defaults: what the command line and
+// checkpoints use to rebuild a model. A spec describes the whole architecture, so that a model built
+// from it has exactly the parameters (names and shapes) of the model it was written from.
 
 import type { Backend } from '../backend/backend.js';
 import { GRU } from '../layers/gru.js';
 import { LSTM } from '../layers/lstm.js';
+import type { RecurrentLayerOptions } from '../layers/recurrent-layer.js';
 import { RNN } from '../layers/rnn.js';
 import { GRUScratch } from './gru-scratch.js';
 import { LSTMScratch } from './lstm-scratch.js';
@@ -11,10 +13,18 @@ import { RNNLMScratch } from './rnnlm-scratch.js';
 import { RNNScratch } from './rnn-scratch.js';
 import { RNNLM } from './rnnlm.js';
 
+/** Everything needed to rebuild a language model the package builds (see createLanguageModel). */
 export interface LanguageModelSpec {
   kind: ModelKind;
   vocabSize: number;
+  /** Hidden units (per direction for a bidirectional concise model). */
   numHiddens: number;
+  /** Stacked recurrent layers; concise models only (default 1). */
+  numLayers?: number;
+  /** Concise models only (default false). */
+  bidirectional?: boolean;
+  /** Dropout between stacked layers in training mode; concise models only (default 0). */
+  dropout?: number;
   lr: number;
   seed: number;
 }
@@ -75,26 +85,56 @@ export function isModelKind(name: string): name is ModelKind {
   return Object.hasOwn(MODEL_DEFAULTS, name);
 }
 
+/** Whether `kind` is one of d2l's scratch cells (one layer, one direction, no dropout). */
+export function isScratchKind(kind: ModelKind): kind is keyof typeof SCRATCH {
+  return Object.hasOwn(SCRATCH, kind);
+}
+
+/** Throws a RangeError naming the field unless `spec` describes a model createLanguageModel can build. */
+export function checkLanguageModelSpec(spec: LanguageModelSpec): void {
+  const { kind, numLayers = 1, bidirectional = false, dropout = 0 } = spec;
+  if (!isModelKind(kind)) {
+    throw new RangeError(`unknown model '${String(kind)}' (expected one of ${Object.keys(MODEL_DEFAULTS).join(', ')})`);
+  }
+  if (!Number.isInteger(numLayers) || numLayers < 1) {
+    throw new RangeError(`numLayers must be a positive integer, got ${numLayers}`);
+  }
+  if (typeof bidirectional !== 'boolean') throw new RangeError(`bidirectional must be a boolean, got ${bidirectional}`);
+  if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout must be in [0, 1), got ${dropout}`);
+  if (isScratchKind(kind) && (numLayers !== 1 || bidirectional || dropout !== 0)) {
+    throw new RangeError(
+      `${kind} is one of d2l's single-layer scratch cells: numLayers, bidirectional and dropout need a concise model ` +
+        `(${kind.replace('-scratch', '')})`,
+    );
+  }
+}
+
 export function createLanguageModel(spec: LanguageModelSpec, backend?: Backend): RNNLMScratch {
+  checkLanguageModelSpec(spec);
   const { kind, vocabSize, numHiddens, lr, seed } = spec;
   // The cell and the output layer draw from separate streams of the same seed.
   const options = { seed, backend };
+  const head = { vocabSize, lr, seed: seed + 1 };
+  const layer: RecurrentLayerOptions = {
+    numInputs: vocabSize,
+    numHiddens,
+    numLayers: spec.numLayers ?? 1,
+    bidirectional: spec.bidirectional ?? false,
+    dropout: spec.dropout ?? 0,
+    ...options,
+  };
   switch (kind) {
     case 'lstm-scratch':
-      return new RNNLMScratch(new LSTMScratch(vocabSize, numHiddens, 0.01, options), { vocabSize, lr, seed: seed + 1 });
+      return new RNNLMScratch(new LSTMScratch(vocabSize, numHiddens, 0.01, options), head);
     case 'gru-scratch':
-      return new RNNLMScratch(new GRUScratch(vocabSize, numHiddens, 0.01, options), { vocabSize, lr, seed: seed + 1 });
+      return new RNNLMScratch(new GRUScratch(vocabSize, numHiddens, 0.01, options), head);
     case 'rnn-scratch':
-      return new RNNLMScratch(new RNNScratch(vocabSize, numHiddens, 0.01, options), { vocabSize, lr, seed: seed + 1 });
+      return new RNNLMScratch(new RNNScratch(vocabSize, numHiddens, 0.01, options), head);
     case 'lstm':
-      return new RNNLM(new LSTM({ numInputs: vocabSize, numHiddens, ...options }), { vocabSize, lr, seed: seed + 1 });
+      return new RNNLM(new LSTM(layer), head);
     case 'gru':
-      return new RNNLM(new GRU({ numInputs: vocabSize, numHiddens, ...options }), { vocabSize, lr, seed: seed + 1 });
+      return new RNNLM(new GRU(layer), head);
     case 'rnn':
-      return new RNNLM(new RNN({ numInputs: vocabSize, numHiddens, ...options }), { vocabSize, lr, seed: seed + 1 });
-    default:
-      throw new RangeError(
-        `unknown model '${String(kind)}' (expected one of ${Object.keys(MODEL_DEFAULTS).join(', ')})`,
-      );
+      return new RNNLM(new RNN(layer), head);
   }
 }

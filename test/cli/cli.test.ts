@@ -46,6 +46,27 @@ describe('lstm-simd command line', () => {
     expectOneLineError(await cli(['train', '--bogus']), /Unknown option '--bogus'/);
     expectOneLineError(await cli(['fly']), /unknown command 'fly'/);
     expectOneLineError(await cli(['generate']), /generate needs --checkpoint FILE/);
+    expectOneLineError(
+      await cli(['train', '--layers', '2']),
+      /lstm-scratch is one of d2l's single-layer scratch cells/,
+    );
+    expectOneLineError(
+      await cli(['train', '--model', 'lstm', '--dropout', '1']),
+      /--dropout must be a number in \[0, 1\)/,
+    );
+  });
+
+  it("prints the overview and each command's help", async () => {
+    const overview = await cli(['--help']);
+    expect(overview.code).toBe(0);
+    expect(overview.stdout).toMatch(/lstm-simd train +train the d2l/);
+    expect(overview.stdout).toMatch(/lstm-simd generate +generate text/);
+    for (const command of ['train', 'generate']) {
+      const help = await cli([command, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^Usage: lstm-simd ${command}`));
+      expect(help.stderr).toBe('');
+    }
   });
 
   it('reports a missing data file and a missing checkpoint clearly', async () => {
