@@ -1,7 +1,7 @@
 // Optimizer steps and sumOfSquares on every variant, against the js twin
 // (float32 heap) and a float64 run of the same steps.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createBackend, type Backend } from '../../src/index.js';
+import { createBackend, type Backend } from '../../src/internal.js';
 import { float64Reference, kernelVariants, randomArray, randomFill } from '../support/backends.js';
 
 const U = 2 ** -24;

@@ -3,7 +3,7 @@
 // 'relaxed' vitest project (LSTM_SIMD_EXPECT_RELAXED=1) a missing relaxed
 // build is an error, not a skip, so that CI cannot silently stop testing it.
 
-import { createBackend, hasRelaxedSimd, type Backend, type BackendVariant } from '../../src/index.js';
+import { createBackend, hasRelaxedSimd, type Backend, type BackendVariant } from '../../src/internal.js';
 
 export interface VariantCase {
   variant: BackendVariant;
