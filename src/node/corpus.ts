@@ -47,7 +47,7 @@ export class CorpusUnavailableError extends Error {
   override name = 'CorpusUnavailableError';
 }
 
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const fromEnv = env.LSTM_SIMD_CACHE;
   return fromEnv !== undefined && fromEnv !== '' ? resolve(fromEnv) : join(homedir(), '.cache', 'lstm-simd');
 }
