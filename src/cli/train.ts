@@ -17,6 +17,7 @@ import {
 } from '../models/zoo.js';
 import { resolveTimeMachineText } from '../node/corpus.js';
 import { boardToSvg } from '../train/plot-svg.js';
+import { formatCount } from '../train/progress-bar.js';
 import { Trainer, type EpochRecord } from '../train/trainer.js';
 import { choice, integer, parse, positiveNumber, text, UsageError } from './args.js';
 import type { Command } from './command.js';
@@ -153,7 +154,7 @@ function formatEpoch(r: EpochRecord, maxEpochs: number): string {
   return (
     `epoch ${String(r.epoch).padStart(String(maxEpochs).length)}/${maxEpochs}  ` +
     `train ppl ${r.trainPerplexity.toFixed(2)}  val ppl ${r.valPerplexity.toFixed(2)}  ` +
-    `${r.seconds.toFixed(2)} s  ${Math.round(r.tokensPerSecond)} tok/s`
+    `${r.seconds.toFixed(2)} s  ${formatCount(r.tokensPerSecond)} tok/s`
   );
 }
 

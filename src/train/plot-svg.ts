@@ -9,17 +9,21 @@ export interface PlotOptions {
   height?: number;
   xMax?: number;
   title?: string;
+  /** Axis titles (default 'epoch' and 'perplexity'). */
+  xLabel?: string;
+  yLabel?: string;
 }
 
-const STYLES: Record<string, { color: string; dash: string }> = {
-  train_ppl: { color: '#1f77b4', dash: '' },
-  val_ppl: { color: '#ff7f0e', dash: '6,4' },
+/** d2l's curve labels drawn as it draws them, with a readable name in the legend. */
+const STYLES: Record<string, { color: string; dash: string; name: string }> = {
+  train_ppl: { color: '#1f77b4', dash: '', name: 'training perplexity' },
+  val_ppl: { color: '#ff7f0e', dash: '6,4', name: 'validation perplexity' },
 };
 
 export function boardToSvg(curves: Map<string, BoardPoint[]>, options: PlotOptions = {}): string {
   const width = options.width ?? 560;
   const height = options.height ?? 400;
-  const margin = { left: 56, right: 20, top: options.title ? 34 : 16, bottom: 44 };
+  const margin = { left: 66, right: 20, top: options.title ? 34 : 16, bottom: 44 };
   const all = [...curves.values()].flat().filter((p) => Number.isFinite(p.y));
   const xMax = options.xMax ?? Math.max(1, ...all.map((p) => p.x));
   const yMinRaw = all.length ? Math.min(...all.map((p) => p.y)) : 0;
@@ -51,11 +55,15 @@ export function boardToSvg(curves: Map<string, BoardPoint[]>, options: PlotOptio
     parts.push(`<line x1="${x0}" y1="${py(y)}" x2="${width - margin.right}" y2="${py(y)}" stroke="#e5e5e5"/>`);
     parts.push(`<text x="${x0 - 8}" y="${py(y) + 4}" text-anchor="end">${round(y)}</text>`);
   }
-  parts.push(`<text x="${(x0 + width - margin.right) / 2}" y="${height - 8}" text-anchor="middle">epoch</text>`);
+  const xLabel = escapeXml(options.xLabel ?? 'epoch');
+  const yLabel = escapeXml(options.yLabel ?? 'perplexity');
+  const yMid = (margin.top + y0) / 2;
+  parts.push(`<text x="${(x0 + width - margin.right) / 2}" y="${height - 8}" text-anchor="middle">${xLabel}</text>`);
+  parts.push(`<text x="16" y="${yMid}" text-anchor="middle" transform="rotate(-90 16 ${yMid})">${yLabel}</text>`);
   // curves and legend
   let legendY = margin.top + 8;
   for (const [label, points] of curves) {
-    const style = STYLES[label] ?? { color: '#2ca02c', dash: '' };
+    const style = STYLES[label] ?? { color: '#2ca02c', dash: '', name: label };
     const finite = points.filter((p) => Number.isFinite(p.y));
     if (finite.length > 0) {
       const d = finite.map((p, i) => `${i ? 'L' : 'M'}${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ');
@@ -63,11 +71,11 @@ export function boardToSvg(curves: Map<string, BoardPoint[]>, options: PlotOptio
         `<path d="${d}" fill="none" stroke="${style.color}" stroke-width="1.8"${style.dash ? ` stroke-dasharray="${style.dash}"` : ''}/>`,
       );
     }
-    const lx = width - margin.right - 110;
+    const lx = width - margin.right - 170;
     parts.push(
       `<line x1="${lx}" y1="${legendY}" x2="${lx + 24}" y2="${legendY}" stroke="${style.color}" stroke-width="1.8"${style.dash ? ` stroke-dasharray="${style.dash}"` : ''}/>`,
     );
-    parts.push(`<text x="${lx + 30}" y="${legendY + 4}">${escapeXml(label)}</text>`);
+    parts.push(`<text x="${lx + 30}" y="${legendY + 4}">${escapeXml(style.name)}</text>`);
     legendY += 18;
   }
   parts.push('</svg>');

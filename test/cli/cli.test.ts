@@ -106,7 +106,9 @@ describe('lstm-simd command line', () => {
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/epoch 1\/2 +train ppl \d+\.\d\d +val ppl \d+\.\d\d/);
+    expect(result.stdout).toMatch(
+      /epoch 1\/2 +train ppl \d+\.\d\d +val ppl \d+\.\d\d +\d+\.\d\d s +\d+(\.\d+)?[kM]? tok\/s/,
+    );
     expect(result.stdout).toMatch(/predict\('it has', 50\): "it has.{50}"/);
     const summary = result.stdout.trim().split('\n').pop()!;
     expect(summary).toMatch(/^final: train perplexity \d+\.\d\d, val perplexity \d+\.\d\d after 2 epochs/);
@@ -121,8 +123,10 @@ describe('lstm-simd command line', () => {
     }
     const svg = readFileSync(join(out, 'lstm-scratch-perplexity.svg'), 'utf8');
     expect(svg).toMatch(/^<svg/);
-    expect(svg).toContain('train_ppl');
-    expect(svg).toContain('val_ppl');
+    expect(svg).toContain('>training perplexity</text>');
+    expect(svg).toContain('>validation perplexity</text>');
+    expect(svg).toMatch(/>epoch<\/text>/);
+    expect(svg).toMatch(/rotate\(-90[^>]*>perplexity<\/text>/);
     const checkpoint = join(out, 'lstm-scratch.safetensors');
     expect(existsSync(checkpoint)).toBe(true);
 
