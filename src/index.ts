@@ -15,7 +15,29 @@ export { Tensor, Storage, empty, zeros, fromArray, endStep, type Shape } from '.
 export * as ops from './tensor/ops.js';
 export { noGrad } from './tensor/tape.js';
 export { Module, type Initializer } from './nn/module.js';
-export { SGD } from './optim/sgd.js';
+export { SGD, type SGDOptions } from './optim/sgd.js';
+export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
+export { createOptimizer, OPTIMIZER_NAMES, type OptimizerOptions } from './optim/create.js';
+export {
+  isOptimizer,
+  type Optimizer,
+  type OptimizerLike,
+  type OptimizerName,
+  type OptimizerState,
+  type OptionValue,
+} from './optim/optimizer.js';
+export {
+  StepLR,
+  CosineAnnealingLR,
+  LinearLR,
+  SequentialLR,
+  WarmupCosineLR,
+  createSchedule,
+  type LearningRateSchedule,
+  type ScheduleName,
+  type ScheduleSpec,
+} from './optim/schedules.js';
 export { clipGradients } from './optim/clip.js';
 export { LSTMScratch, type ScratchOptions } from './models/lstm-scratch.js';
 export { GRUScratch } from './models/gru-scratch.js';
