@@ -55,11 +55,22 @@ export { createLanguageModel, MODEL_DEFAULTS, type LanguageModelSpec, type Model
 export {
   Trainer,
   TrainingDivergedError,
+  type BatchEnd,
+  type DataModule,
+  type EarlyStoppingOptions,
+  type FitOptions,
   type History,
   type EpochRecord,
+  type StopReason,
+  type TrainableModel,
+  type TrainerCallbacks,
   type TrainerOptions,
+  type TrainerState,
 } from './train/trainer.js';
-export { ProgressBoard, type BoardPoint } from './train/board.js';
+export { DEFAULT_DIVERGENCE_FACTOR, type DivergenceReason } from './train/divergence.js';
+export { trainerStateFromFile, trainerStateToFile } from './train/trainer-state.js';
+export { yieldToEventLoop } from './train/yield.js';
+export { ProgressBoard, type BoardPoint, type BoardState } from './train/board.js';
 export { ProgressBar } from './train/progress-bar.js';
 export { boardToSvg } from './train/plot-svg.js';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors.js';
