@@ -323,6 +323,7 @@ export class Trainer {
         if (this.lrScheduleInterval === 'epoch') setLr(epoch);
         const epochStart = now();
         let tokens = 0;
+        let trainSeconds = 0;
         let lossSum = 0;
         let pplSum = 0;
         let batches = 0;
@@ -349,6 +350,7 @@ export class Trainer {
           }
           optimizer.step();
           endStep(backend);
+          trainSeconds += (now() - stepStart) / 1000;
 
           board.draw(trainBatchIndex / data.numTrainBatches, Math.exp(value), 'train_ppl', trainEvery);
           trainBatchIndex++;
@@ -376,7 +378,7 @@ export class Trainer {
               batch: batches,
               numBatches: data.numTrainBatches,
               loss: value,
-              tokensPerSecond: tokens / ((now() - epochStart) / 1000),
+              tokensPerSecond: tokens / trainSeconds,
               etaSeconds: (elapsed / Math.max(done, 1)) * remaining,
             });
           }
@@ -420,7 +422,7 @@ export class Trainer {
           valPerplexity: valBatches ? valPplSum / valBatches : NaN,
           lr: currentLr(),
           seconds,
-          tokensPerSecond: tokens / seconds,
+          tokensPerSecond: tokens / trainSeconds,
         };
         epochs.push(record);
         if (valBatches) {
