@@ -77,7 +77,7 @@ export abstract class RecurrentLayer extends Module implements Recurrent {
     this.dropout = dropout;
     this.batchFirst = batchFirst;
     const seed = options.seed ?? freshSeed();
-    this.dropoutRandom = new Random(Random.deriveSeed(seed, 1));
+    this.dropoutRandom = this.randomGenerator('dropout', new Random(Random.deriveSeed(seed, 1)));
     const init = uniform(new Random(seed), 1 / Math.sqrt(numHiddens));
     const G = GATE_COUNT[cell] * numHiddens;
     const weights: DirectionWeights[][] = [];
