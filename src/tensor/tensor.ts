@@ -202,6 +202,20 @@ export function endStep(backend: Backend = getBackend()): void {
   backend.scratch.reset();
 }
 
+/**
+ * Throws a TypeError unless `value` is a Tensor, and an Error unless it lives on `backend`: a kernel
+ * given another backend's pointer would read unrelated memory of its own heap.
+ */
+export function checkTensorArgument(name: string, value: unknown, backend: Backend): Tensor {
+  if (!(value instanceof Tensor)) {
+    throw new TypeError(`${name} must be a Tensor, got ${value === null ? 'null' : typeof value}`);
+  }
+  if (value.backend !== backend) {
+    throw new Error(`${name} lives on another backend (${value.backend.variant}) than the module (${backend.variant})`);
+  }
+  return value;
+}
+
 /** A shape as messages print it: [4, 8]. */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
