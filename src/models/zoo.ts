@@ -25,6 +25,8 @@ export interface LanguageModelSpec {
   bidirectional?: boolean;
   /** Dropout between stacked layers in training mode; concise models only (default 0). */
   dropout?: number;
+  /** Width of a token embedding before the recurrent layers (`embedding.weight`); concise models only (default: none, one-hot inputs). */
+  embeddingDim?: number;
   lr: number;
   seed: number;
 }
@@ -92,7 +94,7 @@ export function isScratchKind(kind: ModelKind): kind is keyof typeof SCRATCH {
 
 /** Throws a RangeError naming the field unless `spec` describes a model createLanguageModel can build. */
 export function checkLanguageModelSpec(spec: LanguageModelSpec): void {
-  const { kind, numLayers = 1, bidirectional = false, dropout = 0 } = spec;
+  const { kind, numLayers = 1, bidirectional = false, dropout = 0, embeddingDim } = spec;
   if (!isModelKind(kind)) {
     throw new RangeError(`unknown model '${String(kind)}' (expected one of ${Object.keys(MODEL_DEFAULTS).join(', ')})`);
   }
@@ -101,22 +103,25 @@ export function checkLanguageModelSpec(spec: LanguageModelSpec): void {
   }
   if (typeof bidirectional !== 'boolean') throw new RangeError(`bidirectional must be a boolean, got ${bidirectional}`);
   if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout must be in [0, 1), got ${dropout}`);
-  if (isScratchKind(kind) && (numLayers !== 1 || bidirectional || dropout !== 0)) {
+  if (embeddingDim !== undefined && (!Number.isInteger(embeddingDim) || embeddingDim < 1)) {
+    throw new RangeError(`embeddingDim must be a positive integer, got ${embeddingDim}`);
+  }
+  if (isScratchKind(kind) && (numLayers !== 1 || bidirectional || dropout !== 0 || embeddingDim !== undefined)) {
     throw new RangeError(
-      `${kind} is one of d2l's single-layer scratch cells: numLayers, bidirectional and dropout need a concise model ` +
-        `(${kind.replace('-scratch', '')})`,
+      `${kind} is one of d2l's single-layer scratch cells: numLayers, bidirectional, dropout and embeddingDim need a ` +
+        `concise model (${kind.replace('-scratch', '')})`,
     );
   }
 }
 
 export function createLanguageModel(spec: LanguageModelSpec, backend?: Backend): RNNLMScratch {
   checkLanguageModelSpec(spec);
-  const { kind, vocabSize, numHiddens, lr, seed } = spec;
+  const { kind, vocabSize, numHiddens, lr, seed, embeddingDim } = spec;
   // The cell and the output layer draw from separate streams of the same seed.
   const options = { seed, backend };
   const head = { vocabSize, lr, seed: seed + 1 };
   const layer: RecurrentLayerOptions = {
-    numInputs: vocabSize,
+    numInputs: embeddingDim ?? vocabSize,
     numHiddens,
     numLayers: spec.numLayers ?? 1,
     bidirectional: spec.bidirectional ?? false,
@@ -131,10 +136,10 @@ export function createLanguageModel(spec: LanguageModelSpec, backend?: Backend):
     case 'rnn-scratch':
       return new RNNLMScratch(new RNNScratch(vocabSize, numHiddens, 0.01, options), head);
     case 'lstm':
-      return new RNNLM(new LSTM(layer), head);
+      return new RNNLM(new LSTM(layer), { ...head, embeddingDim });
     case 'gru':
-      return new RNNLM(new GRU(layer), head);
+      return new RNNLM(new GRU(layer), { ...head, embeddingDim });
     case 'rnn':
-      return new RNNLM(new RNN(layer), head);
+      return new RNNLM(new RNN(layer), { ...head, embeddingDim });
   }
 }
