@@ -112,3 +112,12 @@ export {
   type SaveModelOptions,
   type TrainingState,
 } from './io/checkpoint.js';
+export {
+  ImportError,
+  importTorchLanguageModel,
+  importTorchStateDict,
+  inferTorchLanguageModel,
+  vocabularyFrom,
+  type ImportedModel,
+  type TorchImportOptions,
+} from './io/torch.js';

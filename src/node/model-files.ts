@@ -1,5 +1,5 @@
 // Model files on disk (Node): saveModelFile writes atomically (a crash mid-write leaves the previous
-// file intact), loadModelFile reads a path and names it in every error.
+// file intact), loadModelFile and importTorchModelFile read paths and name them in every error.
 
 import { readFileSync } from 'node:fs';
 import {
@@ -9,6 +9,7 @@ import {
   type LoadModelOptions,
   type SaveModelOptions,
 } from '../io/checkpoint.js';
+import { importTorchLanguageModel, type ImportedModel, type TorchImportOptions } from '../io/torch.js';
 import type { RNNLMScratch } from '../models/rnnlm-scratch.js';
 import { writeFileAtomically } from './files.js';
 
@@ -23,8 +24,27 @@ export function saveModelFile(path: string, model: RNNLMScratch, options: SaveMo
  */
 export function loadModelFile(path: string, options: LoadModelOptions = {}): LoadedModel {
   const bytes = readModelBytes(path, 'model file');
+  return withFileName(path, () => loadModel(bytes, options));
+}
+
+/**
+ * importTorchLanguageModel from files: the state_dict as safetensors, and the vocabulary as JSON (a token
+ * list in index order or a VocabJSON). Errors name the file they are about.
+ */
+export function importTorchModelFile(
+  weightsPath: string,
+  vocabPath: string,
+  options: Omit<TorchImportOptions, 'vocab'> = {},
+): ImportedModel {
+  const vocab = new TextDecoder().decode(readModelBytes(vocabPath, 'vocabulary'));
+  const bytes = readModelBytes(weightsPath, 'weights');
+  return withFileName(weightsPath, () => importTorchLanguageModel(bytes, { ...options, vocab }));
+}
+
+/** Runs `load`, putting the file's name in front of the message of whatever it throws (the type stays). */
+function withFileName<T>(path: string, load: () => T): T {
   try {
-    return loadModel(bytes, options);
+    return load();
   } catch (error) {
     if (error instanceof Error) error.message = `${path}: ${error.message}`;
     throw error;

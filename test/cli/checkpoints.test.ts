@@ -127,6 +127,30 @@ describe('lstm-simd train checkpoints', () => {
     expect(readFileSync(checkpoint).equals(good)).toBe(true);
   });
 
+  it('generate runs a language model trained in PyTorch: --weights (safetensors) --vocab (JSON token list)', async () => {
+    const torch = join(root, 'test/fixtures/torch');
+    const weights = join(torch, 'lm-gru-embedding.safetensors');
+    const vocab = join(torch, 'lm-vocab.json');
+    const result = await cli([
+      'generate',
+      '--weights',
+      weights,
+      '--vocab',
+      vocab,
+      '--prefix',
+      'the time ',
+      '--num',
+      '30',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^the time [a-z ]{30}\n$/);
+    const swapped = await cli(['generate', '--weights', vocab, '--vocab', weights]);
+    expect(swapped.stderr).toMatch(/^lstm-simd: .*lm-vocab.json: not a safetensors file/);
+    const alone = await cli(['generate', '--weights', weights]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--weights needs --vocab FILE/);
+  });
+
   it('SIGKILL in the middle of writes leaves a whole file every time (8 kills)', async () => {
     const target = join(dir, 'killed.bin');
     const size = 4_000_000;
