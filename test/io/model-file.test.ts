@@ -8,6 +8,7 @@ import {
   createLanguageModel,
   describeLanguageModel,
   encodeSafetensors,
+  fetchModel,
   loadCheckpoint,
   loadModel,
   LSTM,
@@ -112,6 +113,22 @@ describe('model files', () => {
     // Before, a spec that disagreed with the model (here: one layer) wrote a file that could not be loaded.
     const bytes = saveCheckpoint(model, { ...spec, numLayers: 1 }, vocab);
     expect(loadModel(bytes, { backend }).spec.numLayers).toBe(2);
+  });
+
+  it('fetchModel loads from a URL (browsers); an HTTP error says which', async () => {
+    const model = createLanguageModel(SPECS[3], backend);
+    const bytes = saveModel(model, { vocab });
+    const fetch = (async (url: string) =>
+      url.endsWith('lm.safetensors')
+        ? new Response(bytes)
+        : new Response('no', { status: 404 })) as typeof globalThis.fetch;
+    const loaded = await fetchModel('https://example.test/lm.safetensors', { fetch, backend });
+    expect(loaded.model.stateDict()).toEqual(model.stateDict());
+    await expect(fetchModel('https://example.test/missing', { fetch, backend })).rejects.toThrow(
+      /GET https:\/\/example.test\/missing failed: HTTP 404/,
+    );
+    loaded.model.dispose();
+    model.dispose();
   });
 
   it('stores a training state and its tensors beside the model', () => {
