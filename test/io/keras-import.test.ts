@@ -6,21 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as jsfive from 'jsfive';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createBackend, decodeSafetensors, type Backend, type RNNLMScratch } from '../../src/internal.js';
+import { createBackend, decodeSafetensors, type Backend } from '../../src/internal.js';
 import { importKerasLanguageModel, type Hdf5Module } from '../../src/io/keras.js';
-import { noGrad } from '../../src/tensor/tape.js';
-import { endStep } from '../../src/tensor/tensor.js';
 import { maxDiff } from '../support/compare.js';
+import { evalLogits } from '../support/logits.js';
 
 const dir = join(__dirname, '../fixtures/keras');
 const read = (file: string) => new Uint8Array(readFileSync(join(dir, file)));
-
-function logitsOf(model: RNNLMScratch, ids: Float32Array, batch: number, steps: number): Float64Array {
-  model.eval();
-  const out = noGrad(() => model.forward(Array.from(ids), batch, steps)[0].toArray());
-  endStep(model.backend);
-  return out;
-}
 
 describe('Keras 3 import', () => {
   let backend: Backend;
@@ -47,7 +39,7 @@ describe('Keras 3 import', () => {
     expect(spec).toMatchObject(expected);
     const { tensors } = decodeSafetensors(read(`${golden}.expected.safetensors`));
     const X = tensors.get('X')!;
-    expect(maxDiff(logitsOf(model, X.data, X.shape[0], X.shape[1]), tensors.get('logits')!.data)).toBeLessThan(1e-5);
+    expect(maxDiff(evalLogits(model, X.data, X.shape[0], X.shape[1]), tensors.get('logits')!.data)).toBeLessThan(1e-5);
     model.dispose();
   });
 
