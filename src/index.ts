@@ -43,6 +43,12 @@ export { Tensor, empty, zeros, fromArray, endStep, type Shape } from './tensor/t
 export * as ops from './tensor/ops.js';
 export { noGrad } from './tensor/tape.js';
 export { Module, type Initializer } from './nn/module.js';
+export {
+  StateDictError,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  type StateDictSource,
+} from './nn/state-dict.js';
 export type { Recurrent, RecurrentState } from './nn/recurrent.js';
 
 // Layers and models.
@@ -52,13 +58,15 @@ export { RNN } from './layers/rnn.js';
 export { RecurrentLayer, type RecurrentLayerOptions } from './layers/recurrent-layer.js';
 export type { RecurrentStepper } from './layers/stepper.js';
 export { Linear } from './layers/linear.js';
+export { Embedding, type EmbeddingOptions, type EmbeddingProjection } from './layers/embedding.js';
 export { LSTMScratch, type ScratchOptions } from './models/lstm-scratch.js';
 export { GRUScratch } from './models/gru-scratch.js';
 export { RNNScratch } from './models/rnn-scratch.js';
 export { RNNLMScratch, type RNNLMOptions, type TokenVocabulary } from './models/rnnlm-scratch.js';
-export { RNNLM } from './models/rnnlm.js';
+export { RNNLM, type ConciseRNNLMOptions } from './models/rnnlm.js';
 export {
   createLanguageModel,
+  describeLanguageModel,
   MODEL_DEFAULTS,
   type ChapterDefaults,
   type LanguageModelSpec,
@@ -113,5 +121,37 @@ export { ProgressBar } from './train/progress-bar.js';
 export { boardToSvg } from './train/plot-svg.js';
 
 // Files.
-export { encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors.js';
-export { saveCheckpoint, loadCheckpoint, CheckpointError } from './io/checkpoint.js';
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  readSafetensorsHeader,
+  SafetensorsError,
+  type NamedTensor,
+  type SafetensorsFile,
+  type SafetensorsHeader,
+  type TensorEntry,
+  type TensorLike,
+} from './io/safetensors.js';
+export {
+  saveModel,
+  loadModel,
+  fetchModel,
+  saveCheckpoint,
+  loadCheckpoint,
+  CheckpointError,
+  MODEL_FORMAT,
+  type LoadedModel,
+  type LoadModelOptions,
+  type SaveModelOptions,
+  type TrainingState,
+} from './io/checkpoint.js';
+export {
+  ImportError,
+  importTorchLanguageModel,
+  importTorchStateDict,
+  inferTorchLanguageModel,
+  vocabularyFrom,
+  type ImportedModel,
+  type TorchImportOptions,
+} from './io/torch.js';
+export { importKerasLanguageModel, type Hdf5Module, type KerasImportOptions } from './io/keras.js';
