@@ -38,6 +38,32 @@ export {
 } from './data/index.js';
 export { Random } from './util/random.js';
 
+// Time series: CSV, windows, standardisation, forecasts and baselines.
+export {
+  CsvError,
+  forecast,
+  forecastErrors,
+  forecastOrigins,
+  lastValueForecast,
+  parseCsv,
+  readCsvSeries,
+  seasonalNaiveForecast,
+  SeriesData,
+  Standardizer,
+  windowBatch,
+  windowStarts,
+  type CsvSeries,
+  type CsvSeriesOptions,
+  type CsvTable,
+  type DateStep,
+  type ForecastErrors,
+  type ForecastOptions,
+  type ForecastStrategy,
+  type SeriesBatch,
+  type SeriesDataOptions,
+  type WindowShape,
+} from './series/index.js';
+
 // Tensors and autograd.
 export { Tensor, empty, zeros, fromArray, endStep, type Shape } from './tensor/tensor.js';
 export * as ops from './tensor/ops.js';
@@ -57,6 +83,12 @@ export { GRUScratch } from './models/gru-scratch.js';
 export { RNNScratch } from './models/rnn-scratch.js';
 export { RNNLMScratch, type RNNLMOptions, type TokenVocabulary } from './models/rnnlm-scratch.js';
 export { RNNLM } from './models/rnnlm.js';
+export {
+  SequenceRegressor,
+  type RegressionLoss,
+  type SequenceRegressorOptions,
+  type StepOptimizer,
+} from './models/sequence-regressor.js';
 export {
   createLanguageModel,
   MODEL_DEFAULTS,
