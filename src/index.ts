@@ -44,6 +44,7 @@ export {
   forecast,
   forecastErrors,
   forecastOrigins,
+  forecastToSvg,
   lastValueForecast,
   parseCsv,
   readCsvSeries,
@@ -109,7 +110,7 @@ export {
 } from './train/trainer.js';
 export { ProgressBoard, type BoardPoint } from './train/board.js';
 export { ProgressBar } from './train/progress-bar.js';
-export { boardToSvg } from './train/plot-svg.js';
+export { boardToSvg, linePlotSvg, type LinePlotOptions, type PlotCurve, type PlotOptions } from './train/plot-svg.js';
 
 // Files.
 export { encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors.js';

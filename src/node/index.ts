@@ -10,3 +10,4 @@ export {
   type ResolveTimeMachineOptions,
 } from './corpus.js';
 export { loadTimeMachine } from './time-machine.js';
+export { FileReadError, readCsvSeriesFile } from './csv.js';

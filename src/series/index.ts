@@ -23,3 +23,4 @@ export {
 export { SeriesData, type SeriesDataOptions } from './series-data.js';
 export { forecast, type ForecastOptions, type ForecastStrategy } from './forecast.js';
 export { forecastErrors, lastValueForecast, seasonalNaiveForecast, type ForecastErrors } from './baselines.js';
+export { forecastToSvg, type ForecastCurve, type ForecastPlotOptions } from './forecast-plot.js';
