@@ -53,12 +53,15 @@ export {
   Standardizer,
   windowBatch,
   windowStarts,
+  type CsvOptions,
   type CsvSeries,
   type CsvSeriesOptions,
   type CsvTable,
   type DateStep,
   type ForecastErrors,
+  type ForecastCurve,
   type ForecastOptions,
+  type ForecastPlotOptions,
   type ForecastStrategy,
   type SeriesBatch,
   type SeriesDataOptions,
@@ -84,12 +87,7 @@ export { GRUScratch } from './models/gru-scratch.js';
 export { RNNScratch } from './models/rnn-scratch.js';
 export { RNNLMScratch, type RNNLMOptions, type TokenVocabulary } from './models/rnnlm-scratch.js';
 export { RNNLM } from './models/rnnlm.js';
-export {
-  SequenceRegressor,
-  type RegressionLoss,
-  type SequenceRegressorOptions,
-  type StepOptimizer,
-} from './models/sequence-regressor.js';
+export { SequenceRegressor, type RegressionLoss, type SequenceRegressorOptions } from './models/sequence-regressor.js';
 export {
   createLanguageModel,
   MODEL_DEFAULTS,
@@ -143,7 +141,14 @@ export { trainerStateFromFile, trainerStateToFile } from './train/trainer-state.
 export { yieldToEventLoop } from './train/yield.js';
 export { ProgressBoard, type BoardPoint, type BoardState } from './train/board.js';
 export { ProgressBar } from './train/progress-bar.js';
-export { boardToSvg, linePlotSvg, type LinePlotOptions, type PlotCurve, type PlotOptions } from './train/plot-svg.js';
+export {
+  boardToSvg,
+  linePlotSvg,
+  type LinePlotOptions,
+  type PlotCurve,
+  type PlotMark,
+  type PlotOptions,
+} from './train/plot-svg.js';
 
 // Files.
 export { encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors.js';

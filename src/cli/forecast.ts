@@ -10,6 +10,8 @@ import { GRU } from '../layers/gru.js';
 import { LSTM } from '../layers/lstm.js';
 import { RNN } from '../layers/rnn.js';
 import { SequenceRegressor, type RegressionLoss } from '../models/sequence-regressor.js';
+import { createOptimizer, OPTIMIZER_NAMES } from '../optim/create.js';
+import type { OptimizerName } from '../optim/optimizer.js';
 import { readCsvSeriesFile } from '../node/csv.js';
 import { forecastErrors, lastValueForecast, seasonalNaiveForecast, type ForecastErrors } from '../series/baselines.js';
 import { describeStep } from '../series/dates.js';
@@ -42,7 +44,8 @@ the training part's mean and deviation only.
                        model fed its own predictions H times
   --model NAME         lstm | gru | rnn (default lstm)   --hidden N       hidden units (default 32)
   --layers N           stacked layers (default 1)        --loss NAME      mse | mae (default mse)
-  --epochs N           (default 100)                     --lr X           SGD learning rate (default 0.1)
+  --epochs N           (default 100)                     --lr X           learning rate (default: sgd 0.1, else 0.001)
+  --optimizer NAME     sgd (default: plain SGD, d2l's) | adam | adamw | rmsprop
   --batch-size N       windows per batch (default 16)    --stride N       between training windows (default 1)
   --clip X             gradient-norm clipping threshold (default 1)
   --backend NAME       wasm | js (default wasm)          --seed N         random seed (default 42)
@@ -67,6 +70,7 @@ async function run(argv: string[]): Promise<number> {
     loss: { type: 'string' },
     epochs: { type: 'string' },
     lr: { type: 'string' },
+    optimizer: { type: 'string' },
     'batch-size': { type: 'string' },
     stride: { type: 'string' },
     clip: { type: 'string' },
@@ -90,7 +94,8 @@ async function run(argv: string[]): Promise<number> {
   const numLayers = integer(args.layers, 'layers', 1);
   const loss = choice<RegressionLoss>(args.loss, 'loss', ['mse', 'mae'], 'mse');
   const maxEpochs = integer(args.epochs, 'epochs', 100);
-  const lr = positiveNumber(args.lr, 'lr', 0.1);
+  const optimizerName = choice<OptimizerName>(args.optimizer, 'optimizer', OPTIMIZER_NAMES, 'sgd');
+  const lr = positiveNumber(args.lr, 'lr', optimizerName === 'sgd' ? 0.1 : 0.001);
   const batchSize = integer(args['batch-size'], 'batch-size', 16);
   const stride = integer(args.stride, 'stride', 1);
   const clip = args.clip === undefined ? 1 : nonNegative(args.clip, 'clip');
@@ -129,7 +134,7 @@ async function run(argv: string[]): Promise<number> {
   );
   console.log(
     `${name}: ${model.numParameters()} parameters, hidden ${numHiddens}${numLayers > 1 ? ` x ${numLayers} layers` : ''}, ` +
-      `lookback ${lookback}, horizon ${horizon}, ${loss.toUpperCase()} loss, SGD lr ${lr}, batch ${batchSize}, ` +
+      `lookback ${lookback}, horizon ${horizon}, ${loss.toUpperCase()} loss, ${optimizerName} lr ${lr}, batch ${batchSize}, ` +
       `${maxEpochs} epochs, backend ${backend.variant}`,
   );
 
@@ -137,6 +142,7 @@ async function run(argv: string[]): Promise<number> {
   const trainer = new Trainer({
     maxEpochs,
     gradientClipVal: clip,
+    optimizer: (parameters) => createOptimizer(optimizerName, parameters, { lr }),
     progress: args.quiet ? false : undefined,
     callbacks: [
       {
@@ -225,6 +231,7 @@ async function run(argv: string[]): Promise<number> {
         numHiddens,
         numLayers,
         loss,
+        optimizer: optimizerName,
         maxEpochs,
         lr,
         batchSize,

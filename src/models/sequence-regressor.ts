@@ -22,12 +22,7 @@ import { empty, type Tensor } from '../tensor/tensor.js';
 /** The regression losses: mean squared error or mean absolute error. */
 export type RegressionLoss = 'mse' | 'mae';
 
-/** What configureOptimizers returns: any optimiser over the model's parameters. */
-export interface StepOptimizer {
-  step(): void;
-  zeroGrad(): void;
-}
-
+/** The head's width, many-to-one or many-to-many, the loss, and the lr of the default optimiser. */
 export interface SequenceRegressorOptions {
   /** Values predicted per output row (default 1): the horizon of a direct multi-step forecast. */
   numOutputs?: number;
@@ -35,10 +30,11 @@ export interface SequenceRegressorOptions {
   everyStep?: boolean;
   /** 'mse' (default) or 'mae'. */
   loss?: RegressionLoss;
-  /** Learning rate of the default optimiser, SGD (default 0.1). */
+  /**
+   * Learning rate of configureOptimizers' SGD (default 0.1). Another optimiser is the Trainer's
+   * `optimizer` option, e.g. `new Trainer({ maxEpochs: 100, optimizer: (p) => new Adam(p, { lr: 0.01 }) })`.
+   */
   lr?: number;
-  /** Builds the optimiser from the parameters instead of SGD(lr), e.g. `(p) => new Adam(p, { lr: 1e-3 })`. */
-  optimizer?: (parameters: Map<string, Tensor>) => StepOptimizer;
   /** Seed of the head's initial weights (default: a fresh random seed). */
   seed?: number;
 }
@@ -54,14 +50,23 @@ export interface SequenceRegressorOptions {
  * const next6 = model.predict(window, 1, 24); // (1, 6), in the units the model was trained in
  */
 export class SequenceRegressor extends Module {
+  /** Values predicted per output row. */
   readonly numOutputs: number;
+  /** Whether every step is predicted (many-to-many) or the last (many-to-one). */
   readonly everyStep: boolean;
+  /** The training loss. */
   readonly lossKind: RegressionLoss;
+  /** configureOptimizers' learning rate. */
   readonly lr: number;
+  /** The dense head, (rnn.numHiddens) -> (numOutputs), PyTorch's nn.Linear layout (parameters 'head.weight', 'head.bias'). */
   readonly head: Linear;
-  private readonly optimizerFactory?: (parameters: Map<string, Tensor>) => StepOptimizer;
 
+  /**
+   * Wraps `rnn` (its parameters appear as 'rnn.*'), adds the head. A bidirectional layer's last step
+   * holds the reverse direction after one input only; use everyStep or a unidirectional layer.
+   */
   constructor(
+    /** The recurrent network: inputs (T, B, numInputs), outputs (T, B, numHiddens). */
     readonly rnn: Recurrent,
     options: SequenceRegressorOptions = {},
   ) {
@@ -78,7 +83,6 @@ export class SequenceRegressor extends Module {
     this.everyStep = everyStep;
     this.lossKind = loss;
     this.lr = lr;
-    this.optimizerFactory = options.optimizer;
     this.module('rnn', rnn);
     this.head = this.module(
       'head',
@@ -141,6 +145,7 @@ export class SequenceRegressor extends Module {
     return this.lossKind === 'mse' ? mseLoss(predictions, targets) : maeLoss(predictions, targets);
   }
 
+  /** The loss of a batch (recorded for backward): what the Trainer minimises. */
   trainingStep(batch: SeriesBatch): Tensor {
     this.checkBatchKind(batch);
     return this.loss(this.forward(this.inputsOf(batch.X, batch.batchSize, batch.numSteps)), batch.Y);
@@ -151,8 +156,9 @@ export class SequenceRegressor extends Module {
     return noGrad(() => this.trainingStep(batch).item());
   }
 
-  configureOptimizers(): StepOptimizer {
-    return this.optimizerFactory ? this.optimizerFactory(this.parameters()) : new SGD(this.parameters(), this.lr);
+  /** d2l's choice: plain SGD over all parameters at the model's lr. */
+  configureOptimizers(): SGD {
+    return new SGD(this.parameters(), this.lr);
   }
 
   /**

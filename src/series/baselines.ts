@@ -68,7 +68,12 @@ export interface ForecastErrors {
   /** Forecast values scored (origins x horizon). */
   count: number;
   /** RMSE and MAE of step h ahead (index h - 1) over all origins. */
-  perStep: { rmse: number; mae: number }[];
+  perStep: {
+    /** RMSE of this step ahead over all origins. */
+    rmse: number;
+    /** MAE of this step ahead over all origins. */
+    mae: number;
+  }[];
 }
 
 /**

@@ -11,7 +11,9 @@ import { checkDates, type DateStep } from './dates.js';
 
 /** A parsed CSV file: the header, the data rows as text, and the line each row starts on. */
 export interface CsvTable {
+  /** The column names of the first line, trimmed. */
   header: string[];
+  /** The data rows, each with one string per header column (quotes removed). */
   rows: string[][];
   /** lines[r]: the 1-based line on which data row r starts (the header is line 1). */
   lines: number[];
@@ -20,15 +22,25 @@ export interface CsvTable {
 /** A bad CSV file or cell; `line` and `column` say where, when known. */
 export class CsvError extends Error {
   override name = 'CsvError';
+  /**
+   * A CSV error with where it is.
+   *
+   * @param message the whole message (it already names the file, line and column)
+   * @param line the 1-based line of the file, when known
+   * @param column the header name of the column, when known
+   */
   constructor(
     message: string,
+    /** The 1-based line of the file the error is on, when known. */
     readonly line?: number,
+    /** The header name of the column, when known. */
     readonly column?: string,
   ) {
     super(message);
   }
 }
 
+/** How parseCsv reads the text: the separator, and a name for messages. */
 export interface CsvOptions {
   /** Field separator (default ','); one character, not a quote or a line break. */
   delimiter?: string;
@@ -133,6 +145,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
 export interface CsvSeries {
   /** The column's name. */
   name: string;
+  /** The column's numbers, in file order. */
   values: Float64Array;
   /** The date column's cells as written (when `dateColumn` was given). */
   dates?: string[];
@@ -140,6 +153,7 @@ export interface CsvSeries {
   step?: DateStep;
 }
 
+/** What readCsvSeries reads: the column, an optional date column and its checks, and the CSV options. */
 export interface CsvSeriesOptions extends CsvOptions {
   /** The header name of the numeric column. */
   column: string;

@@ -6,7 +6,9 @@
 
 /** The spacing of a date column: `size` months, or `size` milliseconds. */
 export interface DateStep {
+  /** Calendar months, or milliseconds (UTC). */
   unit: 'month' | 'millisecond';
+  /** Units per step (1 for monthly data, 12 for yearly, 86400000 for daily). */
   size: number;
 }
 

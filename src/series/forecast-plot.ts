@@ -3,18 +3,25 @@
 // they tile it, each segment starting from true history), a marker where
 // validation starts, and years on the x axis when the series has dates.
 
-import { linePlotSvg, type PlotCurve } from '../train/plot-svg.js';
+import { linePlotSvg, type PlotCurve, type PlotMark } from '../train/plot-svg.js';
 
 /** Forecasts from several origins, (origins.length, horizon) row-major, in the series' units. */
 export interface ForecastCurve {
+  /** The legend's text. */
   name: string;
+  /** Where each forecast starts (indices into the actual series). */
   origins: readonly number[];
+  /** Steps per forecast. */
   horizon: number;
+  /** (origins.length, horizon) row-major. */
   values: ArrayLike<number>;
+  /** A CSS colour. */
   color: string;
+  /** An SVG dash pattern (default solid). */
   dash?: string;
 }
 
+/** forecastToSvg's input: the series, its dates and split, the forecasts, and the picture's size and titles. */
 export interface ForecastPlotOptions {
   /** The actual series, in its units. */
   actual: ArrayLike<number>;
@@ -22,12 +29,17 @@ export interface ForecastPlotOptions {
   dates?: readonly string[];
   /** The first validation index: a marker is drawn there. */
   splitIndex?: number;
+  /** Drawn after the actual series, in this order. */
   forecasts: readonly ForecastCurve[];
   /** The first index plotted (default 0). */
   from?: number;
+  /** Drawn above the chart. */
   title?: string;
+  /** Beside the y axis (e.g. the column's name). */
   yLabel?: string;
+  /** Pixels (default 760). */
   width?: number;
+  /** Pixels (default 400). */
   height?: number;
 }
 
@@ -78,8 +90,8 @@ export function forecastToSvg(options: ForecastPlotOptions): string {
 }
 
 /** Ticks where the year changes (every k-th year, at most 10 ticks), labelled with the year. */
-function yearTicks(dates: readonly string[], from: number): { x: number; label: string }[] {
-  const starts: { x: number; label: string }[] = [];
+function yearTicks(dates: readonly string[], from: number): PlotMark[] {
+  const starts: PlotMark[] = [];
   for (let i = from; i < dates.length; i++) {
     const year = dates[i].slice(0, 4);
     if (i === 0 || year !== dates[i - 1].slice(0, 4)) starts.push({ x: i, label: year });

@@ -16,9 +16,13 @@ import { endStep } from '../tensor/tensor.js';
 /** How a multi-step forecast is made: one pass of a multi-output head, or one step at a time fed back. */
 export type ForecastStrategy = 'direct' | 'recursive';
 
+/** How forecast() reads windows and how far and how it forecasts. */
 export interface ForecastOptions {
+  /** Values before each origin the model reads (its training windows' length). */
   lookback: number;
+  /** Steps forecast from each origin. */
   horizon: number;
+  /** 'direct' (a head of at least `horizon` outputs) or 'recursive' (one step fed back). */
   strategy: ForecastStrategy;
   /** Windows per forward pass (default 256). */
   batchSize?: number;

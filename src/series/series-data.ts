@@ -40,11 +40,17 @@ export interface SeriesDataOptions extends WindowShape {
  * new Trainer({ maxEpochs: 100 }).fit(model, data);
  */
 export class SeriesData implements DataModule<SeriesBatch> {
+  /** Input values per window. */
   readonly lookback: number;
+  /** Targets per window (per step when everyStep). */
   readonly horizon: number;
+  /** Distance between the starts of training windows. */
   readonly stride: number;
+  /** Windows per minibatch. */
   readonly batchSize: number;
+  /** Whether batches carry targets for every step (many-to-many). */
   readonly everyStep: boolean;
+  /** Seed of the per-epoch shuffles (the option, or the fresh one drawn). */
   readonly seed: number;
   /** The first validation index: values[0, splitIndex) are training, values[splitIndex, n) validation. */
   readonly splitIndex: number;
@@ -58,7 +64,9 @@ export class SeriesData implements DataModule<SeriesBatch> {
   readonly valOrigins: readonly number[];
   private nextEpoch = 0;
 
+  /** Splits `values` (in time order) and fits the standardisation; throws when no window fits. */
   constructor(
+    /** The series as given, in its units. */
     readonly values: ArrayLike<number>,
     options: SeriesDataOptions,
   ) {
@@ -93,10 +101,12 @@ export class SeriesData implements DataModule<SeriesBatch> {
     this.scaled = this.scaler.transform(values);
   }
 
+  /** Training minibatches per epoch. */
   get numTrainBatches(): number {
     return Math.ceil(this.trainStarts.length / this.batchSize);
   }
 
+  /** Validation minibatches. */
   get numValBatches(): number {
     return Math.ceil(this.valOrigins.length / this.batchSize);
   }

@@ -11,8 +11,11 @@
  * const scaled = scaler.transform(values);
  */
 export class Standardizer {
+  /** A transform with given statistics (std > 0); `Standardizer.fit` computes them from data. */
   constructor(
+    /** Subtracted first. */
     readonly mean: number,
+    /** Then divided by. */
     readonly std: number,
   ) {
     if (!Number.isFinite(mean)) throw new RangeError(`Standardizer: mean must be finite, got ${mean}`);

@@ -11,8 +11,11 @@ export interface SeriesBatch {
   X: Float32Array;
   /** Targets: (B, numOutputs) for a many-to-one model, (B, T, numOutputs) when `everyStep`. */
   Y: Float32Array;
+  /** Windows in the batch (B). */
   batchSize: number;
+  /** Steps per window (T, the lookback). */
   numSteps: number;
+  /** Targets per step or window (the horizon). */
   numOutputs: number;
   /** Whether Y has targets for every step (many-to-many) or only after the last (many-to-one). */
   everyStep: boolean;
@@ -20,7 +23,9 @@ export interface SeriesBatch {
 
 /** The shape of the windows: inputs per window, targets per window, and the step between starts. */
 export interface WindowShape {
+  /** Input values per window (T). */
   lookback: number;
+  /** Target values after the inputs. */
   horizon: number;
   /** Distance between the starts of consecutive windows (default 1: every start). */
   stride?: number;

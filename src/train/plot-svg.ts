@@ -6,20 +6,35 @@
 
 import type { BoardPoint } from './board.js';
 
+/** boardToSvg's options. */
 export interface PlotOptions {
+  /** Pixels (default 560). */
   width?: number;
+  /** Pixels (default 400). */
   height?: number;
+  /** The x axis ends here (default: the largest x, at least 1). */
   xMax?: number;
+  /** Drawn above the chart. */
   title?: string;
-  /** Axis titles (default 'epoch' and 'perplexity'). */
+  /** The x axis title (default 'epoch'). */
   xLabel?: string;
+  /** The y axis title (default 'perplexity'). */
   yLabel?: string;
+}
+
+/** A labelled position on the x axis (a tick or a marker). */
+export interface PlotMark {
+  /** In the curves' x units. */
+  x: number;
+  /** Its text. */
+  label: string;
 }
 
 /** One curve of a line chart. A point whose y is not finite breaks the line (a gap). */
 export interface PlotCurve {
   /** The legend's text. */
   name: string;
+  /** In drawing order; a non-finite y leaves a gap. */
   points: readonly BoardPoint[];
   /** A CSS colour, e.g. '#1f77b4'. */
   color: string;
@@ -29,19 +44,26 @@ export interface PlotCurve {
   width?: number;
 }
 
+/** linePlotSvg's options: size, titles, the x range and ticks, markers. */
 export interface LinePlotOptions {
+  /** Pixels (default 560). */
   width?: number;
+  /** Pixels (default 400). */
   height?: number;
+  /** Drawn above the chart. */
   title?: string;
+  /** Under the x axis. */
   xLabel?: string;
+  /** Beside the y axis. */
   yLabel?: string;
   /** The x range (default: the points' range, from 0 when all x >= 0). */
   xMin?: number;
+  /** The x range's end (default: the largest x). */
   xMax?: number;
   /** Tick positions and labels on the x axis (default: about five round numbers). */
-  xTicks?: readonly { x: number; label: string }[];
+  xTicks?: readonly PlotMark[];
   /** Dotted vertical lines with a label at the top, e.g. where validation starts. */
-  markers?: readonly { x: number; label: string }[];
+  markers?: readonly PlotMark[];
   /** The legend's left edge is this far from the right margin (default 170). */
   legendWidth?: number;
 }
@@ -170,9 +192,9 @@ function pathData(points: readonly BoardPoint[], px: (x: number) => number, py: 
   return commands.join(' ');
 }
 
-function roundTicks(lo: number, hi: number): { x: number; label: string }[] {
+function roundTicks(lo: number, hi: number): PlotMark[] {
   const step = niceStep((hi - lo) / 5);
-  const ticks: { x: number; label: string }[] = [];
+  const ticks: PlotMark[] = [];
   for (let x = Math.ceil(lo / step) * step; x <= hi + 1e-9 * step; x += step) ticks.push({ x, label: round(x) });
   return ticks;
 }

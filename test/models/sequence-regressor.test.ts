@@ -2,7 +2,7 @@
 // differences in float64, the float32 backends against that reference, the batch layouts, and the
 // direct and recursive forecasts.
 import { describe, expect, it } from 'vitest';
-import { GRU, LSTM, RNN, SGD, Trainer, type Backend } from '../../src/index.js';
+import { GRU, LSTM, RNN, Trainer, type Backend } from '../../src/index.js';
 import { LSTMScratch } from '../../src/models/lstm-scratch.js';
 import { SequenceRegressor } from '../../src/models/sequence-regressor.js';
 import { forecast } from '../../src/series/forecast.js';
@@ -140,11 +140,7 @@ describe('SequenceRegressor batches, predictions and forecasts', async () => {
     const wasm = await kernelVariants()[1].create();
     const data = new SeriesData(series, { lookback: 12, horizon: 2, valSize: 12, batchSize: 8, seed: 1 });
     const rnn = new LSTM({ numInputs: 1, numHiddens: 16, seed: 2, backend: wasm });
-    const model = new SequenceRegressor(rnn, {
-      numOutputs: 2,
-      seed: 3,
-      optimizer: (parameters) => new SGD(parameters, 0.2),
-    });
+    const model = new SequenceRegressor(rnn, { numOutputs: 2, seed: 3, lr: 0.2 });
     const history = new Trainer({ maxEpochs: 150, gradientClipVal: 1, progress: false }).fit(model, data);
     const first = history.epochs[0].valLoss;
     const last = history.epochs.at(-1)!.valLoss;
