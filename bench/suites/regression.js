@@ -22,7 +22,7 @@ export const usesTfjs = true;
 
 /** TensorFlow.js always runs, also under --quick. */
 const TFJS_CAP = { quick: Infinity, full: Infinity };
-const JS_CAP = { quick: 5_000, full: Infinity };
+const JS_CAP = { quick: 5_000, full: 30_000 };
 /** The first wasm step also grows the heap (seconds on a busy machine): --quick still measures R2. */
 const WASM_CAP = { quick: 10_000, full: 30_000 };
 
