@@ -7,6 +7,7 @@
 // allocates first (outputs, gradients, temporaries) and reads `.ptr` after.
 
 import type { Backend } from '../backend/backend.js';
+import type { ArenaSlice } from '../memory/arena.js';
 import { isRecording } from './tape.js';
 import { checkShape, empty, Storage, Tensor, type Shape } from './tensor.js';
 import { gradsOf, track } from './track.js';
@@ -296,17 +297,23 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number>): Tensor
   const gradient = backend.scratch.allocate(size);
   const loss = backend.crossEntropyWithGradient(logits.ptr, targetStorage.data.ptr, rows, cols, gradient.ptr);
   backend.fill(out.ptr, loss, 1);
-  return track(out, [logits], () => {
-    const dLoss = backend.heap.floats[out.gradPtr];
-    if (logits.canAdoptGrad) {
-      // Nothing else has written a gradient into these (scratch) logits: the computed one becomes theirs.
-      logits.storage.adoptGrad(gradient);
-      if (dLoss !== 1) backend.scale(gradient.ptr, dLoss, gradient.ptr, size);
-    } else {
-      gradsOf(logits);
-      backend.axpy(dLoss, gradient.ptr, logits.gradPtr, size);
-    }
-  });
+  return track(out, [logits], () => addLossGradient(logits, gradient, backend.heap.floats[out.gradPtr]));
+}
+
+/**
+ * input.grad += dLoss * gradient, where `gradient` is a fused loss kernel's gradient for dLoss = 1
+ * (a scratch slice of input.size). When nothing else has written a gradient into a scratch input,
+ * the slice (scaled in place) becomes its gradient instead: no zero fill, no second pass.
+ */
+function addLossGradient(input: Tensor, gradient: ArenaSlice, dLoss: number): void {
+  const backend = input.backend;
+  if (input.canAdoptGrad) {
+    input.storage.adoptGrad(gradient);
+    if (dLoss !== 1) backend.scale(gradient.ptr, dLoss, gradient.ptr, input.size);
+  } else {
+    gradsOf(input);
+    backend.axpy(dLoss, gradient.ptr, input.gradPtr, input.size);
+  }
 }
 
 /**
@@ -367,14 +374,6 @@ function regressionLoss(op: 'mseLoss' | 'maeLoss', prediction: Tensor, target: T
       gradsOf(targetTensor);
       backend.axpy(-dLoss, gradient.ptr, targetTensor.gradPtr, n);
     }
-    if (!prediction.requiresGrad) return;
-    if (prediction.canAdoptGrad) {
-      // As in crossEntropy: the computed gradient becomes the scratch prediction's own.
-      prediction.storage.adoptGrad(gradient);
-      if (dLoss !== 1) backend.scale(gradient.ptr, dLoss, gradient.ptr, n);
-    } else {
-      gradsOf(prediction);
-      backend.axpy(dLoss, gradient.ptr, prediction.gradPtr, n);
-    }
+    if (prediction.requiresGrad) addLossGradient(prediction, gradient, dLoss);
   });
 }
