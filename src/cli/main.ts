@@ -4,10 +4,11 @@
 
 import { UsageError } from './args.js';
 import type { Command } from './command.js';
+import { forecastCommand } from './forecast.js';
 import { generateCommand } from './generate.js';
 import { trainCommand } from './train.js';
 
-const COMMANDS: readonly Command[] = [trainCommand, generateCommand];
+const COMMANDS: readonly Command[] = [trainCommand, generateCommand, forecastCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
