@@ -66,16 +66,49 @@ export {
 } from './models/zoo.js';
 
 // Training.
-export { SGD } from './optim/sgd.js';
+export { SGD, type SGDOptions } from './optim/sgd.js';
+export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
+export { createOptimizer, OPTIMIZER_NAMES, type OptimizerOptions } from './optim/create.js';
+export {
+  isOptimizer,
+  type Optimizer,
+  type OptimizerLike,
+  type OptimizerName,
+  type OptimizerState,
+  type OptionValue,
+} from './optim/optimizer.js';
+export {
+  StepLR,
+  CosineAnnealingLR,
+  LinearLR,
+  SequentialLR,
+  WarmupCosineLR,
+  createSchedule,
+  type LearningRateSchedule,
+  type ScheduleName,
+  type ScheduleSpec,
+} from './optim/schedules.js';
 export { clipGradients } from './optim/clip.js';
 export {
   Trainer,
   TrainingDivergedError,
+  type BatchEnd,
+  type DataModule,
+  type EarlyStoppingOptions,
+  type FitOptions,
   type History,
   type EpochRecord,
+  type StopReason,
+  type TrainableModel,
+  type TrainerCallbacks,
   type TrainerOptions,
+  type TrainerState,
 } from './train/trainer.js';
-export { ProgressBoard, type BoardPoint } from './train/board.js';
+export { DEFAULT_DIVERGENCE_FACTOR, type DivergenceReason } from './train/divergence.js';
+export { trainerStateFromFile, trainerStateToFile } from './train/trainer-state.js';
+export { yieldToEventLoop } from './train/yield.js';
+export { ProgressBoard, type BoardPoint, type BoardState } from './train/board.js';
 export { ProgressBar } from './train/progress-bar.js';
 export { boardToSvg } from './train/plot-svg.js';
 
