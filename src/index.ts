@@ -43,6 +43,12 @@ export { Tensor, empty, zeros, fromArray, endStep, type Shape } from './tensor/t
 export * as ops from './tensor/ops.js';
 export { noGrad } from './tensor/tape.js';
 export { Module, type Initializer } from './nn/module.js';
+export {
+  StateDictError,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  type StateDictSource,
+} from './nn/state-dict.js';
 export type { Recurrent, RecurrentState } from './nn/recurrent.js';
 
 // Layers and models.
@@ -59,6 +65,7 @@ export { RNNLMScratch, type RNNLMOptions, type TokenVocabulary } from './models/
 export { RNNLM } from './models/rnnlm.js';
 export {
   createLanguageModel,
+  describeLanguageModel,
   MODEL_DEFAULTS,
   type ChapterDefaults,
   type LanguageModelSpec,
@@ -113,5 +120,27 @@ export { ProgressBar } from './train/progress-bar.js';
 export { boardToSvg } from './train/plot-svg.js';
 
 // Files.
-export { encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors.js';
-export { saveCheckpoint, loadCheckpoint, CheckpointError } from './io/checkpoint.js';
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  readSafetensorsHeader,
+  SafetensorsError,
+  type NamedTensor,
+  type SafetensorsFile,
+  type SafetensorsHeader,
+  type TensorEntry,
+  type TensorLike,
+} from './io/safetensors.js';
+export {
+  saveModel,
+  loadModel,
+  fetchModel,
+  saveCheckpoint,
+  loadCheckpoint,
+  CheckpointError,
+  MODEL_FORMAT,
+  type LoadedModel,
+  type LoadModelOptions,
+  type SaveModelOptions,
+  type TrainingState,
+} from './io/checkpoint.js';

@@ -28,7 +28,7 @@ export class GRUScratch extends ScratchCell implements Recurrent {
 
   /** inputs: (T, B, numInputs); state: H (B, numHiddens), zeros when omitted. */
   forward(inputs: Tensor, state?: RecurrentState): [Tensor[], Tensor] {
-    const [numSteps, batch] = checkInputs('GRUScratch', inputs, this.numInputs);
+    const [numSteps, batch] = checkInputs(this, inputs);
     if (Array.isArray(state)) throw new TypeError('GRUScratch: state must be one tensor H');
     let H = this.initialState(state as Tensor | undefined, batch);
     const outputs: Tensor[] = [];

@@ -36,7 +36,7 @@ export class LSTMScratch extends ScratchCell implements Recurrent {
 
   /** inputs: (T, B, numInputs); state: [H, C], each (B, numHiddens), zeros when omitted. */
   forward(inputs: Tensor, state?: RecurrentState): [Tensor[], [Tensor, Tensor]] {
-    const [numSteps, batch] = checkInputs('LSTMScratch', inputs, this.numInputs);
+    const [numSteps, batch] = checkInputs(this, inputs);
     if (state !== undefined && (!Array.isArray(state) || state.length !== 2)) {
       throw new TypeError('LSTMScratch: state must be [H, C]');
     }

@@ -17,7 +17,7 @@ export class RNNScratch extends ScratchCell implements Recurrent {
 
   /** inputs: (T, B, numInputs); state: H (B, numHiddens), zeros when omitted. */
   forward(inputs: Tensor, state?: RecurrentState): [Tensor[], Tensor] {
-    const [numSteps, batch] = checkInputs('RNNScratch', inputs, this.numInputs);
+    const [numSteps, batch] = checkInputs(this, inputs);
     if (Array.isArray(state)) throw new TypeError('RNNScratch: state must be one tensor H');
     let H = this.initialState(state as Tensor | undefined, batch);
     const outputs: Tensor[] = [];

@@ -59,7 +59,7 @@ export class RNNLMScratch extends Module {
 
   /** Token ids (B, T) row-major -> one-hot, time-major (T, B, V). */
   oneHot(X: ArrayLike<number>, batchSize: number, numSteps: number): Tensor {
-    checkIds(X, batchSize, numSteps);
+    checkIds(X, batchSize, numSteps, this.vocabSize, 'token id');
     const timeMajor = new Int32Array(batchSize * numSteps);
     for (let b = 0; b < batchSize; b++) {
       for (let t = 0; t < numSteps; t++) timeMajor[t * batchSize + b] = X[b * numSteps + t];
@@ -89,7 +89,7 @@ export class RNNLMScratch extends Module {
   /** Mean cross-entropy of logits (T, B, V) against targets Y (B, T) row-major. */
   loss(logits: Tensor, Y: ArrayLike<number>): Tensor {
     const [T, B, V] = logits.shape;
-    checkIds(Y, B, T);
+    checkIds(Y, B, T, V, 'target');
     const timeMajor = new Int32Array(T * B);
     for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) timeMajor[t * B + b] = Y[b * T + t]; // sequential writes
     return crossEntropy(reshape(logits, [T * B, V]), timeMajor);
@@ -169,12 +169,35 @@ export class RNNLMScratch extends Module {
   }
 }
 
-function checkIds(ids: ArrayLike<number>, batchSize: number, numSteps: number): void {
+/**
+ * Throws unless `ids` holds batchSize x numSteps integers in [0, vocabSize). Checked before the ids are
+ * copied into an Int32Array, which would turn NaN into 0 and 2^32 + 1 into 1.
+ */
+export function checkIds(
+  ids: ArrayLike<number>,
+  batchSize: number,
+  numSteps: number,
+  vocabSize: number,
+  what = 'token id',
+): void {
+  if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') {
+    throw new TypeError(`expected ${what}s as an array or typed array, got ${ids === null ? 'null' : typeof ids}`);
+  }
   if (!Number.isInteger(batchSize) || batchSize < 1 || !Number.isInteger(numSteps) || numSteps < 1) {
     throw new RangeError(`batchSize and numSteps must be positive integers, got ${batchSize} and ${numSteps}`);
   }
   if (ids.length !== batchSize * numSteps) {
-    throw new RangeError(`expected ${batchSize} x ${numSteps} = ${batchSize * numSteps} token ids, got ${ids.length}`);
+    throw new RangeError(`expected ${batchSize} x ${numSteps} = ${batchSize * numSteps} ${what}s, got ${ids.length}`);
+  }
+  // An Int32Array holds integers already: one range check per id instead of Number.isInteger.
+  const integral = ids instanceof Int32Array;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (!(id >= 0 && id < vocabSize) || (!integral && !Number.isInteger(id))) {
+      throw new RangeError(
+        `${what} ${id} at (${Math.floor(i / numSteps)}, ${i % numSteps}) is outside [0, ${vocabSize})`,
+      );
+    }
   }
 }
 
