@@ -30,7 +30,7 @@ export const CONTENT_TYPES = {
  *   host?: string,                         // default 127.0.0.1
  *   port?: number,                         // default 0: any free port
  *   cache?: boolean,                       // allow the browser to cache (default false: no-store)
- *   onFailure?: (line: string) => void,    // every request that was not served (403/404), e.g. for a test
+ *   onRequest?: (status: number, pathname: string) => void,  // every request and its status (for tests)
  * }} StaticServerOptions
  *
  * @typedef {{ server: import('node:http').Server, origin: string, close(): Promise<void> }} StaticServer
@@ -46,12 +46,13 @@ export function serveStatic(options) {
   const files = options.files ?? {};
   const redirects = options.redirects ?? {};
   const cacheControl = options.cache ? 'no-cache' : 'no-store';
-  const fail = (/** @type {import('node:http').ServerResponse} */ response, status, line) => {
-    options.onFailure?.(`${status} ${line}`);
-    response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${status} ${line}\n`);
+  /** @param {import('node:http').ServerResponse} response @param {number} status @param {string} what */
+  const fail = (response, status, what) => {
+    response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${status} ${what}\n`);
   };
 
   const server = createServer(async (request, response) => {
+    response.on('finish', () => options.onRequest?.(response.statusCode, request.url ?? ''));
     let pathname;
     try {
       pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);

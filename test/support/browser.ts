@@ -43,9 +43,22 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
 }
 
-/** Serves the repository root on 127.0.0.1 (and `files`, URL path -> file); every unserved request goes to `failures`. */
-export function serveRepository(failures: string[], files: Record<string, string> = {}): Promise<StaticServer> {
-  return serveStatic({ root: REPO_ROOT, files, onFailure: (line) => failures.push(`server: ${line}`) });
+/**
+ * Serves the repository root on 127.0.0.1, and `files` (URL path -> file). Every request that is not
+ * served goes to `failures`; every request, as 'status path', to `requests` if given.
+ */
+export function serveRepository(
+  failures: string[],
+  options: { files?: Record<string, string>; requests?: string[] } = {},
+): Promise<StaticServer> {
+  return serveStatic({
+    root: REPO_ROOT,
+    files: options.files,
+    onRequest: (status, pathname) => {
+      if (status >= 400) failures.push(`server: ${status} ${pathname}`);
+      options.requests?.push(`${status} ${pathname}`);
+    },
+  });
 }
 
 /** Records console errors, uncaught errors and failed requests of the page and its workers into `failures`. */
