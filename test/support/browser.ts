@@ -1,30 +1,19 @@
-// The browser tests' shared machinery: Debian's Chromium driven by playwright-core (never a browser
-// that playwright downloads), the repository served on 127.0.0.1 by the same static server as
-// `npm run demo`, and a page watcher that records every console error, page error and failed request
-// (of the page and of its workers).
+// The browser tests' shared machinery: Debian's Chromium driven by playwright-core (scripts/chromium.js:
+// never a browser that playwright downloads), the repository served on 127.0.0.1 by the same static
+// server as `npm run demo`, and a page watcher that records every console error, page error and
+// failed request (of the page and of its workers).
 //
 // Needs dist/ (npm test builds it first) and /usr/bin/chromium (apt-get install chromium; .ci/run does).
 
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium as launchBrowser } from '../../scripts/chromium.js';
 import { serveStatic, type StaticServer } from '../../scripts/static-server.js';
 
 /** The repository root, which the tests serve (pages import /dist/index.js). */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-const CHROMIUM = process.env.LSTM_SIMD_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
 
 /** Why the browser tests are skipped (LSTM_SIMD_SKIP_BROWSER=1), or undefined when they run. */
 export const skipBrowserReason = process.env.LSTM_SIMD_SKIP_BROWSER === '1' ? 'LSTM_SIMD_SKIP_BROWSER=1' : undefined;
@@ -34,13 +23,11 @@ export async function launchChromium(): Promise<Browser> {
   if (!existsSync(path.join(REPO_ROOT, 'dist', 'index.js'))) {
     throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
   }
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `no browser at ${CHROMIUM}: install Debian's Chromium (apt-get install -y chromium; .ci/run does), ` +
-        'or set LSTM_SIMD_SKIP_BROWSER=1 to skip the browser tests',
-    );
+  try {
+    return await launchBrowser();
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (LSTM_SIMD_SKIP_BROWSER=1 skips the browser tests)`, { cause: error });
   }
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
 }
 
 /**
