@@ -131,8 +131,8 @@ const HANDLERS = {
   },
 };
 
-worker.onmessage = (event) => HANDLERS[event.data.type]?.(event.data);
-worker.onerror = (event) => {
+worker.onmessage = (/** @type {MessageEvent} */ event) => HANDLERS[event.data.type]?.(event.data);
+worker.onerror = (/** @type {ErrorEvent} */ event) => {
   event.preventDefault();
   HANDLERS.error({ message: `the worker failed: ${event.message || 'it could not be loaded'}` });
   console.error('lstm-simd demo: the worker failed', event.message);

@@ -284,7 +284,8 @@ export class TrainingSession {
    * same model gives the same text). The prefix goes through the corpus's preprocessing first.
    */
   generate() {
-    if (this.model === null || this.vocab === null) return;
+    const { model, vocab } = this;
+    if (!model || !vocab) return;
     const { numPreds, temperature } = this.generation;
     const prefix = preprocess(this.generation.prefix);
     const epoch = this.resumeState?.epoch ?? 0;
@@ -294,8 +295,8 @@ export class TrainingSession {
     }
     const text =
       temperature === 0
-        ? this.model.predict(prefix, numPreds, this.vocab)
-        : this.model.sample(prefix, numPreds, this.vocab, { temperature, seed: 1 });
+        ? model.predict(prefix, numPreds, vocab)
+        : model.sample(prefix, numPreds, vocab, { temperature, seed: 1 });
     this.post({ type: 'generated', prefix, text, epoch });
   }
 
@@ -310,15 +311,14 @@ export class TrainingSession {
 
   /** The model as the package's model file (parameters, spec, vocabulary, checksum): a `saved` event. */
   save() {
-    if (this.model === null || this.vocab === null || this.spec === null) {
-      throw new Error('download: there is no model yet (start training or load one)');
-    }
+    const { model, vocab, spec } = this;
+    if (!model || !vocab || !spec) throw new Error('download: there is no model yet (start training or load one)');
     const epochs = this.resumeState?.epoch ?? 0;
-    const bytes = saveModel(this.model, {
-      vocab: this.vocab,
+    const bytes = saveModel(model, {
+      vocab,
       metadata: { 'demo.text': this.text?.name ?? '', 'demo.epochs': String(epochs) },
     });
-    const fileName = `${this.spec.kind}-h${this.spec.numHiddens}-epoch${epochs}.safetensors`;
+    const fileName = `${spec.kind}-h${spec.numHiddens}-epoch${epochs}.safetensors`;
     this.post({ type: 'saved', bytes, fileName }, [bytes.buffer]);
   }
 
