@@ -4,6 +4,7 @@
 
 export { gemm, gemmWorkspaceBytes } from './gemm';
 export * from './elementwise';
+export * from './embedding';
 export * from './loss';
 export * from './optim';
 export * from './probe';

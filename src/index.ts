@@ -58,11 +58,12 @@ export { RNN } from './layers/rnn.js';
 export { RecurrentLayer, type RecurrentLayerOptions } from './layers/recurrent-layer.js';
 export type { RecurrentStepper } from './layers/stepper.js';
 export { Linear } from './layers/linear.js';
+export { Embedding, type EmbeddingOptions, type EmbeddingProjection } from './layers/embedding.js';
 export { LSTMScratch, type ScratchOptions } from './models/lstm-scratch.js';
 export { GRUScratch } from './models/gru-scratch.js';
 export { RNNScratch } from './models/rnn-scratch.js';
 export { RNNLMScratch, type RNNLMOptions, type TokenVocabulary } from './models/rnnlm-scratch.js';
-export { RNNLM } from './models/rnnlm.js';
+export { RNNLM, type ConciseRNNLMOptions } from './models/rnnlm.js';
 export {
   createLanguageModel,
   describeLanguageModel,
@@ -144,3 +145,12 @@ export {
   type SaveModelOptions,
   type TrainingState,
 } from './io/checkpoint.js';
+export {
+  ImportError,
+  importTorchLanguageModel,
+  importTorchStateDict,
+  inferTorchLanguageModel,
+  vocabularyFrom,
+  type ImportedModel,
+  type TorchImportOptions,
+} from './io/torch.js';

@@ -10,6 +10,8 @@ export { WasmBackend, type WasmBackendOptions } from './backend/wasm/index.js';
 export { sha1Hex } from './data/corpus.js';
 export { compareCodePoints } from './data/vocab.js';
 export { GATE_COUNT, type CellKind } from './layers/cell-kernels.js';
+export { embeddingLookup } from './layers/embedding.js';
+export { chooseProjection } from './layers/recurrent-layer.js';
 export { Arena, ArenaSlice } from './memory/arena.js';
 export { Heap, MAX_PAGES } from './memory/heap.js';
 export { contiguousRuns, ParameterStore, runPointers, type ParameterRun } from './nn/parameter-store.js';

@@ -157,6 +157,19 @@ export interface Kernels {
   /** sum_i x[i]^2 (accumulated so that blocks of 1e7 elements keep float32 accuracy). */
   sumOfSquares(x: Ptr, n: number): number;
 
+  // ---- embedding: rows of a (V, width) table by token id ---------------------
+  /**
+   * out[r, :] = table[ids[r], :]: an embedding lookup (the forward of Embedding).
+   * table: (V, width); ids: (n) int32 in [0, V) (caller validates); out: (n, ldOut), ldOut >= width.
+   */
+  gatherRows(table: Ptr, width: number, ids: Ptr, n: number, out: Ptr, ldOut: number): void;
+  /**
+   * table[ids[r], :] += src[r, :], in order of r (repeated ids add up): the embedding's weight gradient.
+   * src: (n, ldSrc), ldSrc >= width; ids: (n) int32 in [0, V) (caller validates); table: (V, width);
+   * table must not alias src.
+   */
+  scatterAddRows(src: Ptr, ldSrc: number, ids: Ptr, n: number, width: number, table: Ptr): void;
+
   // ---- fused recurrent layers (LSTM, GRU, RNN tanh) --------------------------
   // One direction of one layer over a whole sequence: T steps, B rows, H hidden
   // units, G gates per unit (LSTM 4: i, f, g, o; GRU 3: r, z, n; RNN 1), weights

@@ -1,9 +1,9 @@
 // The autograd op of one fused recurrent layer (both directions): forward runs
 // the input projection of all T x B rows as one gemm (for token ids the kernel
-// reads rows of W_ih^T by id instead) and then the fused cell kernel per
-// direction; backward runs the BPTT kernel per direction and turns its gate
-// gradients into weight, bias, input and initial-state gradients with gemms
-// over all T x B rows at once.
+// reads rows of W_ih^T by id instead; for token ids through an embedding E, rows
+// of the table E W_ih^T) and then the fused cell kernel per direction; backward
+// runs the BPTT kernel per direction and turns its gate gradients into weight,
+// bias, input and initial-state gradients with gemms over all T x B rows at once.
 //
 // Pointer discipline as in tensor/ops.ts: allocate everything, then read `.ptr`.
 
@@ -38,6 +38,22 @@ export interface DirectionWeights {
 /** Token ids in the heap, time-major (T x B), each in [0, vocabSize): the one-hot input without the one-hot matrix. */
 export class TokenIds {
   private constructor(readonly slice: ArenaSlice) {}
+
+  /** Copies ids into the scratch arena in the order given, validating each (integers in [0, vocabSize)). */
+  static fromArray(backend: Backend, ids: ArrayLike<number>, vocabSize: number): TokenIds {
+    const slice = backend.scratch.allocate(ids.length);
+    const ints = backend.heap.ints;
+    const base = backend.heap.intIndex(slice.ptr);
+    const integral = ids instanceof Int32Array;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!(id >= 0 && id < vocabSize) || (!integral && !Number.isInteger(id))) {
+        throw new RangeError(`token id ${id} at index ${i} is outside [0, ${vocabSize})`);
+      }
+      ints[base + i] = id;
+    }
+    return new TokenIds(slice);
+  }
 
   /** Copies ids (B, T) row-major into the scratch arena in time-major order, validating each. */
   static fromBatch(
@@ -77,6 +93,22 @@ export class TokenIds {
   }
 }
 
+/**
+ * Token ids looked up in an embedding E (V, I) right before the layer: x W_ih^T for token v is row v
+ * of E W_ih^T, so the layer builds that (V, G H) table with one gemm and reads it by id, as for
+ * one-hot inputs, instead of multiplying T x B gathered rows (see Embedding.projection).
+ */
+export class EmbeddedTokens {
+  constructor(
+    readonly ids: TokenIds,
+    /** E: (V, I), the embedding's weight. */
+    readonly embedding: Tensor,
+  ) {}
+}
+
+/** What a layer reads: dense inputs (T, B, I), one-hot token ids, or token ids through an embedding. */
+export type LayerInput = Tensor | TokenIds | EmbeddedTokens;
+
 export interface LayerStates {
   /** (D, B, H) views of the initial state, or null for zeros. */
   h0: Tensor | null;
@@ -112,7 +144,8 @@ export function leadingSlice(t: Tensor, first: number, count: number): Tensor {
 }
 
 /**
- * One layer, all directions. input: (T, B, I) or token ids (T x B, I = vocabSize); directions[0] runs
+ * One layer, all directions. input: (T, B, I), token ids (T x B, I = vocabSize) or token ids through an
+ * embedding (V, I); directions[0] runs
  * forward in time, directions[1] (if any) backward. Returns the outputs (T, B, D H): direction d in
  * columns [d H, (d + 1) H). Writes the final state into states.hN (and cN).
  */
@@ -121,7 +154,7 @@ export function recurrentLayer(
   steps: number,
   batch: number,
   hidden: number,
-  input: Tensor | TokenIds,
+  input: LayerInput,
   directions: readonly DirectionWeights[],
   states: LayerStates,
 ): Tensor {
@@ -133,7 +166,10 @@ export function recurrentLayer(
   const stateSize = batch * H;
   const numInputs = directions[0].weightIh.shape[1];
   const { h0, c0, hN, cN } = states;
-  const tokens = input instanceof TokenIds ? input : null;
+  const embedding = input instanceof EmbeddedTokens ? input.embedding : null;
+  const tokens = input instanceof TokenIds ? input : input instanceof EmbeddedTokens ? input.ids : null;
+  // Rows of the input table: the vocabulary (one-hot inputs) or the embedding's.
+  const tableRows = embedding ? embedding.shape[0] : numInputs;
 
   stagger(backend, 1);
   const out = empty([steps, batch, D * H], backend);
@@ -141,7 +177,7 @@ export function recurrentLayer(
   const saved = directions.map((_, d) => (cell === 'rnn' ? null : staggered(backend, n * H, 4 + d))); // c_t or W_hn h + b_hn
   const tanhCells = directions.map((_, d) => (cell === 'lstm' ? staggered(backend, n * H, 12 + d) : null));
   const work = cell === 'gru' ? backend.scratch.allocate(batch * G) : null;
-  const transposedIh = tokens ? directions.map(() => backend.scratch.allocate(numInputs * G)) : null;
+  const inputTables = tokens ? directions.map(() => backend.scratch.allocate(tableRows * G)) : null;
   // One batch row over a long sequence: a packed copy of W_hh makes each step's product faster
   // (see Kernels.packRecurrentWeights and PACK_MIN_STEPS).
   const packHh = batch === 1 && steps >= PACK_MIN_STEPS;
@@ -149,8 +185,26 @@ export function recurrentLayer(
 
   directions.forEach((w, d) => {
     // The input projection of every step at once, x W_ih^T; for token ids the kernel reads row id
-    // of W_ih^T inside its time loop instead (a one-hot row times W_ih^T is that row).
-    if (tokens) backend.transpose(w.weightIh.ptr, G, numInputs, transposedIh![d].ptr, false);
+    // of W_ih^T inside its time loop instead (a one-hot row times W_ih^T is that row), and through
+    // an embedding E row id of E W_ih^T.
+    if (embedding) {
+      const E = embedding.ptr;
+      backend.gemm(
+        false,
+        true,
+        tableRows,
+        G,
+        numInputs,
+        1,
+        E,
+        numInputs,
+        w.weightIh.ptr,
+        numInputs,
+        0,
+        inputTables![d].ptr,
+        G,
+      );
+    } else if (tokens) backend.transpose(w.weightIh.ptr, G, numInputs, inputTables![d].ptr, false);
     else {
       const x = (input as Tensor).ptr;
       backend.gemm(false, true, n, G, numInputs, 1, x, numInputs, w.weightIh.ptr, numInputs, 0, gates[d].ptr, G);
@@ -177,14 +231,15 @@ export function recurrentLayer(
       hN: hN.ptr + d * stateSize,
       cN: cN ? cN.ptr + d * stateSize : -1,
       packedHh: packedHh ? packedHh[d].ptr : -1,
-      inputRows: transposedIh ? transposedIh[d].ptr : -1,
+      inputRows: inputTables ? inputTables[d].ptr : -1,
       ids: tokens ? tokens.ptr : -1,
     });
   });
 
   const x = tokens ? null : (input as Tensor);
   const weights = directions.flatMap((w) => [w.weightIh, w.weightHh, w.biasIh, w.biasHh]);
-  const differentiable = [...weights, ...(x ? [x] : []), ...(h0 ? [h0] : []), ...(c0 ? [c0] : [])];
+  const inputs = x ?? embedding;
+  const differentiable = [...weights, ...(inputs ? [inputs] : []), ...(h0 ? [h0] : []), ...(c0 ? [c0] : [])];
   if (!isRecording() || !differentiable.some((t) => t.requiresGrad)) return out;
   out.requiresGrad = true;
   hN.requiresGrad = true;
@@ -219,7 +274,7 @@ interface LayerForward {
   steps: number;
   batch: number;
   hidden: number;
-  input: Tensor | TokenIds;
+  input: LayerInput;
   directions: readonly DirectionWeights[];
   states: LayerStates;
   out: Tensor;
@@ -243,7 +298,10 @@ function recurrentLayerBackward(f: LayerForward): void {
   const n = steps * batch;
   const stateSize = batch * H;
   const numInputs = directions[0].weightIh.shape[1];
-  const x = input instanceof TokenIds ? null : input;
+  const x = input instanceof Tensor ? input : null;
+  const embedding = input instanceof EmbeddedTokens ? input.embedding : null;
+  const ids = input instanceof TokenIds ? input : input instanceof EmbeddedTokens ? input.ids : null;
+  const tableRows = embedding ? embedding.shape[0] : numInputs;
 
   out.storage.grad();
   const dGates = directions.map((_, d) => staggered(backend, n * G, 6 + d));
@@ -252,7 +310,7 @@ function recurrentLayerBackward(f: LayerForward): void {
   const dc0 = cell === 'lstm' ? staggered(backend, stateSize, 11) : null;
   const zeroGrad = !hN.hasGrad || (cN !== null && !cN.hasGrad) ? backend.scratch.allocate(stateSize) : null;
   const biasSum = backend.scratch.allocate(G);
-  const idGrad = input instanceof TokenIds ? backend.scratch.allocate(numInputs * G) : null;
+  const idGrad = ids ? backend.scratch.allocate(tableRows * G) : null;
   const transposedHhGrad = H <= SWAP_HH_GRAD_MAX_HIDDEN ? backend.scratch.allocate(H * G) : null;
   // A missing h0 is read only by gruBackward, a missing c0 only by lstmBackward (dW_hh's first step needs an h0).
   const zeroInitial = (cell === 'gru' && h0 === null) || (cell === 'lstm' && c0 === null);
@@ -267,9 +325,10 @@ function recurrentLayerBackward(f: LayerForward): void {
   directions.forEach((w, d) => {
     const reverse = d === 1;
     const dG = dGates[d].ptr;
-    // Token ids: the kernel adds each gate-gradient row into its token's row of idGrad (dW_ih^T).
-    const tokens = input instanceof TokenIds && w.weightIh.requiresGrad ? input : null;
-    if (tokens) backend.fill(idGrad!.ptr, 0, numInputs * G);
+    // Token ids: the kernel adds each gate-gradient row into its token's row of idGrad, the gradient
+    // of the input table (W_ih^T, or E W_ih^T through an embedding).
+    const tokens = ids && (w.weightIh.requiresGrad || embedding?.requiresGrad) ? ids : null;
+    if (tokens) backend.fill(idGrad!.ptr, 0, tableRows * G);
     cellBackward(backend, cell, {
       steps,
       batch,
@@ -299,11 +358,48 @@ function recurrentLayerBackward(f: LayerForward): void {
 
     // Gradient of the recurrent product h_{t-1} W_hh^T (+ b_hh): for LSTM and RNN the same as the gates'.
     const dGh = dGatesHh ? dGatesHh[d].ptr : dG;
-    // dW_ih += dG^T x over all T x B rows (for token ids: the rows the kernel added up, transposed)
-    if (tokens) {
+    // dW_ih += dG^T x over all T x B rows (for token ids: the rows the kernel added up, transposed;
+    // through an embedding E: dW_ih += idGrad^T E and dE += idGrad W_ih)
+    if (tokens && embedding) {
+      const dTable = idGrad!.ptr;
+      if (w.weightIh.requiresGrad) {
+        backend.gemm(
+          true,
+          false,
+          G,
+          numInputs,
+          tableRows,
+          1,
+          dTable,
+          G,
+          embedding.ptr,
+          numInputs,
+          1,
+          w.weightIh.gradPtr,
+          numInputs,
+        );
+      }
+      if (embedding.requiresGrad) {
+        backend.gemm(
+          false,
+          false,
+          tableRows,
+          numInputs,
+          G,
+          1,
+          dTable,
+          G,
+          w.weightIh.ptr,
+          numInputs,
+          1,
+          embedding.gradPtr,
+          numInputs,
+        );
+      }
+    } else if (tokens) {
       backend.transpose(idGrad!.ptr, numInputs, G, w.weightIh.gradPtr, true);
-    } else if (w.weightIh.requiresGrad) {
-      backend.gemm(true, false, G, numInputs, n, 1, dG, G, x!.ptr, numInputs, 1, w.weightIh.gradPtr, numInputs);
+    } else if (w.weightIh.requiresGrad && x) {
+      backend.gemm(true, false, G, numInputs, n, 1, dG, G, x.ptr, numInputs, 1, w.weightIh.gradPtr, numInputs);
     }
     // dW_hh += dGh_t^T h_{t-1}: the steps whose previous state is an output row, in one gemm,
     // then the first step (in loop order), whose previous state is h0.
@@ -328,7 +424,7 @@ function recurrentLayerBackward(f: LayerForward): void {
     }
     if (w.biasIh.requiresGrad || w.biasHh.requiresGrad) {
       // Every row of dG went into exactly one row of idGrad: its V rows have the same column sums as dG's T B.
-      if (tokens) backend.columnSums(idGrad!.ptr, numInputs, G, biasSum.ptr, false);
+      if (tokens) backend.columnSums(idGrad!.ptr, tableRows, G, biasSum.ptr, false);
       else backend.columnSums(dG, n, G, biasSum.ptr, false);
       if (w.biasIh.requiresGrad) backend.axpy(1, biasSum.ptr, w.biasIh.gradPtr, G);
       if (w.biasHh.requiresGrad) {

@@ -27,6 +27,8 @@ export interface LanguageModelSpec {
   bidirectional?: boolean;
   /** Dropout between stacked layers in training mode; concise models only (default 0). */
   dropout?: number;
+  /** Width of a token embedding before the recurrent layers (`embedding.weight`); concise models only (default: none, one-hot inputs). */
+  embeddingDim?: number;
   lr: number;
   /** Seed of the initial weights and the dropout masks (default: a fresh random seed). */
   seed?: number;
@@ -94,7 +96,17 @@ export function isScratchKind(kind: ModelKind): kind is keyof typeof SCRATCH {
 }
 
 /** The spec fields; anything else in a spec is refused (a file written by a newer version, or damage). */
-const SPEC_FIELDS = new Set(['kind', 'vocabSize', 'numHiddens', 'numLayers', 'bidirectional', 'dropout', 'lr', 'seed']);
+const SPEC_FIELDS = new Set([
+  'kind',
+  'vocabSize',
+  'numHiddens',
+  'numLayers',
+  'bidirectional',
+  'dropout',
+  'embeddingDim',
+  'lr',
+  'seed',
+]);
 
 /**
  * Throws a RangeError naming the field unless `spec` describes a model createLanguageModel can build.
@@ -104,7 +116,7 @@ export function checkLanguageModelSpec(spec: LanguageModelSpec): void {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
     throw new TypeError(`a model spec must be an object, got ${JSON.stringify(spec)}`);
   }
-  const { kind, numLayers = 1, bidirectional = false, dropout = 0 } = spec;
+  const { kind, numLayers = 1, bidirectional = false, dropout = 0, embeddingDim } = spec;
   if (!isModelKind(kind)) {
     throw new RangeError(`unknown model '${String(kind)}' (expected one of ${Object.keys(MODEL_DEFAULTS).join(', ')})`);
   }
@@ -130,22 +142,25 @@ export function checkLanguageModelSpec(spec: LanguageModelSpec): void {
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
     throw new RangeError(`dropout must be in [0, 1), got ${JSON.stringify(dropout)}`);
   }
-  if (isScratchKind(kind) && (numLayers !== 1 || bidirectional || dropout !== 0)) {
+  if (embeddingDim !== undefined && (!Number.isSafeInteger(embeddingDim) || embeddingDim < 1)) {
+    throw new RangeError(`embeddingDim must be a positive integer, got ${JSON.stringify(embeddingDim)}`);
+  }
+  if (isScratchKind(kind) && (numLayers !== 1 || bidirectional || dropout !== 0 || embeddingDim !== undefined)) {
     throw new RangeError(
-      `${kind} is one of d2l's single-layer scratch cells: numLayers, bidirectional and dropout need a concise model ` +
-        `(${kind.replace('-scratch', '')})`,
+      `${kind} is one of d2l's single-layer scratch cells: numLayers, bidirectional, dropout and embeddingDim need a ` +
+        `concise model (${kind.replace('-scratch', '')})`,
     );
   }
 }
 
 export function createLanguageModel(spec: LanguageModelSpec, backend?: Backend): RNNLMScratch {
   checkLanguageModelSpec(spec);
-  const { kind, vocabSize, numHiddens, lr, seed = freshSeed() } = spec;
+  const { kind, vocabSize, numHiddens, lr, seed = freshSeed(), embeddingDim } = spec;
   // The cell and the output layer draw from separate streams of the same seed.
   const options = { seed, backend };
   const head = { vocabSize, lr, seed: seed + 1 };
   const layer: RecurrentLayerOptions = {
-    numInputs: vocabSize,
+    numInputs: embeddingDim ?? vocabSize,
     numHiddens,
     numLayers: spec.numLayers ?? 1,
     bidirectional: spec.bidirectional ?? false,
@@ -160,11 +175,11 @@ export function createLanguageModel(spec: LanguageModelSpec, backend?: Backend):
     case 'rnn-scratch':
       return new RNNLMScratch(new RNNScratch(vocabSize, numHiddens, 0.01, options), head);
     case 'lstm':
-      return new RNNLM(new LSTM(layer), head);
+      return new RNNLM(new LSTM(layer), { ...head, embeddingDim });
     case 'gru':
-      return new RNNLM(new GRU(layer), head);
+      return new RNNLM(new GRU(layer), { ...head, embeddingDim });
     case 'rnn':
-      return new RNNLM(new RNN(layer), head);
+      return new RNNLM(new RNN(layer), { ...head, embeddingDim });
   }
 }
 
@@ -201,10 +216,11 @@ export function languageModelShapes(spec: LanguageModelSpec): Map<string, number
   }
   const D = spec.bidirectional ? 2 : 1;
   const G = GATE_COUNT[conciseCell(kind)] * H;
+  const E = spec.embeddingDim;
   for (let layer = 0; layer < (spec.numLayers ?? 1); layer++) {
     for (let d = 0; d < D; d++) {
       const suffix = `_l${layer}${d === 1 ? '_reverse' : ''}`;
-      shapes.set(`rnn.weight_ih${suffix}`, [G, layer === 0 ? V : D * H]);
+      shapes.set(`rnn.weight_ih${suffix}`, [G, layer === 0 ? (E ?? V) : D * H]);
       shapes.set(`rnn.weight_hh${suffix}`, [G, H]);
       shapes.set(`rnn.bias_ih${suffix}`, [G]);
       shapes.set(`rnn.bias_hh${suffix}`, [G]);
@@ -212,6 +228,7 @@ export function languageModelShapes(spec: LanguageModelSpec): Map<string, number
   }
   shapes.set('linear.weight', [V, D * H]);
   shapes.set('linear.bias', [V]);
+  if (E !== undefined) shapes.set('embedding.weight', [V, E]);
   return shapes;
 }
 
@@ -226,7 +243,8 @@ export function describeLanguageModel(model: RNNLMScratch): LanguageModelSpec {
   if (!concise && rnn instanceof LSTMScratch) return scratchSpec('lstm-scratch', model);
   if (!concise && rnn instanceof GRUScratch) return scratchSpec('gru-scratch', model);
   if (!concise && rnn instanceof RNNScratch) return scratchSpec('rnn-scratch', model);
-  if (concise && rnn instanceof RecurrentLayer && rnn.numInputs === vocabSize) {
+  const embeddingDim = concise ? model.embedding?.embeddingDim : undefined;
+  if (concise && rnn instanceof RecurrentLayer && rnn.numInputs === (embeddingDim ?? vocabSize)) {
     return {
       kind: rnn.cell,
       vocabSize,
@@ -234,12 +252,14 @@ export function describeLanguageModel(model: RNNLMScratch): LanguageModelSpec {
       numLayers: rnn.numLayers,
       bidirectional: rnn.bidirectional,
       dropout: rnn.dropout,
+      ...(embeddingDim === undefined ? {} : { embeddingDim }),
       lr,
     };
   }
   throw new TypeError(
     `cannot describe ${model.constructor.name} over ${rnn.constructor.name} with ${rnn.numInputs} inputs as a zoo ` +
-      'model (RNNLMScratch over LSTMScratch/GRUScratch/RNNScratch, or RNNLM over LSTM/GRU/RNN fed token ids); ' +
+      'model (RNNLMScratch over LSTMScratch/GRUScratch/RNNScratch, or RNNLM over LSTM/GRU/RNN fed token ids ' +
+      'or an embedding); ' +
       'save its stateDict() instead',
   );
 }

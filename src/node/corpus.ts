@@ -2,8 +2,8 @@
 // directory, else a download (SHA-1 checked, as d2l.download does) that is then
 // written to the cache atomically.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -15,6 +15,7 @@ import {
   TIME_MACHINE_URL,
   type FetchFunction,
 } from '../data/corpus.js';
+import { writeFileAtomically } from './files.js';
 
 export interface ResolveTimeMachineOptions {
   /** A local copy (the CLI's --data PATH). Used as is: a SHA-1 mismatch is only a warning. */
@@ -91,19 +92,6 @@ async function readGivenPath(given: string): Promise<ResolvedTimeMachineText> {
   return result;
 }
 
-/** Writes next to the target, then renames: readers never see a partial file. */
-async function writeAtomically(file: string, dir: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, bytes, { flag: 'wx' });
-    await rename(temporary, file);
-  } catch (error) {
-    await unlink(temporary).catch(() => {});
-    throw error;
-  }
-}
-
 /**
  * The raw Time Machine text: from `path` if given (an error if it cannot be
  * read), else from the cache (SHA-1 verified), else downloaded and cached.
@@ -155,7 +143,7 @@ export async function resolveTimeMachineText(
   const sha1 = sha1Of(bytes);
   let path: string | null = cacheFile;
   try {
-    await writeAtomically(cacheFile, cacheDir, bytes);
+    writeFileAtomically(cacheFile, bytes);
   } catch (error) {
     path = null;
     warnings.push(`could not write the cache file ${cacheFile}: ${reason(error)}`);

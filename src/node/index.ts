@@ -10,3 +10,5 @@ export {
   type ResolveTimeMachineOptions,
 } from './corpus.js';
 export { loadTimeMachine } from './time-machine.js';
+export { checkWritableDirectory, writeFileAtomically } from './files.js';
+export { importTorchModelFile, loadModelFile, saveModelFile } from './model-files.js';

@@ -37,6 +37,8 @@ const SPECS: LanguageModelSpec[] = [
   { kind: 'lstm', vocabSize: V, numHiddens: 4, numLayers: 2, dropout: 0.25, lr: 4, seed: 5 },
   { kind: 'gru', vocabSize: V, numHiddens: 4, numLayers: 2, bidirectional: true, lr: 2, seed: 6 },
   { kind: 'rnn', vocabSize: V, numHiddens: 3, numLayers: 3, bidirectional: true, dropout: 0.5, lr: 1, seed: 7 },
+  { kind: 'gru', vocabSize: V, numHiddens: 5, embeddingDim: 3, lr: 1, seed: 8 },
+  { kind: 'lstm', vocabSize: V, numHiddens: 4, numLayers: 2, bidirectional: true, embeddingDim: 7, lr: 1, seed: 9 },
 ];
 
 function logits(model: RNNLMScratch, ids: Int32Array): Float64Array {
@@ -57,33 +59,36 @@ describe('model files', () => {
     backend = await createBackend('wasm');
   });
 
-  it.each(SPECS.map((s) => [`${s.kind} L${s.numLayers ?? 1}${s.bidirectional ? ' bi' : ''}`, s] as const))(
-    '%s: the model describes itself and round-trips bit for bit',
-    (_, spec) => {
-      const model = createLanguageModel(spec, backend);
-      const described = describeLanguageModel(model);
-      expect(isScratch(spec) ? described : { ...described }).toEqual(
-        isScratch(spec)
-          ? { kind: spec.kind, vocabSize: V, numHiddens: spec.numHiddens, lr: spec.lr }
-          : withoutSeed(spec),
-      );
-      const bytes = saveModel(model, { vocab });
-      const loaded = loadModel(bytes, { backend });
-      expect(loaded.spec).toEqual(described);
-      expect(loaded.vocab!.idxToToken).toEqual(vocab.idxToToken);
-      expect(loaded.training).toBeNull();
-      const before = model.stateDict();
-      const after = loaded.model.stateDict();
-      expect([...after.keys()]).toEqual([...before.keys()]);
-      for (const [name, tensor] of before) expect(after.get(name), name).toEqual(tensor);
-      const ids = randomIds(spec.seed!, 10, V);
-      expect(logits(loaded.model, ids)).toEqual(logits(model, ids));
-      // The dropout rate came back too: it is part of the spec.
-      if (spec.dropout) expect((loaded.model.rnn as LSTM).dropout).toBe(spec.dropout);
-      loaded.model.dispose();
-      model.dispose();
-    },
-  );
+  it.each(
+    SPECS.map(
+      (s) =>
+        [
+          `${s.kind} L${s.numLayers ?? 1}${s.bidirectional ? ' bi' : ''}${s.embeddingDim ? ` emb ${s.embeddingDim}` : ''}`,
+          s,
+        ] as const,
+    ),
+  )('%s: the model describes itself and round-trips bit for bit', (_, spec) => {
+    const model = createLanguageModel(spec, backend);
+    const described = describeLanguageModel(model);
+    expect(isScratch(spec) ? described : { ...described }).toEqual(
+      isScratch(spec) ? { kind: spec.kind, vocabSize: V, numHiddens: spec.numHiddens, lr: spec.lr } : withoutSeed(spec),
+    );
+    const bytes = saveModel(model, { vocab });
+    const loaded = loadModel(bytes, { backend });
+    expect(loaded.spec).toEqual(described);
+    expect(loaded.vocab!.idxToToken).toEqual(vocab.idxToToken);
+    expect(loaded.training).toBeNull();
+    const before = model.stateDict();
+    const after = loaded.model.stateDict();
+    expect([...after.keys()]).toEqual([...before.keys()]);
+    for (const [name, tensor] of before) expect(after.get(name), name).toEqual(tensor);
+    const ids = randomIds(spec.seed!, 10, V);
+    expect(logits(loaded.model, ids)).toEqual(logits(model, ids));
+    // The dropout rate came back too: it is part of the spec.
+    if (spec.dropout) expect((loaded.model.rnn as LSTM).dropout).toBe(spec.dropout);
+    loaded.model.dispose();
+    model.dispose();
+  });
 
   it('computes every spec’s parameter names and shapes without building the model', () => {
     for (const spec of SPECS) {

@@ -6,6 +6,7 @@ import { Arena } from '../../memory/arena.js';
 import { Heap, type Ptr } from '../../memory/heap.js';
 import type { Backend, BackendVariant } from '../backend.js';
 import * as ew from './elementwise.js';
+import * as emb from './embedding.js';
 import { gemm } from './gemm.js';
 import * as loss from './loss.js';
 import * as optim from './optim.js';
@@ -220,6 +221,12 @@ export class JsBackend implements Backend {
   }
 
   // ---- fused recurrent layers ------------------------------------------------
+  gatherRows(table: Ptr, width: number, ids: Ptr, n: number, out: Ptr, ldOut: number): void {
+    emb.gatherRows(this.heap.floats, this.heap.ints, this.intIndex, table, width, ids, n, out, ldOut);
+  }
+  scatterAddRows(src: Ptr, ldSrc: number, ids: Ptr, n: number, width: number, table: Ptr): void {
+    emb.scatterAddRows(this.heap.floats, this.heap.ints, this.intIndex, src, ldSrc, ids, n, width, table);
+  }
   lstmForward(
     steps: number,
     batch: number,
@@ -453,14 +460,11 @@ export class JsBackend implements Backend {
   }
   /** The reference meaning of a token table's gradient: every gate-gradient row scatter-added to its token's row. */
   private scatterTokenRows(dGates: Ptr, ids: Ptr, n: number, width: number, inputRowsGrad: Ptr): void {
-    if (inputRowsGrad >= 0) {
-      rec.scatterAddRows(this.heap.floats, this.heap.ints, this.intIndex, dGates, width, ids, n, width, inputRowsGrad);
-    }
+    if (inputRowsGrad >= 0) this.scatterAddRows(dGates, width, ids, n, width, inputRowsGrad);
   }
   /** The reference meaning of token input rows: gather them into the gates, then run the forward as usual. */
   private gatherTokenRows(inputRows: Ptr, ids: Ptr, n: number, width: number, gates: Ptr): void {
-    if (inputRows >= 0)
-      rec.gatherRows(this.heap.floats, this.heap.ints, this.intIndex, inputRows, width, ids, n, gates, width);
+    if (inputRows >= 0) this.gatherRows(inputRows, width, ids, n, gates, width);
   }
   packRecurrentWeights(weightHh: Ptr, rows: number, cols: number, packed: Ptr): void {
     rec.packRecurrentWeights(this.heap.floats, weightHh, rows, cols, packed);

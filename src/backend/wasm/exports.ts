@@ -94,6 +94,9 @@ export interface KernelExports {
   ): void;
   sumOfSquares(x: number, n: number): number;
 
+  gatherRows(table: number, width: number, ids: number, n: number, out: number, ldOut: number): void;
+  scatterAddRows(src: number, ldSrc: number, ids: number, n: number, width: number, table: number): void;
+
   /** Runs `iterations` of a register-resident f32x4 multiply-add loop; returns a lane sum (keeps it live). */
   peakProbe(iterations: number): number;
   /** Floating-point operations per probe iteration. */

@@ -232,6 +232,12 @@ export class WasmBackend implements Backend {
     return this.workspace(bytes);
   }
 
+  gatherRows(table: Ptr, width: number, ids: Ptr, n: number, out: Ptr, ldOut: number): void {
+    this.kernels.gatherRows(table * 4, width, ids * 4, n, out * 4, ldOut);
+  }
+  scatterAddRows(src: Ptr, ldSrc: number, ids: Ptr, n: number, width: number, table: Ptr): void {
+    this.kernels.scatterAddRows(src * 4, ldSrc, ids * 4, n, width, table * 4);
+  }
   lstmForward(
     steps: number,
     batch: number,
