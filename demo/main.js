@@ -160,7 +160,8 @@ input('model-file').addEventListener('change', async () => {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const vocabJson = vocabFile ? await vocabFile.text() : undefined;
   clearProgress();
-  send({ type: 'load', bytes, fileName: file.name, backend: select('backend').value, vocabJson }, [bytes.buffer]);
+  const lr = Number(input('lr').value) || undefined; // for a PyTorch model trained further
+  send({ type: 'load', bytes, fileName: file.name, backend: select('backend').value, vocabJson, lr }, [bytes.buffer]);
   input('model-file').value = '';
 });
 

@@ -23,10 +23,12 @@ import {
   createBackend,
   createLanguageModel,
   hasRelaxedSimd,
+  importTorchLanguageModel,
   loadModel,
   MODEL_DEFAULTS,
   preprocess,
   ProgressBoard,
+  readSafetensorsHeader,
   saveModel,
   TimeMachine,
   Trainer,
@@ -323,43 +325,34 @@ export class TrainingSession {
   }
 
   /**
-   * Replaces the model with one from a model file (stopping training first). A file without a
-   * vocabulary needs `vocabJson`, the vocabulary as JSON (Vocab.toJSON()).
+   * Replaces the model with one from a file (stopping training first): the package's model file
+   * (saveModel; its vocabulary inside, else `vocabJson` as Vocab.toJSON() writes it), or a PyTorch
+   * state dict saved as safetensors (nn.LSTM/GRU/RNN + nn.Linear, d2l's names included), which needs
+   * `vocabJson`: its tokens in index order as a JSON list, or a VocabJSON. `lr` is the imported
+   * model's learning rate if it trains further (a model file has its own).
    * @param {Uint8Array} bytes
    * @param {string} fileName
-   * @param {{ backend?: string, vocabJson?: string }} [options]
+   * @param {{ backend?: string, vocabJson?: string, lr?: number }} [options]
    */
   async load(bytes, fileName, options = {}) {
     await this.stopAndWait();
     const label = this.backendLabel(options.backend);
+    const backend = this.backends.get(label);
     let loaded;
     try {
-      loaded = loadModel(bytes, { backend: this.backends.get(label) });
+      loaded = isModelFile(bytes)
+        ? loadModelFile(bytes, backend, options.vocabJson)
+        : importTorch(bytes, backend, options.vocabJson, options.lr);
     } catch (error) {
-      throw new Error(`${fileName}: ${messageOf(error)}`, { cause: error });
-    }
-    let vocab = loaded.vocab;
-    try {
-      if (vocab === null) {
-        if (options.vocabJson === undefined) {
-          throw new Error('the file has no vocabulary: choose its vocabulary file (JSON) as well');
-        }
-        vocab = Vocab.fromJSON(options.vocabJson);
-      }
-      if (vocab.length !== loaded.spec.vocabSize) {
-        throw new Error(`the vocabulary has ${vocab.length} tokens but the model ${loaded.spec.vocabSize}`);
-      }
-    } catch (error) {
-      loaded.model.dispose();
       throw new Error(`${fileName}: ${messageOf(error)}`, { cause: error });
     }
     this.model?.dispose();
     this.clearModel();
     this.model = loaded.model;
     this.spec = loaded.spec;
-    this.vocab = vocab;
+    this.vocab = loaded.vocab;
     this.modelBackend = label;
-    this.origin = fileName;
+    this.origin = loaded.pytorch ? `${fileName} (PyTorch)` : fileName;
     this.dataSeed = loaded.spec.seed ?? 0;
     this.state = 'paused';
     this.postState();
@@ -493,6 +486,54 @@ export function checkConfig(config) {
     seed: integer('seed', 0, 2 ** 32 - 1),
     backend: config.backend ?? 'auto',
   };
+}
+
+/**
+ * Whether `bytes` are the package's model file (metadata format 'lstm-simd/...'), rather than another
+ * safetensors file. Not safetensors at all: the reader's error says why.
+ * @param {Uint8Array} bytes
+ */
+function isModelFile(bytes) {
+  return String(readSafetensorsHeader(bytes).metadata.format ?? '').startsWith('lstm-simd/');
+}
+
+/**
+ * @param {Uint8Array} bytes
+ * @param {Backend | undefined} backend
+ * @param {string | undefined} vocabJson
+ */
+function loadModelFile(bytes, backend, vocabJson) {
+  const { model, spec, vocab } = loadModel(bytes, { backend });
+  try {
+    if (vocab !== null) return { model, spec, vocab, pytorch: false };
+    if (vocabJson === undefined)
+      throw new Error('the file has no vocabulary: choose its vocabulary file (JSON) as well');
+    const given = Vocab.fromJSON(vocabJson);
+    if (given.length !== spec.vocabSize) {
+      throw new Error(`the vocabulary has ${given.length} tokens but the model ${spec.vocabSize}`);
+    }
+    return { model, spec, vocab: given, pytorch: false };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/**
+ * @param {Uint8Array} bytes
+ * @param {Backend | undefined} backend
+ * @param {string | undefined} vocabJson
+ * @param {number | undefined} lr
+ */
+function importTorch(bytes, backend, vocabJson, lr) {
+  if (vocabJson === undefined) {
+    throw new Error(
+      'not an lstm-simd model file, so read as a PyTorch state dict, which needs its vocabulary: ' +
+        'choose the vocabulary file (a JSON list of its tokens in index order) as well',
+    );
+  }
+  const { model, spec, vocab } = importTorchLanguageModel(bytes, { vocab: vocabJson, lr, backend });
+  return { model, spec, vocab: /** @type {Vocab} */ (vocab), pytorch: true };
 }
 
 /** @param {unknown} error */

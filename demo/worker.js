@@ -4,7 +4,7 @@
 // a download is served between two batches.
 //
 // Messages in (the `type` field): text { name, text }, start { config }, pause, reset,
-// generate { settings }, save, load { bytes, fileName, backend?, vocabJson? }.
+// generate { settings }, save, load { bytes, fileName, backend?, vocabJson?, lr? }.
 // Messages out: the session's events (see session.js).
 
 import { TrainingSession } from './session.js';
@@ -27,7 +27,7 @@ const COMMANDS = {
   reset: (s) => s.reset(),
   generate: (s, m) => s.setGeneration(m.settings),
   save: (s) => s.save(),
-  load: (s, m) => s.load(m.bytes, m.fileName, { backend: m.backend, vocabJson: m.vocabJson }),
+  load: (s, m) => s.load(m.bytes, m.fileName, { backend: m.backend, vocabJson: m.vocabJson, lr: m.lr }),
 };
 
 self.onmessage = async (/** @type {MessageEvent} */ event) => {

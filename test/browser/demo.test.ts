@@ -1,18 +1,25 @@
 // The demo page (demo/) in Chromium, as a user drives it: served on 127.0.0.1 by the same server as
 // `npm run demo`, with the corpus served from its real path. Small runs (16 hidden units, 4 epochs of
 // 16 batches) check that perplexity falls, that the page paints every second while the worker trains,
-// that text appears, pausing, download then load, and that nothing is requested once the page has
-// loaded (the browser is offline from then on). The last test times two epochs of the chapter's
-// configuration (B = 1024, T = 32, H = 32) for the record; the 50-epoch figure is
-// bench/browser-chapter.js. A screenshot, the downloaded model and the timings go to
-// out/test-artifacts/demo/.
+// that text appears, pausing, download then load, loading a PyTorch state dict with its vocabulary,
+// and that nothing is requested once the page has loaded (the browser is offline from then on). The
+// last test times two epochs of the chapter's configuration (B = 1024, T = 32, H = 32) for the record;
+// the 50-epoch figure is bench/browser-chapter.js. A screenshot, the downloaded model and the timings
+// go to out/test-artifacts/demo/.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StaticServer } from '../../scripts/static-server.js';
-import { artifactDir, launchChromium, serveRepository, skipBrowserReason, watchPage } from '../support/browser.js';
+import {
+  artifactDir,
+  launchChromium,
+  REPO_ROOT,
+  serveRepository,
+  skipBrowserReason,
+  watchPage,
+} from '../support/browser.js';
 import { corpusPath, readCorpusText } from '../support/corpus.js';
 
 interface HistoryRow {
@@ -164,6 +171,19 @@ describe.skipIf(skipBrowserReason !== undefined)('the demo page in Chromium', ()
       /^LSTM \(fused layer\), 16 hidden units, .* loaded from lstm-h16-epoch9\.safetensors$/,
     );
     expect(await page.inputValue('#numHiddens')).toBe('16');
+  });
+
+  it('loads a PyTorch state dict with its vocabulary and generates from it', async () => {
+    const fixtures = path.join(REPO_ROOT, 'test', 'fixtures', 'torch');
+    await page.setInputFiles('#vocab-file', path.join(fixtures, 'lm-vocab.json'));
+    await page.setInputFiles('#model-file', path.join(fixtures, 'lm-lstm-d2l.safetensors'));
+    await page.waitForFunction(() => /PyTorch/.test(document.querySelector('#model-summary')!.textContent ?? ''));
+    expect(await page.textContent('#model-summary')).toMatch(
+      /^LSTM \(fused layer\), 32 hidden units, .* loaded from lm-lstm-d2l\.safetensors \(PyTorch\)$/,
+    );
+    await page.waitForFunction(() => document.querySelector('#generated')!.textContent!.length > 100);
+    expect(await generatedText()).toMatch(/^it has[a-z ]{100}$/);
+    expect(await page.inputValue('#numHiddens')).toBe('32');
   });
 
   it('makes no request after it has loaded (it runs offline) and logs no error', async () => {

@@ -2,9 +2,17 @@
 // the events a page receives, pausing and resuming, reset, download and load, the checks on the
 // page's settings. The page itself runs in Chromium in test/browser/demo.test.ts.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkConfig, TrainingSession, type SessionConfig } from '../../demo/session.js';
+import { createBackend, importTorchLanguageModel } from '../../src/index.js';
 import { readCorpusText } from '../support/corpus.js';
+
+/** A d2l LSTM language model trained in PyTorch, its state dict as safetensors, and its token list (files' fixtures). */
+const TORCH_FIXTURES = join(__dirname, '../fixtures/torch');
+const torchModel = () => new Uint8Array(readFileSync(join(TORCH_FIXTURES, 'lm-lstm-d2l.safetensors')));
+const torchVocab = () => readFileSync(join(TORCH_FIXTURES, 'lm-vocab.json'), 'utf8');
 
 interface Event {
   type: string;
@@ -151,6 +159,35 @@ describe('the demo session', () => {
     session.setGeneration({ temperature: 0.8 });
     other.session.setGeneration({ temperature: 0.8 });
     expect(other.of('generated').at(-1)!.text).toBe(of('generated').at(-1)!.text);
+  });
+
+  it('loads a PyTorch state dict with its vocabulary, and generates what the imported model generates', async () => {
+    const { session, of } = await recordingSession();
+    session.setGeneration({ prefix: 'time traveller', numPreds: 30, temperature: 0 });
+    await expect(session.load(torchModel(), 'd2l.safetensors')).rejects.toThrow(
+      /^d2l\.safetensors: not an lstm-simd model file, so read as a PyTorch state dict, which needs its vocabulary/,
+    );
+    await session.load(torchModel(), 'd2l.safetensors', { vocabJson: torchVocab(), lr: 2 });
+    const state = of('state').at(-1)!;
+    expect(state.state).toBe('paused');
+    expect(state.model).toMatchObject({
+      spec: { kind: 'lstm', numHiddens: 32, lr: 2 },
+      origin: 'd2l.safetensors (PyTorch)',
+    });
+
+    // The same build as the session's model: relaxed SIMD rounds differently and could flip a near-tie.
+    const build = session.backendLabel('auto') === 'wasm-relaxed' ? 'relaxed' : 'simd';
+    const reference = importTorchLanguageModel(torchModel(), {
+      vocab: torchVocab(),
+      backend: await createBackend('wasm', { build }),
+    });
+    const expected = reference.model.predict('time traveller', 30, reference.vocab!);
+    expect(of('generated').at(-1)!.text).toBe(expected);
+    expect(expected).toMatch(/^time traveller[a-z ]{30}$/);
+
+    // It trains further on the page's text like any model (the vocabulary is the file's).
+    await session.start({ ...SMALL, maxEpochs: 1 });
+    expect(of<EpochEvent>('epoch')).toHaveLength(1);
   });
 
   it('refuses a file that is not a model, naming it, and keeps the model it has', async () => {
