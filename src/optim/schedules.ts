@@ -203,8 +203,8 @@ export class WarmupCosineLR implements LearningRateSchedule {
       (v) => Number.isInteger(v) && v > this.warmupSteps,
       'an integer > warmupSteps',
     );
-    this.startFactor = options.startFactor ?? 0.1;
-    this.etaMin = options.etaMin ?? 0;
+    this.startFactor = checked(title, 'startFactor', options.startFactor ?? 0.1, (v) => v > 0 && v <= 1, 'in (0, 1]');
+    this.etaMin = checked(title, 'etaMin', options.etaMin ?? 0, (v) => v >= 0, 'a number >= 0');
     const cosine = new CosineAnnealingLR({ tMax: this.totalSteps - this.warmupSteps, etaMin: this.etaMin });
     this.sequence =
       this.warmupSteps === 0

@@ -64,6 +64,9 @@ describe('learning-rate schedules', () => {
     expect(() => new WarmupCosineLR({ warmupSteps: 5, totalSteps: 5 })).toThrow(
       /totalSteps must be an integer > warmupSteps/,
     );
+    expect(() => new WarmupCosineLR({ warmupSteps: 0, totalSteps: 3, startFactor: 2 })).toThrow(
+      /WarmupCosineLR: startFactor must be in \(0, 1\], got 2/,
+    );
     expect(() => new StepLR({ stepSize: 2 }).lrAt(-1, 1)).toThrow(/step must be an integer >= 0, got -1/);
     expect(() => createSchedule('cosine', { tmax: 3 })).toThrow(
       /'cosine' has no option 'tmax' \(known: tMax, etaMin\)/,
