@@ -66,7 +66,29 @@ export {
 } from './models/zoo.js';
 
 // Training.
-export { SGD } from './optim/sgd.js';
+export { SGD, type SGDOptions } from './optim/sgd.js';
+export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { RMSprop, type RMSpropOptions } from './optim/rmsprop.js';
+export { createOptimizer, OPTIMIZER_NAMES, type OptimizerOptions } from './optim/create.js';
+export {
+  isOptimizer,
+  type Optimizer,
+  type OptimizerLike,
+  type OptimizerName,
+  type OptimizerState,
+  type OptionValue,
+} from './optim/optimizer.js';
+export {
+  StepLR,
+  CosineAnnealingLR,
+  LinearLR,
+  SequentialLR,
+  WarmupCosineLR,
+  createSchedule,
+  type LearningRateSchedule,
+  type ScheduleName,
+  type ScheduleSpec,
+} from './optim/schedules.js';
 export { clipGradients } from './optim/clip.js';
 export {
   Trainer,

@@ -127,6 +127,32 @@ export class JsBackend implements Backend {
   sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void {
     optim.sgdStep(this.heap.floats, param, grad, n, lr);
   }
+  sgdMomentumStep(
+    param: Ptr,
+    grad: Ptr,
+    velocity: Ptr,
+    n: number,
+    lr: number,
+    weightDecay: number,
+    momentum: number,
+    dampening: number,
+    nesterov: boolean,
+    firstStep: boolean,
+  ): void {
+    optim.sgdMomentumStep(
+      this.heap.floats,
+      param,
+      grad,
+      velocity,
+      n,
+      lr,
+      weightDecay,
+      momentum,
+      dampening,
+      nesterov,
+      firstStep,
+    );
+  }
   adamStep(
     param: Ptr,
     grad: Ptr,
@@ -139,8 +165,55 @@ export class JsBackend implements Backend {
     eps: number,
     correction1: number,
     correction2: number,
+    weightDecay: number,
+    decoupled: boolean,
   ): void {
-    optim.adamStep(this.heap.floats, param, grad, m, v, n, lr, beta1, beta2, eps, correction1, correction2);
+    optim.adamStep(
+      this.heap.floats,
+      param,
+      grad,
+      m,
+      v,
+      n,
+      lr,
+      beta1,
+      beta2,
+      eps,
+      correction1,
+      correction2,
+      weightDecay,
+      decoupled,
+    );
+  }
+  rmspropStep(
+    param: Ptr,
+    grad: Ptr,
+    squareAvg: Ptr,
+    gradAvg: Ptr,
+    velocity: Ptr,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+    centered: boolean,
+  ): void {
+    optim.rmspropStep(
+      this.heap.floats,
+      param,
+      grad,
+      squareAvg,
+      gradAvg,
+      velocity,
+      n,
+      lr,
+      alpha,
+      eps,
+      weightDecay,
+      momentum,
+      centered,
+    );
   }
   sumOfSquares(x: Ptr, n: number): number {
     return optim.sumOfSquares(this.heap.floats, x, n);

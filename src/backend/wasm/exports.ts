@@ -51,6 +51,18 @@ export interface KernelExports {
   crossEntropyWithGradient(logits: number, targets: number, rows: number, cols: number, gradient: number): number;
 
   sgdStep(param: number, grad: number, n: number, lr: number): void;
+  sgdMomentumStep(
+    param: number,
+    grad: number,
+    velocity: number,
+    n: number,
+    lr: number,
+    weightDecay: number,
+    momentum: number,
+    dampening: number,
+    nesterov: number,
+    firstStep: number,
+  ): void;
   adamStep(
     param: number,
     grad: number,
@@ -63,6 +75,22 @@ export interface KernelExports {
     eps: number,
     correction1: number,
     correction2: number,
+    weightDecay: number,
+    decoupled: number,
+  ): void;
+  rmspropStep(
+    param: number,
+    grad: number,
+    squareAvg: number,
+    gradAvg: number,
+    velocity: number,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+    centered: number,
   ): void;
   sumOfSquares(x: number, n: number): number;
 
