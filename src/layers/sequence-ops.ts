@@ -3,6 +3,7 @@
 // dropout with a seeded mask, and swapping the batch and time axes.
 
 import type { Backend, Ptr } from '../backend/backend.js';
+import { oneHot, reshape } from '../tensor/ops.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
 import { gradsOf, track } from '../tensor/track.js';
 import type { Random } from '../util/random.js';
@@ -80,6 +81,32 @@ export function dropout(x: Tensor, p: number, random: Random): Tensor {
     backend.mul(out.gradPtr, mask.ptr, product.ptr, x.size);
     backend.axpy(1, product.ptr, x.gradPtr, x.size);
   });
+}
+
+/** Throws unless `ids` holds batchSize x numSteps values and both sizes are positive integers. */
+export function checkIds(ids: ArrayLike<number>, batchSize: number, numSteps: number): void {
+  if (!Number.isInteger(batchSize) || batchSize < 1 || !Number.isInteger(numSteps) || numSteps < 1) {
+    throw new RangeError(`batchSize and numSteps must be positive integers, got ${batchSize} and ${numSteps}`);
+  }
+  if (ids.length !== batchSize * numSteps) {
+    throw new RangeError(`expected ${batchSize} x ${numSteps} = ${batchSize * numSteps} token ids, got ${ids.length}`);
+  }
+}
+
+/** Token ids (B, T) row-major -> one-hot rows, time-major (T, B, numClasses). Not differentiable. */
+export function oneHotTimeMajor(
+  backend: Backend,
+  ids: ArrayLike<number>,
+  batchSize: number,
+  numSteps: number,
+  numClasses: number,
+): Tensor {
+  checkIds(ids, batchSize, numSteps);
+  const timeMajor = new Int32Array(batchSize * numSteps);
+  for (let b = 0; b < batchSize; b++) {
+    for (let t = 0; t < numSteps; t++) timeMajor[t * batchSize + b] = ids[b * numSteps + t];
+  }
+  return reshape(oneHot(timeMajor, numClasses, backend), [numSteps, batchSize, numClasses]);
 }
 
 /** (a, b, ...rest) -> (b, a, ...rest): batch-first to time-major and back. */
