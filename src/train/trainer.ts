@@ -9,11 +9,21 @@ import { endStep, type Tensor } from '../tensor/tensor.js';
 import { ProgressBoard } from './board.js';
 import { ProgressBar } from './progress-bar.js';
 
+/**
+ * What validationStep may return instead of the bare loss: the loss and metrics (e.g. accuracy) of a batch
+ * of `count` examples (default 1). The Trainer reports each metric's count-weighted mean per epoch.
+ */
+export interface ValidationResult {
+  loss: number;
+  metrics?: Readonly<Record<string, number>>;
+  count?: number;
+}
+
 export interface TrainableModel<B> {
   readonly backend: Backend;
   parameters(): Map<string, Tensor>;
   trainingStep(batch: B): Tensor;
-  validationStep(batch: B): number;
+  validationStep(batch: B): number | ValidationResult;
   configureOptimizers(): { step(): void; zeroGrad(): void };
   train(mode?: boolean): unknown;
   eval(): unknown;
@@ -41,6 +51,8 @@ export interface EpochRecord {
   trainPerplexity: number;
   valLoss: number;
   valPerplexity: number;
+  /** Count-weighted means of the metrics validationStep returned (empty when it returns a bare loss). */
+  valMetrics: Record<string, number>;
   seconds: number;
   tokensPerSecond: number;
 }
@@ -161,9 +173,19 @@ export class Trainer {
       let valLossSum = 0;
       let valPplSum = 0;
       let valBatches = 0;
+      const metricSums = new Map<string, number>();
+      let metricCount = 0;
       for (const batch of data.valBatches()) {
-        const value = model.validationStep(batch);
+        const result = model.validationStep(batch);
         endStep(backend);
+        const value = typeof result === 'number' ? result : result.loss;
+        if (typeof result !== 'number' && result.metrics) {
+          const count = result.count ?? 1;
+          for (const [name, metric] of Object.entries(result.metrics)) {
+            metricSums.set(name, (metricSums.get(name) ?? 0) + metric * count);
+          }
+          metricCount += count;
+        }
         board.draw(epoch + 1, Math.exp(value), 'val_ppl', valEvery);
         valLossSum += value;
         valPplSum += Math.exp(value);
@@ -177,6 +199,7 @@ export class Trainer {
         trainPerplexity: pplSum / Math.max(batches, 1),
         valLoss: valBatches ? valLossSum / valBatches : NaN,
         valPerplexity: valBatches ? valPplSum / valBatches : NaN,
+        valMetrics: Object.fromEntries([...metricSums].map(([name, sum]) => [name, sum / metricCount])),
         seconds,
         tokensPerSecond: tokens / seconds,
       };
