@@ -52,9 +52,21 @@ export { RNN } from './layers/rnn.js';
 export { RecurrentLayer, type RecurrentLayerOptions } from './layers/recurrent-layer.js';
 export type { RecurrentStepper } from './layers/stepper.js';
 export { Linear } from './layers/linear.js';
-export { LSTMScratch, type ScratchOptions } from './models/lstm-scratch.js';
-export { GRUScratch } from './models/gru-scratch.js';
+export {
+  LSTMScratch,
+  type LSTMForwardOptions,
+  type LSTMScratchOptions,
+  type ScratchForwardOptions,
+  type ScratchOptions,
+  type StepActivations,
+} from './models/lstm-scratch.js';
+export { GRUScratch, type GRUScratchOptions } from './models/gru-scratch.js';
 export { RNNScratch } from './models/rnn-scratch.js';
+export {
+  SequenceClassifier,
+  type SequenceBatch,
+  type SequenceClassifierOptions,
+} from './models/sequence-classifier.js';
 export { RNNLMScratch, type RNNLMOptions, type TokenVocabulary } from './models/rnnlm-scratch.js';
 export { RNNLM } from './models/rnnlm.js';
 export {
@@ -96,10 +108,32 @@ export {
   type History,
   type EpochRecord,
   type TrainerOptions,
+  type ValidationResult,
 } from './train/trainer.js';
 export { ProgressBoard, type BoardPoint } from './train/board.js';
 export { ProgressBar } from './train/progress-bar.js';
-export { boardToSvg } from './train/plot-svg.js';
+export { boardToSvg, lineChartSvg, type ChartBand, type ChartOptions, type ChartSeries } from './train/plot-svg.js';
+
+// The vanishing-gradient lab (lstm-simd lab): the same functions the command line runs, for pages too.
+export { runLab, LAB_SECTIONS, type LabOptions, type LabReport, type LabSection } from './lab/lab.js';
+export { labReportHtml, labSummary } from './lab/report.js';
+export { labSettings, type LabSettings } from './lab/settings.js';
+export {
+  checksumTask,
+  markupTask,
+  resetTask,
+  SequenceTaskData,
+  type SequenceTask,
+  type TaskDataOptions,
+  type TokenRole,
+} from './lab/tasks.js';
+export { chronoInit, createLayer, LAB_CELLS, type GateInit, type LabCell } from './lab/cells.js';
+export { scratchTwin, type ScratchTwin } from './lab/scratch-twin.js';
+export { measureGradientFlow, type GradientProfile } from './lab/gradient-flow.js';
+export { runChecksum, type ChecksumResult, type ChecksumRun } from './lab/checksum.js';
+export { runGradients, type GradientResult } from './lab/gradients.js';
+export { runGates, traceGates, type GateResult, type GateRun } from './lab/gates.js';
+export { runOutputTanh, type TanhResult } from './lab/output-tanh.js';
 
 // Files.
 export { encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors.js';
