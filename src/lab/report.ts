@@ -222,28 +222,24 @@ function gradientsHtml(result: GradientResult): string {
     } else if (c.cell === 'lstm') {
       series.push(
         { label: '|dL/dc_t| trained', color: PALETTE[1], points: lagPoints(c.trained.cell!) },
-        { label: 'Π f, mean, trained', color: PALETTE[4], points: lagPoints(c.trained.forgetProductMean!) },
-        { label: 'Π f, best unit, trained', color: PALETTE[6], points: lagPoints(c.trained.forgetProductMax!) },
-        {
-          label: 'Π f, mean, untrained',
-          color: PALETTE[4],
-          dash: '6,4',
-          points: lagPoints(c.untrained.forgetProductMean!),
-        },
+        ...productSeries(
+          'f',
+          c.trained.forgetProductMean!,
+          c.trained.forgetProductMax!,
+          c.untrained.forgetProductMean!,
+        ),
       );
       caption =
         'The products of forget gates Π_{s>t} f_s (the cell path’s derivative ∂c_{T-1}/∂c_t, a diagonal) beside ' +
         'the measured gradients: mean over units and examples, and the unit that keeps most.';
     } else {
       series.push(
-        { label: 'Π z, mean, trained', color: PALETTE[4], points: lagPoints(c.trained.updateProductMean!) },
-        { label: 'Π z, best unit, trained', color: PALETTE[6], points: lagPoints(c.trained.updateProductMax!) },
-        {
-          label: 'Π z, mean, untrained',
-          color: PALETTE[4],
-          dash: '6,4',
-          points: lagPoints(c.untrained.updateProductMean!),
-        },
+        ...productSeries(
+          'z',
+          c.trained.updateProductMean!,
+          c.trained.updateProductMax!,
+          c.untrained.updateProductMean!,
+        ),
       );
       caption =
         'The products of update gates Π_{s>t} z_s (the direct path’s derivative) beside the measured gradients.';
@@ -410,6 +406,16 @@ function tanhHtml(result: TanhResult, report: LabReport): string {
 }
 
 // ---- helpers ---------------------------------------------------------------------------------------
+
+/** The lines of a gate's products per lag: mean and best unit when trained, mean untrained (dashed). */
+function productSeries(gate: string, mean: number[], best: number[], untrainedMean: number[]): ChartSeries[] {
+  const points = (values: readonly number[]) => values.map((y, k) => ({ x: k, y }));
+  return [
+    { label: `Π ${gate}, mean, trained`, color: PALETTE[4], points: points(mean) },
+    { label: `Π ${gate}, best unit, trained`, color: PALETTE[6], points: points(best) },
+    { label: `Π ${gate}, mean, untrained`, color: PALETTE[4], dash: '6,4', points: points(untrainedMean) },
+  ];
+}
 
 /** Lengths in order, and accuracy[length index][cell index] (NaN where a run is missing). */
 function checksumTable(result: ChecksumResult): { lengths: number[]; table: number[][] } {

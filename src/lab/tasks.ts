@@ -36,6 +36,14 @@ export interface SequenceTask {
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 const DIGIT_ROLES: TokenRole[] = DIGITS.map(() => 'digit');
 
+/** A batch whose rows `fillRow` writes (its tokens into `row`, one sequence) and labels (its return value). */
+function batchOf(batchSize: number, numSteps: number, fillRow: (row: Int32Array) => number): SequenceBatch {
+  const X = new Int32Array(batchSize * numSteps);
+  const Y = new Int32Array(batchSize);
+  for (let b = 0; b < batchSize; b++) Y[b] = fillRow(X.subarray(b * numSteps, (b + 1) * numSteps));
+  return { X, Y, batchSize, numSteps };
+}
+
 function checkLength(task: string, numSteps: number, min: number): void {
   if (!Number.isInteger(numSteps) || numSteps < min) {
     throw new RangeError(`${task}: numSteps must be an integer >= ${min}, got ${numSteps}`);
@@ -53,20 +61,15 @@ export function checksumTask(numSteps: number): SequenceTask {
     roles: DIGIT_ROLES,
     numClasses: 2,
     numSteps,
-    batch(random, batchSize) {
-      const X = new Int32Array(batchSize * numSteps);
-      const Y = new Int32Array(batchSize);
-      for (let b = 0; b < batchSize; b++) {
-        const row = b * numSteps;
-        for (let t = 1; t < numSteps - 1; t++) X[row + t] = random.int(10);
+    batch: (random, batchSize) =>
+      batchOf(batchSize, numSteps, (row) => {
+        for (let t = 1; t < numSteps - 1; t++) row[t] = random.int(10);
         const last = 1 + random.int(8); // 1..8: both answers stay possible
         const greater = random.uniform() < 0.5;
-        X[row] = greater ? random.int(last) : last + 1 + random.int(9 - last);
-        X[row + numSteps - 1] = last;
-        Y[b] = greater ? 1 : 0;
-      }
-      return { X, Y, batchSize, numSteps };
-    },
+        row[0] = greater ? random.int(last) : last + 1 + random.int(9 - last);
+        row[numSteps - 1] = last;
+        return greater ? 1 : 0;
+      }),
   };
 }
 
@@ -89,22 +92,18 @@ export function markupTask(numSteps: number, numDigits = 5): SequenceTask {
     numClasses: 2,
     numSteps,
     batch(random, batchSize) {
-      const X = new Int32Array(batchSize * numSteps);
-      const Y = new Int32Array(batchSize);
       const positions = Array.from({ length: numSteps }, (_, t) => t);
-      for (let b = 0; b < batchSize; b++) {
-        const row = b * numSteps;
-        for (let t = 0; t < numSteps; t++) X[row + t] = 10 + random.int(TAGS.length);
+      return batchOf(batchSize, numSteps, (row) => {
+        for (let t = 0; t < numSteps; t++) row[t] = 10 + random.int(TAGS.length);
         random.shuffle(positions);
         let high = 0;
         for (let k = 0; k < numDigits; k++) {
           const digit = random.int(10);
-          X[row + positions[k]] = digit;
+          row[positions[k]] = digit;
           if (digit >= 5) high++;
         }
-        Y[b] = 2 * high > numDigits ? 1 : 0;
-      }
-      return { X, Y, batchSize, numSteps };
+        return 2 * high > numDigits ? 1 : 0;
+      });
     },
   };
 }
@@ -126,23 +125,18 @@ export function resetTask(numSteps: number): SequenceTask {
     roles: [...DIGIT_ROLES, 'marker'],
     numClasses: 2,
     numSteps,
-    batch(random, batchSize) {
-      const X = new Int32Array(batchSize * numSteps);
-      const Y = new Int32Array(batchSize);
-      for (let b = 0; b < batchSize; b++) {
-        const row = b * numSteps;
+    batch: (random, batchSize) =>
+      batchOf(batchSize, numSteps, (row) => {
         const tail = 3 + 2 * random.int(Math.floor((maxTail - 3) / 2) + 1); // odd, 3..maxTail
         const lastMarker = numSteps - 1 - tail;
-        for (let t = 0; t < numSteps; t++) X[row + t] = random.int(10);
-        X[row + lastMarker] = markerId;
+        for (let t = 0; t < numSteps; t++) row[t] = random.int(10);
+        row[lastMarker] = markerId;
         // Up to two earlier markers: earlier segments are there to be forgotten.
-        for (let m = random.int(3); m > 0; m--) if (lastMarker > 1) X[row + random.int(lastMarker)] = markerId;
+        for (let m = random.int(3); m > 0; m--) if (lastMarker > 1) row[random.int(lastMarker)] = markerId;
         let high = 0;
-        for (let t = lastMarker + 1; t < numSteps; t++) if (X[row + t] >= 5) high++;
-        Y[b] = 2 * high > tail ? 1 : 0;
-      }
-      return { X, Y, batchSize, numSteps };
-    },
+        for (let t = lastMarker + 1; t < numSteps; t++) if (row[t] >= 5) high++;
+        return 2 * high > tail ? 1 : 0;
+      }),
   };
 }
 
