@@ -5,9 +5,10 @@
 import { UsageError } from './args.js';
 import type { Command } from './command.js';
 import { generateCommand } from './generate.js';
+import { labCommand } from './lab.js';
 import { trainCommand } from './train.js';
 
-const COMMANDS: readonly Command[] = [trainCommand, generateCommand];
+const COMMANDS: readonly Command[] = [trainCommand, generateCommand, labCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
