@@ -195,3 +195,4 @@ export {
   type ImportedModel,
   type TorchImportOptions,
 } from './io/torch.js';
+export { importKerasLanguageModel, type Hdf5Module, type KerasImportOptions } from './io/keras.js';

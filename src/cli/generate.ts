@@ -4,7 +4,13 @@
 import { setBackend } from '../backend/registry.js';
 import type { Vocab } from '../data/vocab.js';
 import type { RNNLMScratch } from '../models/rnnlm-scratch.js';
-import { importTorchModelFile, loadModelFile } from '../node/model-files.js';
+import {
+  importKerasModelFile,
+  importTorchModelFile,
+  isKerasFile,
+  loadModelFile,
+  readModelBytes,
+} from '../node/model-files.js';
 import { choice, integer, parse, positiveNumber, text, UsageError } from './args.js';
 import type { Command } from './command.js';
 
@@ -12,7 +18,8 @@ const USAGE = `Usage: lstm-simd generate (--checkpoint FILE | --weights FILE --v
 
   --checkpoint FILE   a checkpoint written by 'lstm-simd train' (.safetensors)
   --weights FILE      a PyTorch language model's state_dict as safetensors: nn.LSTM/GRU/RNN (+ nn.Embedding)
-                      + nn.Linear, the architecture read from the names and shapes
+                      + nn.Linear, the architecture read from the names and shapes; or a Keras 3
+                      .weights.h5 / .keras file ([Embedding] + LSTM/GRU/SimpleRNN + Dense; needs jsfive)
   --vocab FILE        its vocabulary: a JSON list of tokens in index order (json.dump(vocab.idx_to_token, f))
                       or an lstm-simd VocabJSON
   --prefix TEXT       text to warm the state up on (default 'it has')
@@ -52,7 +59,9 @@ async function run(argv: string[]): Promise<number> {
   let model: RNNLMScratch;
   let vocab: Vocab | null;
   if (file) ({ model, vocab } = loadModelFile(file, { backend }));
-  else ({ model, vocab } = importTorchModelFile(weights!, vocabFile!, { backend }));
+  else if (isKerasFile(readModelBytes(weights!, 'weights'))) {
+    ({ model, vocab } = await importKerasModelFile(weights!, vocabFile!, { backend }));
+  } else ({ model, vocab } = importTorchModelFile(weights!, vocabFile!, { backend }));
   if (vocab === null) throw new Error(`${file} has no vocabulary to generate text with`);
   const output =
     temperature === undefined

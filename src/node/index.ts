@@ -11,4 +11,4 @@ export {
 } from './corpus.js';
 export { loadTimeMachine } from './time-machine.js';
 export { checkWritableDirectory, writeFileAtomically } from './files.js';
-export { importTorchModelFile, loadModelFile, saveModelFile } from './model-files.js';
+export { importKerasModelFile, importTorchModelFile, loadModelFile, saveModelFile } from './model-files.js';

@@ -146,6 +146,22 @@ describe('lstm-simd train checkpoints', () => {
     expect(result.stdout).toMatch(/^the time [a-z ]{30}\n$/);
     const swapped = await cli(['generate', '--weights', vocab, '--vocab', weights]);
     expect(swapped.stderr).toMatch(/^lstm-simd: .*lm-vocab.json: not a safetensors file/);
+    // A Keras 3 model the same way (.keras archive; V = 11 tokens).
+    const kerasVocab = join(dir, 'keras-vocab.json');
+    writeFileSync(kerasVocab, JSON.stringify([' ', '<unk>', ...'abcdefghi']));
+    const keras = await cli([
+      'generate',
+      '--weights',
+      join(root, 'test/fixtures/keras/lstm.keras'),
+      '--vocab',
+      kerasVocab,
+      '--prefix',
+      'a big',
+      '--num',
+      '20',
+    ]);
+    expect(keras.stderr).toBe('');
+    expect(keras.stdout).toMatch(/^a big([a-i ]|<unk>){20}\n$/);
     const alone = await cli(['generate', '--weights', weights]);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toMatch(/--weights needs --vocab FILE/);

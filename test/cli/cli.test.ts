@@ -86,7 +86,7 @@ describe('lstm-simd command line', () => {
     );
     expectOneLineError(
       await cli(['generate', '--checkpoint', join(out, 'missing.safetensors')]),
-      /cannot read checkpoint .*ENOENT/,
+      /cannot read model file .*missing.safetensors: ENOENT/,
     );
     const junk = join(out, 'junk.safetensors');
     writeFileSync(junk, 'definitely not a checkpoint');

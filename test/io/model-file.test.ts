@@ -8,6 +8,7 @@ import {
   createLanguageModel,
   describeLanguageModel,
   encodeSafetensors,
+  fetchModel,
   loadCheckpoint,
   loadModel,
   LSTM,
@@ -22,9 +23,8 @@ import {
   type LanguageModelSpec,
 } from '../../src/internal.js';
 import { languageModelShapes } from '../../src/models/zoo.js';
-import { noGrad } from '../../src/tensor/tape.js';
-import { endStep } from '../../src/tensor/tensor.js';
 import { randomIds } from '../support/backends.js';
+import { evalLogits } from '../support/logits.js';
 
 const vocab = new Vocab([...'the time machine by h g wells']);
 const V = vocab.length;
@@ -40,13 +40,6 @@ const SPECS: LanguageModelSpec[] = [
   { kind: 'gru', vocabSize: V, numHiddens: 5, embeddingDim: 3, lr: 1, seed: 8 },
   { kind: 'lstm', vocabSize: V, numHiddens: 4, numLayers: 2, bidirectional: true, embeddingDim: 7, lr: 1, seed: 9 },
 ];
-
-function logits(model: RNNLMScratch, ids: Int32Array): Float64Array {
-  model.eval();
-  const out = noGrad(() => model.forward(ids, 2, 5)[0].toArray());
-  endStep(model.backend);
-  return out;
-}
 
 function withoutSeed(spec: LanguageModelSpec): Omit<LanguageModelSpec, 'seed'> {
   const { seed: _seed, ...rest } = spec;
@@ -83,7 +76,7 @@ describe('model files', () => {
     expect([...after.keys()]).toEqual([...before.keys()]);
     for (const [name, tensor] of before) expect(after.get(name), name).toEqual(tensor);
     const ids = randomIds(spec.seed!, 10, V);
-    expect(logits(loaded.model, ids)).toEqual(logits(model, ids));
+    expect(evalLogits(loaded.model, ids, 2, 5)).toEqual(evalLogits(model, ids, 2, 5));
     // The dropout rate came back too: it is part of the spec.
     if (spec.dropout) expect((loaded.model.rnn as LSTM).dropout).toBe(spec.dropout);
     loaded.model.dispose();
@@ -112,6 +105,22 @@ describe('model files', () => {
     // Before, a spec that disagreed with the model (here: one layer) wrote a file that could not be loaded.
     const bytes = saveCheckpoint(model, { ...spec, numLayers: 1 }, vocab);
     expect(loadModel(bytes, { backend }).spec.numLayers).toBe(2);
+  });
+
+  it('fetchModel loads from a URL (browsers); an HTTP error says which', async () => {
+    const model = createLanguageModel(SPECS[3], backend);
+    const bytes = saveModel(model, { vocab });
+    const fetch = (async (url: string) =>
+      url.endsWith('lm.safetensors')
+        ? new Response(bytes)
+        : new Response('no', { status: 404 })) as typeof globalThis.fetch;
+    const loaded = await fetchModel('https://example.test/lm.safetensors', { fetch, backend });
+    expect(loaded.model.stateDict()).toEqual(model.stateDict());
+    await expect(fetchModel('https://example.test/missing', { fetch, backend })).rejects.toThrow(
+      /GET https:\/\/example.test\/missing failed: HTTP 404/,
+    );
+    loaded.model.dispose();
+    model.dispose();
   });
 
   it('stores a training state and its tensors beside the model', () => {

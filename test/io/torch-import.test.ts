@@ -19,22 +19,13 @@ import {
   Vocab,
   type Backend,
   type NamedTensor,
-  type RNNLMScratch,
 } from '../../src/internal.js';
-import { noGrad } from '../../src/tensor/tape.js';
-import { endStep } from '../../src/tensor/tensor.js';
 import { maxDiff } from '../support/compare.js';
+import { evalLogits } from '../support/logits.js';
 
 const fixtures = join(__dirname, '../fixtures/torch');
 const read = (file: string) => readFileSync(join(fixtures, file));
 const vocabText = () => readFileSync(join(fixtures, 'lm-vocab.json'), 'utf8');
-
-function logitsOf(model: RNNLMScratch, ids: Float32Array, batch: number, steps: number): Float64Array {
-  model.eval();
-  const out = noGrad(() => model.forward(Array.from(ids), batch, steps)[0].toArray());
-  endStep(model.backend);
-  return out;
-}
 
 describe('PyTorch import', () => {
   let backend: Backend;
@@ -56,12 +47,12 @@ describe('PyTorch import', () => {
     const golden = decodeSafetensors(read(`${name}.expected.safetensors`)).tensors;
     const X = golden.get('X')!;
     const [batch, steps] = X.shape;
-    expect(maxDiff(logitsOf(model, X.data, batch, steps), golden.get('logits')!.data)).toBeLessThan(1e-5);
+    expect(maxDiff(evalLogits(model, X.data, batch, steps), golden.get('logits')!.data)).toBeLessThan(1e-5);
     // Trained for 150 steps: it has learnt something, so generation produces letters and spaces.
     expect(model.predict('the time ', 20, vocab!)).toMatch(/^the time [a-z ]{20}$/);
     // And it saves as a model file of the package like any other.
     const reloaded = loadModel(saveModel(model, { vocab: vocab! }), { backend });
-    expect(logitsOf(reloaded.model, X.data, batch, steps)).toEqual(logitsOf(model, X.data, batch, steps));
+    expect(evalLogits(reloaded.model, X.data, batch, steps)).toEqual(evalLogits(model, X.data, batch, steps));
     reloaded.model.dispose();
     model.dispose();
   });
@@ -158,7 +149,7 @@ describe('PyTorch import', () => {
     }[];
     for (const { file, X, logits } of cases) {
       const { model } = loadModel(readFileSync(join(dir, file)), { backend });
-      expect(maxDiff(logitsOf(model, Float32Array.from(X.flat()), X.length, X[0].length), logits), file).toBeLessThan(
+      expect(maxDiff(evalLogits(model, Float32Array.from(X.flat()), X.length, X[0].length), logits), file).toBeLessThan(
         1e-6,
       );
       model.dispose();
