@@ -33,6 +33,8 @@ const view = {
   history: [],
   maxEpochs: 0,
   hasText: false,
+  /** The text last sent to the session: the lab's output-tanh section trains on it too. */
+  text: '',
 };
 
 /** @param {{ type: string } & Record<string, unknown>} message @param {Transferable[]} [transfer] */
@@ -169,7 +171,9 @@ input('text-file').addEventListener('change', async () => {
   const file = input('text-file').files?.[0];
   if (!file) return;
   clearError();
-  send({ type: 'text', name: file.name, text: await file.text() });
+  view.text = await file.text();
+  send({ type: 'text', name: file.name, text: view.text });
+  updateLabButtons();
 });
 
 // A new cell or implementation brings the chapter's learning rate and epochs for it.
@@ -354,6 +358,96 @@ async function loadCorpus() {
     setState(view.state);
     return;
   }
-  send({ type: 'text', name: CORPUS_FILE, text: await response.text() });
+  view.text = await response.text();
+  send({ type: 'text', name: CORPUS_FILE, text: view.text });
+  updateLabButtons();
 }
+
+// ---- The vanishing-gradient lab (its own worker) ------------------------------------------------------
+
+const labWorker = new Worker(new URL('./lab-worker.js', import.meta.url), { type: 'module' });
+const lab = { ready: false, running: false, started: 0 };
+/** Settings for tests and experiments: ?lab-settings={"gates":{"epochs":1},...} overrides the profile's. */
+const labOverrides = JSON.parse(new URLSearchParams(location.search).get('lab-settings') ?? 'null') ?? undefined;
+
+function updateLabButtons() {
+  const sections = labSections();
+  button('lab-run').disabled = !lab.ready || lab.running || sections.length === 0 || !view.text;
+  button('lab-cancel').disabled = !lab.running;
+}
+
+function labSections() {
+  return [.../** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('input[name=section]'))]
+    .filter((box) => box.checked)
+    .map((box) => box.value);
+}
+
+/** @type {Record<string, (message: any) => void>} */
+const LAB_HANDLERS = {
+  ready(message) {
+    lab.ready = true;
+    $('lab-status').textContent = `Ready (${describeBackend(message.backend)}).`;
+    updateLabButtons();
+  },
+  progress(message) {
+    const seconds = (performance.now() - lab.started) / 1000;
+    $('lab-status').textContent = `${formatSeconds(seconds)}: ${message.message}`;
+  },
+  report(message) {
+    lab.running = false;
+    $('lab-status').textContent = `Done in ${formatSeconds(message.seconds)}.`;
+    const frame = /** @type {HTMLIFrameElement} */ ($('lab-report'));
+    frame.hidden = false;
+    frame.srcdoc = message.html;
+    const link = /** @type {HTMLAnchorElement} */ ($('lab-download'));
+    if (link.href) URL.revokeObjectURL(link.href);
+    link.href = URL.createObjectURL(new Blob([message.html], { type: 'text/html' }));
+    link.hidden = false;
+    updateLabButtons();
+  },
+  cancelled() {
+    lab.running = false;
+    $('lab-status').textContent = 'Cancelled.';
+    updateLabButtons();
+  },
+  error(message) {
+    lab.running = false;
+    $('lab-error').textContent = message.message;
+    $('lab-error').hidden = false;
+    $('lab-status').textContent = 'The lab stopped.';
+    updateLabButtons();
+  },
+};
+
+labWorker.onmessage = (/** @type {MessageEvent} */ event) => LAB_HANDLERS[event.data.type]?.(event.data);
+labWorker.onerror = (/** @type {ErrorEvent} */ event) => {
+  event.preventDefault();
+  LAB_HANDLERS.error({ message: `the lab's worker failed: ${event.message || 'it could not be loaded'}` });
+  console.error('lstm-simd demo: the lab worker failed', event.message);
+};
+
+// The report's frame is as tall as its content up to most of the window (then it scrolls inside).
+$('lab-report').addEventListener('load', () => {
+  const frame = /** @type {HTMLIFrameElement} */ ($('lab-report'));
+  const height = frame.contentDocument?.documentElement.scrollHeight;
+  if (height) frame.style.height = `${Math.min(height + 4, Math.round(0.85 * window.innerHeight))}px`;
+});
+
+button('lab-run').addEventListener('click', () => {
+  $('lab-error').hidden = true;
+  const quick =
+    /** @type {HTMLInputElement} */ (document.querySelector('input[name=profile]:checked')).value === 'quick';
+  lab.running = true;
+  lab.started = performance.now();
+  $('lab-status').textContent = 'Starting…';
+  labWorker.postMessage({ type: 'run', sections: labSections(), quick, text: view.text, overrides: labOverrides });
+  updateLabButtons();
+});
+button('lab-cancel').addEventListener('click', () => {
+  labWorker.postMessage({ type: 'cancel' });
+  $('lab-status').textContent = 'Cancelling after the current training…';
+});
+$('lab-form').addEventListener('change', updateLabButtons);
+$('lab-form').addEventListener('submit', (event) => event.preventDefault());
+
 loadCorpus();

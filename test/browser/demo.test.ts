@@ -2,10 +2,11 @@
 // `npm run demo`, with the corpus served from its real path. Small runs (16 hidden units, 4 epochs of
 // 16 batches) check that perplexity falls, that the page paints every second while the worker trains,
 // that text appears, pausing, download then load, loading a PyTorch state dict with its vocabulary,
-// and that nothing is requested once the page has loaded (the browser is offline from then on). The
-// last test times two epochs of the chapter's configuration (B = 1024, T = 32, H = 32) for the record;
-// the 50-epoch figure is bench/browser-chapter.js. A screenshot, the downloaded model and the timings
-// go to out/test-artifacts/demo/.
+// the vanishing-gradient lab (a tiny budget) with its plots, and that nothing is requested once the
+// page has loaded (the browser is offline from then on). The last test times two epochs of the
+// chapter's configuration (B = 1024, T = 32, H = 32) for the record; the 50-epoch figure is
+// bench/browser-chapter.js. A screenshot, the downloaded model and the timings go to
+// out/test-artifacts/demo/.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,6 +30,15 @@ interface HistoryRow {
   seconds: number;
 }
 
+/** The lab with a tiny budget (lab.test.ts's): every section runs and plots in seconds. */
+const TINY = { epochs: 1, stepsPerEpoch: 5, valBatches: 1, batchSize: 16 };
+const LAB_SETTINGS = {
+  checksum: { ...TINY, lengths: [8, 12] },
+  gradients: { ...TINY, length: 12, measureBatch: 8 },
+  gates: { ...TINY, markupLength: 12, resetLength: 12 },
+  tanh: { epochs: 1, batchSize: 256 },
+};
+
 /** The small run: 2048 training windows in batches of 128, 512 validation windows. */
 const SMALL = { numHiddens: '16', maxEpochs: '4', batchSize: '128', numTrain: '2048', numVal: '512', seed: '3' };
 
@@ -46,7 +56,7 @@ describe.skipIf(skipBrowserReason !== undefined)('the demo page in Chromium', ()
   async function history(): Promise<HistoryRow[]> {
     return page.$$eval('#history-rows tr', (rows) =>
       rows.map((row) => {
-        const cells = [...row.querySelectorAll('td')].map((td) => Number(td.textContent));
+        const cells = Array.from(row.querySelectorAll('td'), (td) => Number(td.textContent));
         return { epoch: cells[0], trainPerplexity: cells[1], valPerplexity: cells[2], seconds: cells[3] };
       }),
     );
@@ -83,9 +93,14 @@ describe.skipIf(skipBrowserReason !== undefined)('the demo page in Chromium', ()
     });
     page = await context.newPage();
     watchPage(page, failures);
-    await page.goto(`${server.origin}/demo/`, { waitUntil: 'load' });
+    const labSettings = encodeURIComponent(JSON.stringify(LAB_SETTINGS));
+    await page.goto(`${server.origin}/demo/?lab-settings=${labSettings}`, { waitUntil: 'load' });
+    // Loaded: the session's backends, the text, and the lab's worker.
     await page.waitForFunction(
-      () => document.body.dataset.state === 'idle' && !document.querySelector('#start')!.matches(':disabled'),
+      () =>
+        document.body.dataset.state === 'idle' &&
+        !document.querySelector('#start')!.matches(':disabled') &&
+        !document.querySelector('#lab-run')!.matches(':disabled'),
     );
     requestsWhenLoaded = requests.length;
     await context.setOffline(true);
@@ -185,6 +200,24 @@ describe.skipIf(skipBrowserReason !== undefined)('the demo page in Chromium', ()
     expect(await generatedText()).toMatch(/^it has[a-z ]{100}$/);
     expect(await page.inputValue('#numHiddens')).toBe('32');
   });
+
+  it('runs the vanishing-gradient lab in its own worker and shows its report with the plots', async () => {
+    await page.click('#lab-run');
+    await page.waitForFunction(() => !document.querySelector<HTMLIFrameElement>('#lab-report')!.hidden, null, {
+      timeout: 120_000,
+    });
+    expect(await page.textContent('#lab-status')).toMatch(/^Done in /);
+    const report = page.frameLocator('#lab-report');
+    await expect.poll(() => report.locator('svg').count()).toBeGreaterThanOrEqual(1 + 4 + 4 + 1);
+    expect(await report.locator('h2').allTextContents()).toEqual([
+      expect.stringMatching(/checksum task/),
+      expect.stringMatching(/Gradient flow/),
+      expect.stringMatching(/gates at work/),
+      expect.stringMatching(/Exercise 4/),
+      'Settings',
+    ]);
+    expect(await page.getAttribute('#lab-download', 'href')).toMatch(/^blob:/);
+  }, 180_000);
 
   it('makes no request after it has loaded (it runs offline) and logs no error', async () => {
     expect(requests.slice(requestsWhenLoaded)).toEqual([]);
