@@ -3,10 +3,11 @@
 // the chapter's settings (B = 1024, T = 32, H = 32, lr 4, clipping at 1, 10 000 + 5 000 windows) for
 // 50 epochs, driven through its form as a user would, for the concise (fused) and the scratch model.
 // Reports each epoch's time as the page shows it (the worker's Trainer.fitAsync, validation included),
-// the first epoch apart (it includes the engine's tier-up), the total against the 30 s goal, and the
-// CPU time of Chromium's processes over the run: on a busy machine the wall time measures the
-// neighbours too, the CPU time much less so. --node runs the same training in this Node process for
-// comparison (Trainer.fit; Node's own wasm build choice).
+// the first epoch apart (it includes the engine's tier-up), the total against the 30 s goal, and CPU
+// time over the run: of the worker's thread that trains, and of all of Chromium's threads (on a busy
+// machine the wall time measures the neighbours too; the training thread's CPU time is what the run
+// takes on an idle core). --node runs the same training in this Node process for comparison
+// (Trainer.fit on the main thread; Node's own wasm build choice).
 //
 //   node bench/browser-chapter.js [--epochs 50] [--models lstm,lstm-scratch] [--backend auto|wasm-relaxed|wasm-simd]
 //                                 [--node] [--data path/to/timemachine.txt] [--json FILE]
@@ -24,33 +25,76 @@ import { cpuModel, PACKAGE_ROOT } from './lib/environment.js';
 const GOAL_SECONDS = 30;
 const CHAPTER = { numHiddens: '32', batchSize: '1024', numSteps: '32', numTrain: '10000', numVal: '5000', seed: '1' };
 
-/** CPU seconds (user + system) of every descendant process of `rootPid` (Linux /proc; undefined elsewhere). */
-function descendantsCpuSeconds(rootPid = process.pid) {
+/**
+ * CPU ticks (user + system) of every thread of every descendant process of `rootPid`, by
+ * 'pid/tid' with the thread's name (Linux /proc; undefined elsewhere). Chromium names its web
+ * workers' threads 'DedicatedWorker', its renderers' main threads 'chromium', V8's compile and GC
+ * helpers 'ThreadPoolForeg'.
+ * @returns {Map<string, { name: string, ticks: number }> | undefined}
+ */
+function threadTicks(rootPid = process.pid) {
   if (process.platform !== 'linux') return undefined;
-  const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
-  const processes = new Map();
+  const parents = new Map();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // after "pid (comm) "
-      processes.set(Number(name), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+      parents.set(Number(name), Number(statFields(`/proc/${name}/stat`).fields[1]));
     } catch {
       // the process ended while we looked
     }
   }
-  let ticks = 0;
+  const processes = [];
   const stack = [rootPid];
   while (stack.length > 0) {
     const parent = stack.pop();
-    for (const [pid, info] of processes) {
-      if (info.ppid === parent) {
-        ticks += info.ticks;
+    for (const [pid, ppid] of parents) {
+      if (ppid === parent) {
+        processes.push(pid);
         stack.push(pid);
       }
     }
   }
-  return ticks / ticksPerSecond;
+  const threads = new Map();
+  for (const pid of processes) {
+    let tids;
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const { name, fields } = statFields(`/proc/${pid}/task/${tid}/stat`);
+        threads.set(`${pid}/${tid}`, { name, ticks: Number(fields[11]) + Number(fields[12]) });
+      } catch {
+        // the thread ended while we looked
+      }
+    }
+  }
+  return threads;
+}
+
+/** The name and the fields after it of a /proc stat line ("pid (name) state ppid ..."). */
+function statFields(file) {
+  const stat = readFileSync(file, 'utf8');
+  return {
+    name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    fields: stat.slice(stat.lastIndexOf(')') + 2).split(' '),
+  };
+}
+
+/** CPU seconds between two threadTicks() readings: in all, and in the busiest thread named `name`. */
+function cpuBetween(before, after, name) {
+  if (before === undefined || after === undefined) return { total: undefined, thread: undefined };
+  const perSecond = ticksPerSecond();
+  let total = 0;
+  let thread = 0;
+  for (const [key, now] of after) {
+    const delta = now.ticks - (before.get(key)?.ticks ?? 0);
+    total += delta;
+    if (now.name === name) thread = Math.max(thread, delta);
+  }
+  return { total: total / perSecond, thread: thread / perSecond };
 }
 
 async function corpusFile(given) {
@@ -75,7 +119,7 @@ async function trainInPage(page, kind, epochs, backend) {
   await page.selectOption('#implementation', kind.endsWith('-scratch') ? 'scratch' : 'concise');
   await page.selectOption('#backend', backend);
   for (const [id, value] of Object.entries({ ...CHAPTER, maxEpochs: String(epochs) })) await page.fill(`#${id}`, value);
-  const cpuBefore = descendantsCpuSeconds();
+  const ticksBefore = threadTicks();
   const start = performance.now();
   await page.click('#start');
   await page.waitForFunction(
@@ -84,7 +128,7 @@ async function trainInPage(page, kind, epochs, backend) {
     { timeout: 0, polling: 500 },
   );
   const wallSeconds = (performance.now() - start) / 1000;
-  const cpuSeconds = cpuBefore === undefined ? undefined : descendantsCpuSeconds() - cpuBefore;
+  const cpu = cpuBetween(ticksBefore, threadTicks(), 'DedicatedWorker');
   const rows = await page.$$eval('#history-rows tr', (trs) =>
     trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => Number(td.textContent))),
   );
@@ -95,7 +139,8 @@ async function trainInPage(page, kind, epochs, backend) {
     seconds: rows.map((r) => r[3]),
     valPerplexity: rows.map((r) => r[2]),
     wallSeconds,
-    cpuSeconds,
+    cpuSeconds: cpu.total,
+    trainingThreadCpuSeconds: cpu.thread,
   };
 }
 
@@ -107,8 +152,10 @@ async function trainInNode(kind, epochs, text) {
   const spec = { kind, vocabSize: data.vocab.length, numHiddens: 32, lr: lib.MODEL_DEFAULTS[kind].lr, seed: 1 };
   const model = lib.createLanguageModel(spec, backend);
   const cpuBefore = process.cpuUsage();
+  const mainBefore = ownThreadTicks();
   const history = new lib.Trainer({ maxEpochs: epochs, gradientClipVal: 1, progress: false }).fit(model, data);
   const cpu = process.cpuUsage(cpuBefore);
+  const mainAfter = ownThreadTicks();
   return {
     where: 'node',
     model: kind,
@@ -117,7 +164,19 @@ async function trainInNode(kind, epochs, text) {
     valPerplexity: history.epochs.map((r) => r.valPerplexity),
     wallSeconds: history.seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    trainingThreadCpuSeconds: mainBefore === undefined ? undefined : (mainAfter - mainBefore) / ticksPerSecond(),
   };
+}
+
+/** CPU ticks of this process's main thread (Linux), where Trainer.fit runs. */
+function ownThreadTicks() {
+  if (process.platform !== 'linux') return undefined;
+  const { fields } = statFields(`/proc/${process.pid}/task/${process.pid}/stat`);
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function ticksPerSecond() {
+  return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
 }
 
 function median(values) {
@@ -128,7 +187,8 @@ function median(values) {
 
 function report(results, epochs) {
   const lines = [
-    'where     model         build                        first epoch  median epoch 2..N   sum of epochs  CPU s   val ppl',
+    'where     model         build                        first epoch  median epoch 2..N   sum of epochs  ' +
+      'CPU s: training thread  all    val ppl',
   ];
   for (const r of results) {
     const total = r.seconds.reduce((a, b) => a + b, 0);
@@ -141,6 +201,7 @@ function report(results, epochs) {
         `${r.seconds[0].toFixed(2)} s`.padStart(11),
         `${rest.length ? median(rest).toFixed(3) : '-'} s`.padStart(18),
         `${total.toFixed(1)} s`.padStart(15),
+        (r.trainingThreadCpuSeconds === undefined ? '-' : r.trainingThreadCpuSeconds.toFixed(1)).padStart(22),
         (r.cpuSeconds === undefined ? '-' : r.cpuSeconds.toFixed(1)).padStart(6),
         r.valPerplexity.at(-1).toFixed(2).padStart(9),
       ].join(' '),

@@ -236,6 +236,7 @@ function showModelSettings(/** @type {any} */ spec) {
 function setState(/** @type {string} */ state, epoch = 0) {
   view.state = state;
   document.body.dataset.state = state;
+  if (state === 'training') startFrameRate();
   const training = state === 'training';
   const hasModel = state === 'paused' || state === 'done' || training;
   button('start').disabled = training || state === 'loading' || !view.hasText;
@@ -328,19 +329,29 @@ function formatSeconds(/** @type {number} */ seconds) {
   return `${minutes} min ${Math.round(seconds - 60 * minutes)} s`;
 }
 
-// The page's own frame rate: it stays at the display's rate while the worker trains.
-let frames = 0;
-let frameWindowStart = performance.now();
+// The page's own frame rate while the worker trains: it stays at the display's rate. Counted only
+// then, so that an idle page requests no frames.
+const frameRate = { frames: 0, windowStart: 0, running: false };
 function countFrame(/** @type {number} */ now) {
-  frames++;
-  if (now - frameWindowStart >= 1000) {
-    $('stat-fps').textContent = String(Math.round((frames * 1000) / (now - frameWindowStart)));
-    frames = 0;
-    frameWindowStart = now;
+  if (view.state !== 'training') {
+    frameRate.running = false;
+    return;
+  }
+  frameRate.frames++;
+  if (now - frameRate.windowStart >= 1000) {
+    $('stat-fps').textContent = String(Math.round((frameRate.frames * 1000) / (now - frameRate.windowStart)));
+    frameRate.frames = 0;
+    frameRate.windowStart = now;
   }
   requestAnimationFrame(countFrame);
 }
-requestAnimationFrame(countFrame);
+function startFrameRate() {
+  if (frameRate.running) return;
+  frameRate.running = true;
+  frameRate.frames = 0;
+  frameRate.windowStart = performance.now();
+  requestAnimationFrame(countFrame);
+}
 
 // ---- The corpus -----------------------------------------------------------------------------------------
 
