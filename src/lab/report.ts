@@ -151,6 +151,7 @@ function checksumHtml(result: ChecksumResult, report: LabReport): string {
       ['length', ...LAB_CELLS.map((c) => CELL_TITLES[c])],
       lengths.map((length, i) => [String(length), ...table[i].map((a) => a.toFixed(3))]),
     ),
+    '<p>Training time of each run (wall-clock seconds, validation included):</p>',
     htmlTable(
       ['length', ...LAB_CELLS.map((c) => `${CELL_TITLES[c]} s`)],
       lengths.map((length) => [
