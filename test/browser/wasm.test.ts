@@ -172,8 +172,9 @@ describe.skipIf(skipReason !== undefined)('the built package in Chromium', () =>
   });
 
   it('runs the vanishing-gradient lab in the page (the core imports no node: module) and renders its report', async () => {
-    const result = (await page!.evaluate(async () => {
-      const lib = await import('/dist/index.js' as string);
+    // A string, not a function: the test's transpiler would add helpers the page does not have.
+    const result = (await page!.evaluate(`(async () => {
+      const lib = await import('/dist/index.js');
       await lib.setBackend('wasm');
       const settings = lib.labSettings(true, 2);
       const tiny = { epochs: 1, stepsPerEpoch: 5, valBatches: 1, batchSize: 16 };
@@ -184,14 +185,10 @@ describe.skipIf(skipReason !== undefined)('the built package in Chromium', () =>
       return {
         backend: report.backend,
         runs: report.checksum.runs.length,
-        agreement: Math.max(
-          ...report.gradients.cells.map(
-            (c: { trained: { fusedScratchDifference: number } }) => c.trained.fusedScratchDifference,
-          ),
-        ),
-        svgs: (lib.labReportHtml(report).match(/<svg /g) ?? []).length,
+        agreement: Math.max(...report.gradients.cells.map((c) => c.trained.fusedScratchDifference)),
+        svgs: (lib.labReportHtml(report).match(/<svg /g) || []).length,
       };
-    })) as { backend: string; runs: number; agreement: number; svgs: number };
+    })()`)) as { backend: string; runs: number; agreement: number; svgs: number };
     expect(result.backend).toMatch(/^wasm/);
     expect(result.runs).toBe(3);
     expect(result.agreement).toBeLessThan(1e-12);
