@@ -143,7 +143,7 @@ export {
 // The vanishing-gradient lab (lstm-simd lab): the same functions the command line runs, for pages too.
 export { runLab, LAB_SECTIONS, type LabOptions, type LabReport, type LabSection } from './lab/lab.js';
 export { labReportHtml, labSummary } from './lab/report.js';
-export { labSettings, type LabSettings } from './lab/settings.js';
+export { labSettings, SEED_STREAMS, type LabSettings } from './lab/settings.js';
 export {
   checksumTask,
   markupTask,

@@ -19,7 +19,7 @@ import { endStep } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
 import { CELL_TITLES, type LabCell } from './cells.js';
 import type { SectionHooks } from './checksum.js';
-import type { GateSettings } from './settings.js';
+import { SEED_STREAMS, type GateSettings } from './settings.js';
 import { scratchTwin } from './scratch-twin.js';
 import { markupTask, resetTask, type SequenceTask, type TokenRole } from './tasks.js';
 import { trainOnTask } from './train-task.js';
@@ -71,9 +71,6 @@ export interface GateResult {
   tasks: GateTask[];
 }
 
-/** Stream of the lab seed the traced batch is drawn from. */
-const TRACE_STREAM = 5;
-
 /** Trains an LSTM and a GRU on the markup and the reset task and traces their gates. */
 export async function runGates(
   settings: GateSettings,
@@ -85,7 +82,7 @@ export async function runGates(
   const tasks = [markupTask(settings.markupLength, settings.markupDigits), resetTask(settings.resetLength)];
   const result: GateResult = { tasks: [] };
   for (const task of tasks) {
-    const batch = task.batch(new Random(Random.deriveSeed(seed, TRACE_STREAM)), settings.batchSize);
+    const batch = task.batch(new Random(Random.deriveSeed(seed, SEED_STREAMS.traceBatch)), settings.batchSize);
     const traced = pickTracedSequence(task, batch);
     const ids = Array.from({ length: task.numSteps }, (_, t) => batch.X[traced * task.numSteps + t]);
     const entry: GateTask = {

@@ -7,7 +7,7 @@ import { Random } from '../util/random.js';
 import { LAB_CELLS, type LabCell } from './cells.js';
 import type { SectionHooks } from './checksum.js';
 import { measureGradientFlow, type GradientProfile } from './gradient-flow.js';
-import type { GradientSettings } from './settings.js';
+import { SEED_STREAMS, type GradientSettings } from './settings.js';
 import { checksumTask } from './tasks.js';
 import { initialModel, trainOnTask } from './train-task.js';
 
@@ -24,9 +24,6 @@ export interface GradientResult {
   cells: CellGradients[];
 }
 
-/** Stream of the lab seed the measuring batch is drawn from (not a training or validation batch). */
-const MEASURE_STREAM = 4;
-
 /**
  * Measures every cell untrained and trained at `settings.length`. `trained` may hold models the checksum
  * sweep trained at that length with the same settings; the others are trained here. `measureBackend` should
@@ -41,7 +38,7 @@ export async function runGradients(
   trained: ReadonlyMap<LabCell, SequenceClassifier> = new Map(),
 ): Promise<GradientResult> {
   const task = checksumTask(settings.length);
-  const batch = task.batch(new Random(Random.deriveSeed(seed, MEASURE_STREAM)), settings.measureBatch);
+  const batch = task.batch(new Random(Random.deriveSeed(seed, SEED_STREAMS.measureBatch)), settings.measureBatch);
   const cells: CellGradients[] = [];
   for (const cell of LAB_CELLS) {
     await hooks.pause?.();

@@ -13,7 +13,7 @@ import { endStep } from '../tensor/tensor.js';
 import { Trainer, TrainingDivergedError, type EpochRecord } from '../train/trainer.js';
 import { Random } from '../util/random.js';
 import type { SectionHooks } from './checksum.js';
-import type { TanhSettings } from './settings.js';
+import { SEED_STREAMS, type TanhSettings } from './settings.js';
 
 /** Summary statistics of a state's values. */
 export interface ValueRange {
@@ -59,10 +59,10 @@ export async function runOutputTanh(
       text,
       batchSize: settings.batchSize,
       numSteps: settings.numSteps,
-      seed: Random.deriveSeed(seed, 6),
+      seed: Random.deriveSeed(seed, SEED_STREAMS.languageData),
     });
     const V = data.vocab.length;
-    const modelSeed = Random.deriveSeed(seed, 7);
+    const modelSeed = Random.deriveSeed(seed, SEED_STREAMS.languageWeights);
     const lstm = new LSTMScratch(V, settings.hidden, 0.01, { seed: modelSeed, backend, outputTanh });
     const model = new RNNLMScratch(lstm, { vocabSize: V, lr: settings.lr, seed: modelSeed });
     const epochs: EpochRecord[] = [];

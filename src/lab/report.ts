@@ -10,6 +10,7 @@ import type { GradientProfile } from './gradient-flow.js';
 import type { GradientResult } from './gradients.js';
 import type { LabReport } from './lab.js';
 import type { TanhResult } from './output-tanh.js';
+import { SEED_STREAMS } from './settings.js';
 
 const CELL_COLORS: Record<LabCell, string> = { rnn: PALETTE[3], gru: PALETTE[2], lstm: PALETTE[0] };
 
@@ -26,7 +27,11 @@ export function labReportHtml(report: LabReport): string {
     '<h1>lstm-simd lab: why gates beat vanishing gradients</h1>',
     `<p class="note">${report.quick ? 'Quick' : 'Full'} run of ${report.sections.join(', ')} on ${escapeXml(report.backend)}` +
       ` in ${report.seconds.total.toFixed(1)} s (${sectionTimes(report)}); seed ${report.settings.seed}. ` +
-      'Every number below was measured in this run; the settings are listed at the end.</p>',
+      'Every number below was measured in this run; the settings are listed at the end. Seeds: each part draws ' +
+      `from Random.deriveSeed(${report.settings.seed}, stream), streams ` +
+      `${Object.entries(SEED_STREAMS)
+        .map(([name, stream]) => `${name} ${stream}`)
+        .join(', ')}.</p>`,
   ];
   if (report.checksum) body.push(checksumHtml(report.checksum, report));
   if (report.gradients) body.push(gradientsHtml(report.gradients));
@@ -146,6 +151,7 @@ function checksumHtml(result: ChecksumResult, report: LabReport): string {
       ['length', ...LAB_CELLS.map((c) => CELL_TITLES[c])],
       lengths.map((length, i) => [String(length), ...table[i].map((a) => a.toFixed(3))]),
     ),
+    '<p>Training time of each run (wall-clock seconds, validation included):</p>',
     htmlTable(
       ['length', ...LAB_CELLS.map((c) => `${CELL_TITLES[c]} s`)],
       lengths.map((length) => [

@@ -34,6 +34,27 @@ export interface TanhSettings {
   clip: number;
 }
 
+/**
+ * The streams every seed of a run is derived from: Random.deriveSeed(settings.seed, stream). Each part
+ * draws from its own stream, so a part's randomness does not depend on which other parts ran.
+ */
+export const SEED_STREAMS = {
+  /** Initial weights of the task models (the same for every cell). */
+  weights: 1,
+  /** The task data: validation batches, then fresh training batches per epoch. */
+  data: 2,
+  /** Chrono initialisation's time scales. */
+  chrono: 3,
+  /** The batch the gradient section measures on. */
+  measureBatch: 4,
+  /** The batch the gate section traces. */
+  traceBatch: 5,
+  /** The language model's batch order (exercise 4). */
+  languageData: 6,
+  /** The language model's initial weights (exercise 4). */
+  languageWeights: 7,
+} as const;
+
 /** All settings of a lab run. */
 export interface LabSettings {
   /** The seed every part derives its streams from. */

@@ -7,6 +7,7 @@ import { SequenceClassifier } from '../models/sequence-classifier.js';
 import { Trainer } from '../train/trainer.js';
 import { Random } from '../util/random.js';
 import { chronoInit, createLayer, type GateInit, type LabCell } from './cells.js';
+import { SEED_STREAMS } from './settings.js';
 import { SequenceTaskData, type SequenceTask } from './tasks.js';
 
 /** How a task is trained (the same for every cell). */
@@ -36,11 +37,6 @@ export interface TaskRun {
   seconds: number;
 }
 
-/** Streams of the lab seed: one for the weights, one for the data, one for chrono init. */
-const WEIGHTS_STREAM = 1;
-const DATA_STREAM = 2;
-const CHRONO_STREAM = 3;
-
 /** The model a run starts from: the same weights for the same cell, task and seed, trained or not. */
 export function initialModel(
   task: SequenceTask,
@@ -49,9 +45,9 @@ export function initialModel(
   seed: number,
   backend: Backend,
 ): SequenceClassifier {
-  const weightSeed = Random.deriveSeed(seed, WEIGHTS_STREAM);
+  const weightSeed = Random.deriveSeed(seed, SEED_STREAMS.weights);
   const layer = createLayer(cell, task.tokens.length, settings.hidden, weightSeed, backend);
-  if (settings.gateInit === 'chrono') chronoInit(layer, task.numSteps, Random.deriveSeed(seed, CHRONO_STREAM));
+  if (settings.gateInit === 'chrono') chronoInit(layer, task.numSteps, Random.deriveSeed(seed, SEED_STREAMS.chrono));
   return new SequenceClassifier(layer, {
     numClasses: task.numClasses,
     optimizer: 'adam',
@@ -73,7 +69,7 @@ export function trainOnTask(
     batchSize: settings.batchSize,
     numTrainBatches: settings.stepsPerEpoch,
     numValBatches: settings.valBatches,
-    seed: Random.deriveSeed(seed, DATA_STREAM),
+    seed: Random.deriveSeed(seed, SEED_STREAMS.data),
   });
   const trainer = new Trainer({ maxEpochs: settings.epochs, gradientClipVal: settings.clip, progress: false });
   const history = trainer.fit(model, data);

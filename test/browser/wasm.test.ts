@@ -98,4 +98,29 @@ describe.skipIf(skipBrowserReason !== undefined)('the built package in Chromium'
     // application/wasm from the server means the loader takes WebAssembly.compileStreaming.
     expect(checks.streamingCompiles).toBe(2);
   });
+
+  it('runs the vanishing-gradient lab in the page (the core imports no node: module) and renders its report', async () => {
+    // A string, not a function: the test's transpiler would add helpers the page does not have.
+    const result = (await page!.evaluate(`(async () => {
+      const lib = await import('/dist/index.js');
+      await lib.setBackend('wasm');
+      const settings = lib.labSettings(true, 2);
+      const tiny = { epochs: 1, stepsPerEpoch: 5, valBatches: 1, batchSize: 16 };
+      settings.checksum = { ...settings.checksum, ...tiny, lengths: [8] };
+      settings.gradients = { ...settings.gradients, ...tiny, length: 8, measureBatch: 8 };
+      settings.gates = { ...settings.gates, ...tiny, markupLength: 10, resetLength: 10 };
+      const report = await lib.runLab(['checksum', 'gradients', 'gates'], { settings });
+      return {
+        backend: report.backend,
+        runs: report.checksum.runs.length,
+        agreement: Math.max(...report.gradients.cells.map((c) => c.trained.fusedScratchDifference)),
+        svgs: (lib.labReportHtml(report).match(/<svg /g) || []).length,
+      };
+    })()`)) as { backend: string; runs: number; agreement: number; svgs: number };
+    expect(result.backend).toMatch(/^wasm/);
+    expect(result.runs).toBe(3);
+    expect(result.agreement).toBeLessThan(1e-12);
+    expect(result.svgs).toBeGreaterThanOrEqual(1 + 4 + 4);
+    expect(failures).toEqual([]);
+  });
 });
