@@ -89,9 +89,21 @@ export { RecurrentLayer, type RecurrentLayerOptions } from './layers/recurrent-l
 export type { RecurrentStepper } from './layers/stepper.js';
 export { Linear } from './layers/linear.js';
 export { Embedding, type EmbeddingOptions, type EmbeddingProjection } from './layers/embedding.js';
-export { LSTMScratch, type ScratchOptions } from './models/lstm-scratch.js';
-export { GRUScratch } from './models/gru-scratch.js';
+export {
+  LSTMScratch,
+  type LSTMForwardOptions,
+  type LSTMScratchOptions,
+  type ScratchForwardOptions,
+  type ScratchOptions,
+  type StepActivations,
+} from './models/lstm-scratch.js';
+export { GRUScratch, type GRUScratchOptions } from './models/gru-scratch.js';
 export { RNNScratch } from './models/rnn-scratch.js';
+export {
+  SequenceClassifier,
+  type SequenceBatch,
+  type SequenceClassifierOptions,
+} from './models/sequence-classifier.js';
 export { RNNLMScratch, type RNNLMOptions, type TokenVocabulary } from './models/rnnlm-scratch.js';
 export { RNNLM, type ConciseRNNLMOptions } from './models/rnnlm.js';
 export { SequenceRegressor, type RegressionLoss, type SequenceRegressorOptions } from './models/sequence-regressor.js';
@@ -143,6 +155,7 @@ export {
   type TrainerCallbacks,
   type TrainerOptions,
   type TrainerState,
+  type ValidationResult,
 } from './train/trainer.js';
 export { DEFAULT_DIVERGENCE_FACTOR, type DivergenceReason } from './train/divergence.js';
 export { trainerStateFromFile, trainerStateToFile } from './train/trainer-state.js';
@@ -151,12 +164,34 @@ export { ProgressBoard, type BoardPoint, type BoardState } from './train/board.j
 export { ProgressBar } from './train/progress-bar.js';
 export {
   boardToSvg,
-  linePlotSvg,
-  type LinePlotOptions,
-  type PlotCurve,
-  type PlotMark,
+  lineChartSvg,
+  type ChartBand,
+  type ChartMark,
+  type ChartOptions,
+  type ChartSeries,
   type PlotOptions,
 } from './train/plot-svg.js';
+
+// The vanishing-gradient lab (lstm-simd lab): the same functions the command line runs, for pages too.
+export { runLab, LAB_SECTIONS, type LabOptions, type LabReport, type LabSection } from './lab/lab.js';
+export { labReportHtml, labSummary } from './lab/report.js';
+export { labSettings, SEED_STREAMS, type LabSettings } from './lab/settings.js';
+export {
+  checksumTask,
+  markupTask,
+  resetTask,
+  SequenceTaskData,
+  type SequenceTask,
+  type TaskDataOptions,
+  type TokenRole,
+} from './lab/tasks.js';
+export { chronoInit, createLayer, LAB_CELLS, type GateInit, type LabCell } from './lab/cells.js';
+export { scratchTwin, type ScratchTwin } from './lab/scratch-twin.js';
+export { measureGradientFlow, type GradientProfile } from './lab/gradient-flow.js';
+export { runChecksum, type ChecksumResult, type ChecksumRun } from './lab/checksum.js';
+export { runGradients, type GradientResult } from './lab/gradients.js';
+export { runGates, traceGates, type GateResult, type GateRun } from './lab/gates.js';
+export { runOutputTanh, type TanhResult } from './lab/output-tanh.js';
 
 // Files.
 export {

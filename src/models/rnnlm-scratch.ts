@@ -7,7 +7,8 @@
 import type { TokenBatch } from '../data/time-machine.js';
 import { Module } from '../nn/module.js';
 import { SGD } from '../optim/sgd.js';
-import { add, crossEntropy, matmul, oneHot, reshape, stack } from '../tensor/ops.js';
+import { checkIds, oneHotTimeMajor } from '../layers/sequence-ops.js';
+import { add, crossEntropy, matmul, reshape, stack } from '../tensor/ops.js';
 import { noGrad } from '../tensor/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
@@ -59,12 +60,7 @@ export class RNNLMScratch extends Module {
 
   /** Token ids (B, T) row-major -> one-hot, time-major (T, B, V). */
   oneHot(X: ArrayLike<number>, batchSize: number, numSteps: number): Tensor {
-    checkIds(X, batchSize, numSteps, this.vocabSize, 'token id');
-    const timeMajor = new Int32Array(batchSize * numSteps);
-    for (let b = 0; b < batchSize; b++) {
-      for (let t = 0; t < numSteps; t++) timeMajor[t * batchSize + b] = X[b * numSteps + t];
-    }
-    return reshape(oneHot(timeMajor, this.vocabSize, this.backend), [numSteps, batchSize, this.vocabSize]);
+    return oneHotTimeMajor(this.backend, X, batchSize, numSteps, this.vocabSize);
   }
 
   /** The inputs the recurrent network sees for token ids X (B, T): (T, B, V) one-hot. */
@@ -166,38 +162,6 @@ export class RNNLMScratch extends Module {
       throw new RangeError(`predict: the vocabulary has ${vocab.length} tokens but the model ${this.vocabSize}`);
     }
     return chars;
-  }
-}
-
-/**
- * Throws unless `ids` holds batchSize x numSteps integers in [0, vocabSize). Checked before the ids are
- * copied into an Int32Array, which would turn NaN into 0 and 2^32 + 1 into 1.
- */
-export function checkIds(
-  ids: ArrayLike<number>,
-  batchSize: number,
-  numSteps: number,
-  vocabSize: number,
-  what = 'token id',
-): void {
-  if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') {
-    throw new TypeError(`expected ${what}s as an array or typed array, got ${ids === null ? 'null' : typeof ids}`);
-  }
-  if (!Number.isInteger(batchSize) || batchSize < 1 || !Number.isInteger(numSteps) || numSteps < 1) {
-    throw new RangeError(`batchSize and numSteps must be positive integers, got ${batchSize} and ${numSteps}`);
-  }
-  if (ids.length !== batchSize * numSteps) {
-    throw new RangeError(`expected ${batchSize} x ${numSteps} = ${batchSize * numSteps} ${what}s, got ${ids.length}`);
-  }
-  // An Int32Array holds integers already: one range check per id instead of Number.isInteger.
-  const integral = ids instanceof Int32Array;
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
-    if (!(id >= 0 && id < vocabSize) || (!integral && !Number.isInteger(id))) {
-      throw new RangeError(
-        `${what} ${id} at (${Math.floor(i / numSteps)}, ${i % numSteps}) is outside [0, ${vocabSize})`,
-      );
-    }
   }
 }
 

@@ -3,7 +3,7 @@
 // they tile it, each segment starting from true history), a marker where
 // validation starts, and years on the x axis when the series has dates.
 
-import { linePlotSvg, type PlotCurve, type PlotMark } from '../train/plot-svg.js';
+import { lineChartSvg, type ChartMark, type ChartSeries } from '../train/plot-svg.js';
 
 /** Forecasts from several origins, (origins.length, horizon) row-major, in the series' units. */
 export interface ForecastCurve {
@@ -54,9 +54,9 @@ export function forecastToSvg(options: ForecastPlotOptions): string {
   if (!Number.isInteger(from) || from < 0 || from >= actual.length) {
     throw new RangeError(`forecastToSvg: from must be an index of the series, got ${from}`);
   }
-  const curves: PlotCurve[] = [
+  const curves: ChartSeries[] = [
     {
-      name: 'actual',
+      label: 'actual',
       color: '#222222',
       width: 1.4,
       points: Array.from({ length: actual.length - from }, (_, i) => ({ x: from + i, y: actual[from + i] })),
@@ -73,9 +73,9 @@ export function forecastToSvg(options: ForecastPlotOptions): string {
       if (i > 0 && f.horizon > 1) points.push({ x: o, y: NaN }); // a new segment
       for (let h = 0; h < f.horizon; h++) points.push({ x: o + h, y: f.values[i * f.horizon + h] });
     });
-    curves.push({ name: f.name, color: f.color, dash: f.dash, points: points.filter((p) => p.x >= from) });
+    curves.push({ label: f.name, color: f.color, dash: f.dash, points: points.filter((p) => p.x >= from) });
   }
-  return linePlotSvg(curves, {
+  return lineChartSvg(curves, {
     width: options.width ?? 760,
     height: options.height ?? 400,
     title: options.title,
@@ -84,17 +84,16 @@ export function forecastToSvg(options: ForecastPlotOptions): string {
     xMin: from,
     xMax: actual.length - 1,
     xTicks: dates ? yearTicks(dates, from) : undefined,
-    markers: splitIndex !== undefined && splitIndex > from ? [{ x: splitIndex, label: 'validation' }] : [],
-    legendWidth: 230,
+    verticalMarks: splitIndex !== undefined && splitIndex > from ? [{ value: splitIndex, label: 'validation' }] : [],
   });
 }
 
 /** Ticks where the year changes (every k-th year, at most 10 ticks), labelled with the year. */
-function yearTicks(dates: readonly string[], from: number): PlotMark[] {
-  const starts: PlotMark[] = [];
+function yearTicks(dates: readonly string[], from: number): ChartMark[] {
+  const starts: ChartMark[] = [];
   for (let i = from; i < dates.length; i++) {
     const year = dates[i].slice(0, 4);
-    if (i === 0 || year !== dates[i - 1].slice(0, 4)) starts.push({ x: i, label: year });
+    if (i === 0 || year !== dates[i - 1].slice(0, 4)) starts.push({ value: i, label: year });
   }
   const every = Math.max(1, Math.ceil(starts.length / 10));
   return starts.filter((_, k) => k % every === 0);

@@ -154,6 +154,14 @@ export function at(a: Tensor, i: number): Tensor {
   return new Tensor(a.storage, a.shape.slice(1), a.offset + i * inner, a.requiresGrad);
 }
 
+/**
+ * The same values cut from the graph (PyTorch's detach): no gradient flows back through the result.
+ * Shares the values; nothing is copied.
+ */
+export function detach(a: Tensor): Tensor {
+  return new Tensor(a.storage, a.shape, a.offset, false);
+}
+
 /** Stacks same-shaped tensors along a new first axis: n x (d...) -> (n, d...). */
 export function stack(parts: readonly Tensor[]): Tensor {
   if (parts.length === 0) throw new RangeError('stack: needs at least one tensor');

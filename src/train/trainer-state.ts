@@ -13,6 +13,8 @@ export interface EpochRecord {
   trainPerplexity: number;
   valLoss: number;
   valPerplexity: number;
+  /** Count-weighted means of the metrics validationStep returned (empty when it returns a bare loss). */
+  valMetrics: Record<string, number>;
   /** The learning rate of the epoch's last step. */
   lr: number;
   /** The whole epoch, validation included. */

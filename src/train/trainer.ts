@@ -28,12 +28,22 @@ import { yieldToEventLoop } from './yield.js';
 export { TrainingDivergedError } from './divergence.js';
 export type { EpochRecord, TrainerState } from './trainer-state.js';
 
+/**
+ * What validationStep may return instead of the bare loss: the loss and metrics (e.g. accuracy) of a batch
+ * of `count` examples (default 1). The Trainer reports each metric's count-weighted mean per epoch.
+ */
+export interface ValidationResult {
+  loss: number;
+  metrics?: Readonly<Record<string, number>>;
+  count?: number;
+}
+
 /** What Trainer.fit trains: d2l's Module contract (a training step's loss, a validation loss, an optimiser). */
 export interface TrainableModel<B> {
   readonly backend: Backend;
   parameters(): Map<string, Tensor>;
   trainingStep(batch: B): Tensor;
-  validationStep(batch: B): number;
+  validationStep(batch: B): number | ValidationResult;
   configureOptimizers(): OptimizerLike;
   train(mode?: boolean): unknown;
   eval(): unknown;
@@ -394,9 +404,19 @@ export class Trainer {
         let valLossSum = 0;
         let valPplSum = 0;
         let valBatches = 0;
+        const metricSums = new Map<string, number>();
+        let metricCount = 0;
         for (const batch of data.valBatches()) {
-          const value = model.validationStep(batch);
+          const result = model.validationStep(batch);
           endStep(backend);
+          const value = typeof result === 'number' ? result : result.loss;
+          if (typeof result !== 'number' && result.metrics) {
+            const count = result.count ?? 1;
+            for (const [name, metric] of Object.entries(result.metrics)) {
+              metricSums.set(name, (metricSums.get(name) ?? 0) + metric * count);
+            }
+            metricCount += count;
+          }
           board.draw(epoch + 1, Math.exp(value), 'val_ppl', valEvery);
           valLossSum += value;
           valPplSum += Math.exp(value);
@@ -420,6 +440,7 @@ export class Trainer {
           trainPerplexity: pplSum / Math.max(batches, 1),
           valLoss,
           valPerplexity: valBatches ? valPplSum / valBatches : NaN,
+          valMetrics: Object.fromEntries([...metricSums].map(([name, sum]) => [name, sum / metricCount])),
           lr: currentLr(),
           seconds,
           tokensPerSecond: tokens / trainSeconds,

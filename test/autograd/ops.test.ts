@@ -5,6 +5,7 @@ import {
   at,
   concatLast,
   crossEntropy,
+  detach,
   maeLoss,
   matmul,
   mean,
@@ -18,11 +19,28 @@ import {
   sum,
   tanh,
 } from '../../src/tensor/ops.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
 import { float64Reference } from '../support/backends.js';
 import { checkGradients, leaf, project } from '../support/gradcheck.js';
 
 describe('autograd ops vs finite differences (float64 js backend)', async () => {
   const backend = await float64Reference();
+
+  it('detach: the same values, and no gradient flows back through it', () => {
+    const a = leaf(backend, [2, 3], 40);
+    const b = leaf(backend, [2, 3], 41);
+    expect(detach(a).toArray()).toEqual(a.toArray());
+    const gradientOfA = (build: () => Tensor) => {
+      backend.fill(a.gradPtr, 0, a.size);
+      project(backend, build(), 42).backward(); // the same projection weights (seed 42) every time
+      return a.gradToArray()!;
+    };
+    const withDetached = gradientOfA(() => add(mul(a, b), detach(a)));
+    const without = gradientOfA(() => mul(a, b));
+    const withAttached = gradientOfA(() => add(mul(a, b), a));
+    expect(withDetached).toEqual(without);
+    expect(Math.max(...withAttached.map((g, i) => Math.abs(g - without[i])))).toBeGreaterThan(1e-3);
+  });
 
   it('matmul', () => {
     const a = leaf(backend, [3, 5], 1);

@@ -2,7 +2,7 @@
 // years on the x axis, and the shared line-chart engine's gaps at non-finite values.
 import { describe, expect, it } from 'vitest';
 import { forecastToSvg } from '../../src/series/forecast-plot.js';
-import { linePlotSvg } from '../../src/train/plot-svg.js';
+import { lineChartSvg } from '../../src/train/plot-svg.js';
 
 const months = Array.from(
   { length: 36 },
@@ -45,10 +45,10 @@ describe('forecastToSvg', () => {
   });
 
   it('breaks a line at non-finite values and escapes text', () => {
-    const svg = linePlotSvg(
+    const svg = lineChartSvg(
       [
         {
-          name: 'a < b',
+          label: 'a < b',
           color: 'black',
           points: [
             { x: 0, y: 1 },
