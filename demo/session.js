@@ -72,6 +72,11 @@ export const BACKEND_CHOICES = ['auto', 'wasm-relaxed', 'wasm-simd', 'js'];
  */
 
 export class TrainingSession {
+  /** Label of the model's backend ('' before a model exists). @type {string} */
+  modelBackend = '';
+  /** Total epochs of the current run. @type {number} */
+  maxEpochs = 0;
+
   /**
    * Creates every backend the engine can run (so that switching needs no network later) and reports
    * `ready`.
@@ -118,8 +123,6 @@ export class TrainingSession {
     this.spec = null;
     /** @type {Vocab | null} */
     this.vocab = null;
-    /** Label of the model's backend. */
-    this.modelBackend = '';
     /** Where the model came from: 'new' or the name of the file it was loaded from. */
     this.origin = 'new';
     /** Seed of the data's per-epoch shuffles (fixed for the model's life, so a resumed run continues them). */
@@ -132,10 +135,13 @@ export class TrainingSession {
     this.running = null;
     /** @type {{ numTrain: number, numVal: number, numTrainBatches: number, note: string } | null} */
     this.dataInfo = null;
-    this.maxEpochs = 0;
   }
 
-  /** The backend a choice resolves to. */
+  /**
+   * The backend a choice resolves to.
+   * @param {string} [choice]
+   * @returns {string}
+   */
   backendLabel(choice = 'auto') {
     if (!BACKEND_CHOICES.includes(choice)) {
       throw new RangeError(`backend must be one of ${BACKEND_CHOICES.join(', ')}, got '${choice}'`);
@@ -452,6 +458,7 @@ export class TrainingSession {
 /**
  * Checks the page's settings (they come from form fields): every number in its range, named.
  * @param {SessionConfig} config
+ * @returns {SessionConfig}
  */
 export function checkConfig(config) {
   if (config === null || typeof config !== 'object') throw new TypeError('start: the settings are missing');

@@ -11,6 +11,7 @@ if (!out) throw new Error('usage: node scripts/torch-golden/write-js-models.mjs 
 mkdirSync(out, { recursive: true });
 const backend = await createBackend('wasm');
 const V = 12;
+/** @type {import('../../src/index.js').LanguageModelSpec[]} */
 const specs = [
   { kind: 'lstm', vocabSize: V, numHiddens: 6, numLayers: 2, bidirectional: true, lr: 1, seed: 1 },
   { kind: 'gru', vocabSize: V, numHiddens: 5, embeddingDim: 4, lr: 1, seed: 2 },

@@ -3,6 +3,7 @@
 // and reports how far each is from a float64 reference computed here. The test
 // asserts the tolerances; this page only measures.
 
+// @ts-expect-error: the test server serves the built package at /dist (its types are dist/index.d.ts)
 import * as lib from '/dist/index.js';
 
 const U = 2 ** -24; // unit roundoff of float32
@@ -33,6 +34,7 @@ function runOn(backend, inputs, output, kernel) {
 
 // (m, n, k, layout, alpha, beta, padding of the leading dimensions): transposes, sizes that are
 // not multiples of any tile, a single row and column, strided storage, and beta accumulation.
+/** @type {[number, number, number, string, number, number, number][]} m, n, k, layout, alpha, beta, pad */
 const GEMM_CASES = [
   [1, 1, 1, 'NN', 1, 0, 0],
   [7, 5, 3, 'NN', 1, 0, 0],

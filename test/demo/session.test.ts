@@ -43,7 +43,7 @@ const SMALL: SessionConfig = {
 async function recordingSession(onEvent?: (event: Event, session: TrainingSession) => void) {
   const events: Event[] = [];
   const holder: { session?: TrainingSession } = {};
-  const session = await TrainingSession.create((message) => {
+  const session = await TrainingSession.create((message: unknown) => {
     events.push(message as Event);
     if (holder.session) onEvent?.(message as Event, holder.session);
   });

@@ -112,7 +112,7 @@ describe('model files', () => {
     const bytes = saveModel(model, { vocab });
     const fetch = (async (url: string) =>
       url.endsWith('lm.safetensors')
-        ? new Response(bytes)
+        ? new Response(bytes.slice()) // a copy with its own ArrayBuffer, as BodyInit wants
         : new Response('no', { status: 404 })) as typeof globalThis.fetch;
     const loaded = await fetchModel('https://example.test/lm.safetensors', { fetch, backend });
     expect(loaded.model.stateDict()).toEqual(model.stateDict());

@@ -75,7 +75,7 @@ describe('resuming from a saved state', () => {
     const history = straight.trainer.fit(straight.model, straight.data);
 
     const first = build(await createBackend('wasm', { build: 'simd' }), setup, 4);
-    let bytes = new Uint8Array();
+    let bytes: Uint8Array = new Uint8Array();
     first.trainer.callbacks.push({
       onEpochEnd: (r) => {
         if (r.epoch === 2) {
