@@ -38,6 +38,36 @@ export {
 } from './data/index.js';
 export { Random } from './util/random.js';
 
+// Time series: CSV, windows, standardisation, forecasts and baselines.
+export {
+  CsvError,
+  forecast,
+  forecastErrors,
+  forecastOrigins,
+  forecastToSvg,
+  lastValueForecast,
+  parseCsv,
+  readCsvSeries,
+  seasonalNaiveForecast,
+  SeriesData,
+  Standardizer,
+  windowBatch,
+  windowStarts,
+  type CsvOptions,
+  type CsvSeries,
+  type CsvSeriesOptions,
+  type CsvTable,
+  type DateStep,
+  type ForecastErrors,
+  type ForecastCurve,
+  type ForecastOptions,
+  type ForecastPlotOptions,
+  type ForecastStrategy,
+  type SeriesBatch,
+  type SeriesDataOptions,
+  type WindowShape,
+} from './series/index.js';
+
 // Tensors and autograd.
 export { Tensor, empty, zeros, fromArray, endStep, type Shape } from './tensor/tensor.js';
 export * as ops from './tensor/ops.js';
@@ -76,6 +106,7 @@ export {
 } from './models/sequence-classifier.js';
 export { RNNLMScratch, type RNNLMOptions, type TokenVocabulary } from './models/rnnlm-scratch.js';
 export { RNNLM, type ConciseRNNLMOptions } from './models/rnnlm.js';
+export { SequenceRegressor, type RegressionLoss, type SequenceRegressorOptions } from './models/sequence-regressor.js';
 export {
   createLanguageModel,
   describeLanguageModel,
@@ -134,9 +165,13 @@ export { ProgressBar } from './train/progress-bar.js';
 export {
   boardToSvg,
   lineChartSvg,
+  linePlotSvg,
   type ChartBand,
   type ChartOptions,
   type ChartSeries,
+  type LinePlotOptions,
+  type PlotCurve,
+  type PlotMark,
   type PlotOptions,
 } from './train/plot-svg.js';
 

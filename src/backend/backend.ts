@@ -88,6 +88,23 @@ export interface Kernels {
    * gradient for dLoss = 1 (written, not accumulated). gradient: (rows, cols), must not alias logits.
    */
   crossEntropyWithGradient(logits: Ptr, targets: Ptr, rows: number, cols: number, gradient: Ptr): number;
+  /**
+   * Mean squared error, mean_i (prediction[i] - target[i])^2 (PyTorch's mse_loss); prediction, target: (n),
+   * n >= 1. Each difference is rounded once to float32; squares are summed in float64.
+   */
+  mseForward(prediction: Ptr, target: Ptr, n: number): number;
+  /**
+   * mseForward, and gradient: (n) = 2 (prediction - target) / n written, the gradient for dLoss = 1
+   * (with respect to the prediction; the target's is its negative).
+   */
+  mseWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number;
+  /** Mean absolute error, mean_i |prediction[i] - target[i]| (PyTorch's l1_loss); shapes as mseForward. */
+  maeForward(prediction: Ptr, target: Ptr, n: number): number;
+  /**
+   * maeForward, and gradient: (n) = sign(prediction - target) / n written (dLoss = 1), 0 where they are
+   * equal (torch.sign's subgradient at the kink).
+   */
+  maeWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number;
 
   // ---- optimizers over one contiguous block of n parameters ---------------
   // PyTorch's update formulas (torch.optim, single-tensor path), operation for operation;

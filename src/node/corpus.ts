@@ -67,22 +67,27 @@ function reason(error: unknown): string {
   return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
 }
 
+/** Why reading a file failed, in words: 'no such file', 'permission denied', ... */
+export function describeReadError(error: unknown): string {
+  const code = errorCode(error);
+  return code === 'ENOENT'
+    ? 'no such file'
+    : code === 'EISDIR'
+      ? 'it is a directory, not a file'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : reason(error);
+}
+
 async function readGivenPath(given: string): Promise<ResolvedTimeMachineText> {
   const path = resolve(given);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (error) {
-    const code = errorCode(error);
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory, not a file'
-          : code === 'EACCES' || code === 'EPERM'
-            ? 'permission denied'
-            : reason(error);
-    throw new CorpusUnavailableError(`cannot read the corpus file ${path}: ${why}`, { cause: error });
+    throw new CorpusUnavailableError(`cannot read the corpus file ${path}: ${describeReadError(error)}`, {
+      cause: error,
+    });
   }
   const sha1 = sha1Of(bytes);
   const result: ResolvedTimeMachineText = { text: decodeText(bytes), source: 'path', path, sha1 };

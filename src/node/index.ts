@@ -12,3 +12,4 @@ export {
 export { loadTimeMachine } from './time-machine.js';
 export { checkWritableDirectory, writeFileAtomically } from './files.js';
 export { importKerasModelFile, importTorchModelFile, loadModelFile, saveModelFile } from './model-files.js';
+export { FileReadError, readCsvSeriesFile } from './csv.js';

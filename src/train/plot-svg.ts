@@ -1,7 +1,8 @@
-// Line charts as standalone SVG (no script, no external resource): the d2l ProgressBoard picture of
-// perplexity against epoch (boardToSvg), and the lab's plots (lineChartSvg), which add log axes, axis
-// labels, markers, tick labels of their own (tokens) and shaded bands. Redrawn from the points, never
-// accumulated. Points that cannot be drawn (not finite, or <= 0 on a log axis) break their line.
+// Line charts as standalone SVG (no script, no external resource): one engine (lineChartSvg: log axes,
+// axis labels, markers, tick labels of their own, shaded bands, vertical marks) behind the d2l
+// ProgressBoard picture of perplexity against epoch (boardToSvg), the lab's plots and the forecast plot
+// (linePlotSvg, series/forecast-plot.ts). Redrawn from the points, never accumulated. Points that cannot
+// be drawn (not finite, or <= 0 on a log axis) break their line.
 
 import type { BoardPoint } from './board.js';
 
@@ -15,6 +16,8 @@ export interface ChartSeries {
   dash?: string;
   /** Draw a dot at every point (default false). */
   markers?: boolean;
+  /** Stroke width (default 1.8). */
+  strokeWidth?: number;
 }
 
 /** A shaded stretch of the x axis, e.g. the steps that read a filler token. */
@@ -46,6 +49,10 @@ export interface ChartOptions {
   bands?: readonly ChartBand[];
   /** A horizontal reference line, e.g. chance. */
   reference?: { y: number; label: string };
+  /** Dotted vertical lines with a label at the top, e.g. where validation starts. */
+  verticals?: readonly { x: number; label: string }[];
+  /** The legend box's width in pixels (default: from the longest label). */
+  legendWidth?: number;
 }
 
 /** matplotlib's tab10 colours, C0, C1, ... */
@@ -147,8 +154,15 @@ export function lineChartSvg(series: readonly ChartSeries[], options: ChartOptio
       `<text x="${plotLeft + 6}" y="${Number(y) - 4}" fill="#555">${escapeXml(options.reference.label)}</text>`,
     );
   }
+  for (const vertical of options.verticals ?? []) {
+    const x = f(px(vertical.x));
+    parts.push(
+      `<line x1="${x}" y1="${plotTop}" x2="${x}" y2="${plotBottom}" stroke="#777" stroke-dasharray="2,3"/>`,
+      `<text x="${x}" y="${plotTop + 12}" dx="4" fill="#555">${escapeXml(vertical.label)}</text>`,
+    );
+  }
   // Lines, markers and the legend (on a white box, so that lines under it do not cross its text).
-  const legendWidth = 40 + 6.6 * Math.max(0, ...series.map((s) => s.label.length)); // about 6.6 px per character
+  const legendWidth = options.legendWidth ?? 40 + 6.6 * Math.max(0, ...series.map((s) => s.label.length)); // ~6.6 px a character
   const legendX = plotRight - legendWidth - 2;
   parts.push(
     `<rect x="${f(legendX)}" y="${plotTop + 1}" width="${f(legendWidth)}" height="${series.length * 18 + 4}" fill="white" fill-opacity="0.85"/>`,
@@ -157,6 +171,7 @@ export function lineChartSvg(series: readonly ChartSeries[], options: ChartOptio
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
     const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
+    const stroke = `stroke="${color}" stroke-width="${s.strokeWidth ?? 1.8}"${dash}`;
     const segments: string[] = [];
     let pen = 'M';
     for (const p of s.points) {
@@ -168,7 +183,7 @@ export function lineChartSvg(series: readonly ChartSeries[], options: ChartOptio
       pen = 'L';
     }
     if (segments.length > 0) {
-      parts.push(`<path d="${segments.join(' ')}" fill="none" stroke="${color}" stroke-width="1.8"${dash}/>`);
+      parts.push(`<path d="${segments.join(' ')}" fill="none" ${stroke}/>`);
     }
     if (s.markers) {
       for (const p of s.points.filter(drawable)) {
@@ -176,9 +191,7 @@ export function lineChartSvg(series: readonly ChartSeries[], options: ChartOptio
       }
     }
     const lx = legendX + 4;
-    parts.push(
-      `<line x1="${lx}" y1="${legendY}" x2="${lx + 24}" y2="${legendY}" stroke="${color}" stroke-width="1.8"${dash}/>`,
-    );
+    parts.push(`<line x1="${lx}" y1="${legendY}" x2="${lx + 24}" y2="${legendY}" ${stroke}/>`);
     parts.push(`<text x="${lx + 30}" y="${legendY + 4}">${escapeXml(s.label)}</text>`);
     legendY += 18;
   });
@@ -210,6 +223,73 @@ export function boardToSvg(curves: Map<string, BoardPoint[]>, options: PlotOptio
   });
   const { xLabel = 'epoch', yLabel = 'perplexity', ...rest } = options;
   return lineChartSvg(series, { ...rest, xMin: 0, xLabel, yLabel });
+}
+
+/** A labelled position on the x axis (a tick or a marker). */
+export interface PlotMark {
+  /** In the curves' x units. */
+  x: number;
+  /** Its text. */
+  label: string;
+}
+
+/** One curve of linePlotSvg. A point whose y is not finite breaks the line (a gap). */
+export interface PlotCurve {
+  /** The legend's text. */
+  name: string;
+  /** In drawing order; a non-finite y leaves a gap. */
+  points: readonly BoardPoint[];
+  /** A CSS colour, e.g. '#1f77b4'. */
+  color: string;
+  /** An SVG dash pattern, e.g. '6,4' (default solid). */
+  dash?: string;
+  /** Stroke width (default 1.8). */
+  width?: number;
+}
+
+/** linePlotSvg's options: size, titles, the x range and ticks, markers. */
+export interface LinePlotOptions {
+  /** Pixels (default 560). */
+  width?: number;
+  /** Pixels (default 400). */
+  height?: number;
+  /** Drawn above the chart. */
+  title?: string;
+  /** Under the x axis. */
+  xLabel?: string;
+  /** Beside the y axis. */
+  yLabel?: string;
+  /** The x range (default: the points' range, from 0 when all x >= 0). */
+  xMin?: number;
+  /** The x range's end (default: the largest x). */
+  xMax?: number;
+  /** Tick positions and labels on the x axis (default: about five round numbers). */
+  xTicks?: readonly PlotMark[];
+  /** Dotted vertical lines with a label at the top, e.g. where validation starts. */
+  markers?: readonly PlotMark[];
+  /** The legend box's width in pixels (default: from the longest name). */
+  legendWidth?: number;
+}
+
+/**
+ * A line chart of `curves` as a standalone SVG document (white background, sans-serif text):
+ * lineChartSvg with named curves and labelled vertical markers.
+ *
+ * @example
+ * const svg = linePlotSvg([{ name: 'loss', color: '#1f77b4', points: [{ x: 0, y: 1 }, { x: 1, y: 0.5 }] }], { xLabel: 'epoch' });
+ */
+export function linePlotSvg(curves: readonly PlotCurve[], options: LinePlotOptions = {}): string {
+  const { xTicks, markers, xMin, ...rest } = options;
+  const xs = curves.flatMap((c) => c.points.map((p) => p.x)).filter(Number.isFinite);
+  return lineChartSvg(
+    curves.map((c) => ({ label: c.name, points: c.points, color: c.color, dash: c.dash, strokeWidth: c.width })),
+    {
+      ...rest,
+      xMin: xMin ?? Math.min(0, ...xs),
+      xTicks: xTicks?.map((t) => ({ value: t.x, label: t.label })),
+      verticals: markers,
+    },
+  );
 }
 
 interface Axis {

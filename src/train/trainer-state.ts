@@ -17,7 +17,9 @@ export interface EpochRecord {
   valMetrics: Record<string, number>;
   /** The learning rate of the epoch's last step. */
   lr: number;
+  /** The whole epoch, validation included. */
   seconds: number;
+  /** Training tokens over the time the training steps took (what the progress bar shows too). */
   tokensPerSecond: number;
 }
 

@@ -333,6 +333,7 @@ export class Trainer {
         if (this.lrScheduleInterval === 'epoch') setLr(epoch);
         const epochStart = now();
         let tokens = 0;
+        let trainSeconds = 0;
         let lossSum = 0;
         let pplSum = 0;
         let batches = 0;
@@ -359,6 +360,7 @@ export class Trainer {
           }
           optimizer.step();
           endStep(backend);
+          trainSeconds += (now() - stepStart) / 1000;
 
           board.draw(trainBatchIndex / data.numTrainBatches, Math.exp(value), 'train_ppl', trainEvery);
           trainBatchIndex++;
@@ -386,7 +388,7 @@ export class Trainer {
               batch: batches,
               numBatches: data.numTrainBatches,
               loss: value,
-              tokensPerSecond: tokens / ((now() - epochStart) / 1000),
+              tokensPerSecond: tokens / trainSeconds,
               etaSeconds: (elapsed / Math.max(done, 1)) * remaining,
             });
           }
@@ -441,7 +443,7 @@ export class Trainer {
           valMetrics: Object.fromEntries([...metricSums].map(([name, sum]) => [name, sum / metricCount])),
           lr: currentLr(),
           seconds,
-          tokensPerSecond: tokens / seconds,
+          tokensPerSecond: tokens / trainSeconds,
         };
         epochs.push(record);
         if (valBatches) {

@@ -78,13 +78,70 @@ describe('lstm-simd train checkpoints', () => {
     const two = loadModelFile(join(split, 'lstm.safetensors'), { backend });
     expect(two.spec).toEqual(one.spec);
     for (const [name, tensor] of one.model.stateDict()) expect(two.model.stateDict().get(name), name).toEqual(tensor);
-    const [s1, s2] = [one, two].map((m) => m.training!.state as { randomStates: unknown; epochsDone: number });
+    const [s1, s2] = [one, two].map((m) => m.training!.state as { randomStates: unknown; trainer: string });
     expect(s2.randomStates).toEqual(s1.randomStates);
-    expect(s2.epochsDone).toBe(4);
+    expect(JSON.parse(s2.trainer).epoch).toBe(4);
+    // The same trainer state (optimiser, board, history), timings aside.
+    const untimed = (json: string) =>
+      JSON.parse(json, (key, value) => (key === 'seconds' || key === 'tokensPerSecond' ? undefined : value));
+    expect(untimed(s2.trainer)).toEqual(untimed(s1.trainer));
     // Options that would change the trajectory cannot be mixed with --resume.
     const mixed = await cli(['train', '--resume', join(split, 'lstm.safetensors'), '--hidden', '16']);
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toMatch(/--hidden cannot be given with --resume: the checkpoint fixes it/);
+  });
+
+  it('trains with --optimizer, --lr-schedule, --early-stopping and --keep-best, and resumes Adam bit for bit', async () => {
+    // The schedule's length is explicit: by default it is the --epochs of the run that starts it, and the
+    // run that is resumed below starts with --epochs 1.
+    const options = ['--optimizer', 'adam', '--lr-schedule', 'cosine:tMax=3', '--early-stopping', '5', '--keep-best'];
+    const small = ['--model', 'gru', '--hidden', '8', '--batch-size', '512', ...options, ...data];
+    const once = join(dir, 'adam-once');
+    const split = join(dir, 'adam-split');
+    const a = await cli(['train', ...small, '--epochs', '3', '--out', once, '--json', join(once, 'h.json')]);
+    expect(a.stderr).toBe('');
+    expect(a.stdout).toMatch(/adam lr 0\.01, cosine schedule/);
+    const lrs = JSON.parse(readFileSync(join(once, 'h.json'), 'utf8')).epochs.map((e: { lr: number }) => e.lr);
+    // CosineAnnealingLR over 3 epochs from 0.01: 0.01, 0.0075, 0.0025 (PyTorch's closed form).
+    expect(lrs.map((lr: number) => Number(lr.toPrecision(6)))).toEqual([0.01, 0.0075, 0.0025]);
+    expect((await cli(['train', ...small, '--epochs', '3', '--out', split])).code).toBe(0);
+    const checkpoint = join(split, 'gru.safetensors');
+    // A run that stopped after epoch 1, resumed up to 3.
+    const first = join(dir, 'adam-first');
+    expect((await cli(['train', ...small, '--epochs', '1', '--out', first])).code).toBe(0);
+    const resumed = await cli([
+      'train',
+      '--resume',
+      join(first, 'gru.safetensors'),
+      '--epochs',
+      '3',
+      ...data,
+      '--out',
+      first,
+    ]);
+    expect(resumed.stderr).toBe('');
+    const backend = await createBackend('wasm');
+    const straight = loadModelFile(checkpoint, { backend }).model.stateDict();
+    const continued = loadModelFile(join(first, 'gru.safetensors'), { backend }).model.stateDict();
+    for (const [name, tensor] of straight) expect(continued.get(name), name).toEqual(tensor);
+  });
+
+  it('rejects optimiser and schedule options it cannot use, with one line each', async () => {
+    const bad: [string[], RegExp][] = [
+      [['--optimizer', 'lion'], /--optimizer must be one of sgd, adam, adamw, rmsprop, got 'lion'/],
+      [['--optimizer', 'adam', '--momentum', '0.9'], /--momentum is not an option of adam/],
+      [['--optimizer', 'sgd', '--weight-decay=-1'], /--weight-decay must be a number >= 0/],
+      [['--lr-schedule', 'exp'], /--lr-schedule must be one of step, cosine, warmup-cosine, linear, got 'exp'/],
+      [['--lr-schedule', 'step:gamma'], /--lr-schedule: 'gamma' is not key=number/],
+      [['--lr-schedule', 'cosine:warmupSteps=2'], /--lr-schedule: 'cosine' has no option 'warmupSteps'/],
+      [['--early-stopping', '0'], /--early-stopping must be an integer >= 1, got '0'/],
+    ];
+    for (const [args, message] of bad) {
+      const result = await cli(['train', ...args, ...data, '--out', join(dir, 'never')]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.split('\n')[0], args.join(' ')).toMatch(message);
+      expect(result.stdout).toBe('');
+    }
   });
 
   it('refuses an unwritable --out before training, and a file without training state for --resume', async () => {
@@ -116,10 +173,17 @@ describe('lstm-simd train checkpoints', () => {
     expect(readFileSync(checkpoint).equals(good)).toBe(true);
     // The same from a resumed run: its checkpoint (epoch 1) stays the last good one. The metadata edit
     // keeps the checksum valid: it covers the data section only.
+    // The model's lr (the book's SGD) and the optimiser state saved with it must agree, so both change.
     const { tensors, metadata } = decodeSafetensors(good);
     const spec = JSON.parse(metadata.model);
+    const training = JSON.parse(metadata.training);
+    const trainerState = JSON.parse(training.trainer);
+    trainerState.optimizer.lr = 1e39;
+    trainerState.optimizer.options.lr = 1e39;
+    const hotTraining = JSON.stringify({ ...training, trainer: JSON.stringify(trainerState) });
     const hot = join(out, 'hot.safetensors');
-    writeFileSync(hot, encodeSafetensors(tensors, { ...metadata, model: JSON.stringify({ ...spec, lr: 1e39 }) }));
+    const hotMetadata = { ...metadata, model: JSON.stringify({ ...spec, lr: 1e39 }), training: hotTraining };
+    writeFileSync(hot, encodeSafetensors(tensors, hotMetadata));
     const resumed = await cli(['train', '--resume', hot, '--epochs', '3', ...data, '--out', out]);
     expect(resumed.code).toBe(1);
     expect(resumed.stderr).toMatch(/training diverged: the loss is NaN at epoch 2, batch \d+/);

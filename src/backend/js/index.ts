@@ -10,6 +10,7 @@ import * as emb from './embedding.js';
 import { gemm } from './gemm.js';
 import * as loss from './loss.js';
 import * as optim from './optim.js';
+import * as regression from './regression-loss.js';
 import * as rec from './recurrent.js';
 
 export interface JsBackendOptions {
@@ -123,6 +124,19 @@ export class JsBackend implements Backend {
       cols,
       gradient,
     );
+  }
+
+  mseForward(prediction: Ptr, target: Ptr, n: number): number {
+    return regression.mseForward(this.heap.floats, prediction, target, n);
+  }
+  mseWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number {
+    return regression.mseWithGradient(this.heap.floats, prediction, target, n, gradient);
+  }
+  maeForward(prediction: Ptr, target: Ptr, n: number): number {
+    return regression.maeForward(this.heap.floats, prediction, target, n);
+  }
+  maeWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number {
+    return regression.maeWithGradient(this.heap.floats, prediction, target, n, gradient);
   }
 
   sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void {

@@ -49,6 +49,10 @@ export interface KernelExports {
     dlogits: number,
   ): void;
   crossEntropyWithGradient(logits: number, targets: number, rows: number, cols: number, gradient: number): number;
+  mseForward(prediction: number, target: number, n: number): number;
+  mseWithGradient(prediction: number, target: number, n: number, gradient: number): number;
+  maeForward(prediction: number, target: number, n: number): number;
+  maeWithGradient(prediction: number, target: number, n: number, gradient: number): number;
 
   sgdStep(param: number, grad: number, n: number, lr: number): void;
   sgdMomentumStep(

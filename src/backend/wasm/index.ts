@@ -127,6 +127,19 @@ export class WasmBackend implements Backend {
     return this.kernels.crossEntropyWithGradient(logits * 4, targets * 4, rows, cols, gradient * 4);
   }
 
+  mseForward(prediction: Ptr, target: Ptr, n: number): number {
+    return this.kernels.mseForward(prediction * 4, target * 4, n);
+  }
+  mseWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number {
+    return this.kernels.mseWithGradient(prediction * 4, target * 4, n, gradient * 4);
+  }
+  maeForward(prediction: Ptr, target: Ptr, n: number): number {
+    return this.kernels.maeForward(prediction * 4, target * 4, n);
+  }
+  maeWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number {
+    return this.kernels.maeWithGradient(prediction * 4, target * 4, n, gradient * 4);
+  }
+
   sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void {
     this.kernels.sgdStep(param * 4, grad * 4, n, lr);
   }
