@@ -83,18 +83,24 @@ function statFields(file) {
   };
 }
 
-/** CPU seconds between two threadTicks() readings: in all, and in the busiest thread named `name`. */
+/**
+ * CPU seconds between two threadTicks() readings: in all, in the busiest thread named `name`, and by
+ * thread name (the busiest names first: where the time outside the training thread goes).
+ */
 function cpuBetween(before, after, name) {
-  if (before === undefined || after === undefined) return { total: undefined, thread: undefined };
+  if (before === undefined || after === undefined) return { total: undefined, thread: undefined, byName: {} };
   const perSecond = ticksPerSecond();
   let total = 0;
   let thread = 0;
+  const byName = new Map();
   for (const [key, now] of after) {
     const delta = now.ticks - (before.get(key)?.ticks ?? 0);
     total += delta;
     if (now.name === name) thread = Math.max(thread, delta);
+    if (delta > 0) byName.set(now.name, (byName.get(now.name) ?? 0) + delta / perSecond);
   }
-  return { total: total / perSecond, thread: thread / perSecond };
+  const busiest = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 6);
+  return { total: total / perSecond, thread: thread / perSecond, byName: Object.fromEntries(busiest) };
 }
 
 async function corpusFile(given) {
@@ -141,6 +147,7 @@ async function trainInPage(page, kind, epochs, backend) {
     wallSeconds,
     cpuSeconds: cpu.total,
     trainingThreadCpuSeconds: cpu.thread,
+    cpuSecondsByThread: cpu.byName,
   };
 }
 
@@ -206,6 +213,10 @@ function report(results, epochs) {
         r.valPerplexity.at(-1).toFixed(2).padStart(9),
       ].join(' '),
     );
+  }
+  for (const r of results.filter((x) => x.cpuSecondsByThread)) {
+    const threads = Object.entries(r.cpuSecondsByThread).map(([name, seconds]) => `${name} ${seconds.toFixed(1)}`);
+    lines.push(`CPU s by thread, ${r.model} in Chromium: ${threads.join(', ')}`);
   }
   for (const r of results.filter((x) => x.where === 'chromium')) {
     const total = r.seconds.reduce((a, b) => a + b, 0);

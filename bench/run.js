@@ -13,6 +13,7 @@ import { checkDist, describeEnvironment, ensureRelaxedSimd, importDist } from '.
 import { PROFILES, RateMemory } from './lib/measure.js';
 import { derive, formatTable, formatTargets, jsonRows } from './lib/report.js';
 import { bestOfRuns, collectPeaks, makeLookup, runSuite } from './lib/suite.js';
+import { loadBrowser } from './lib/browser.js';
 import { loadTfjs } from './lib/tfjs.js';
 
 const SUITES_DIR = fileURLToPath(new URL('./suites/', import.meta.url));
@@ -26,7 +27,8 @@ const USAGE = `usage: npm run bench -- [suite...] [options]
                     (TensorFlow.js training steps always run); all suites in under 2 minutes
   --json FILE       also write the figures as [{suite, case, backend, metric, value, unit}]
   --case TEXT       only cases whose name contains TEXT (repeatable), e.g. --case "gemm NN"
-  --backend LIST    only these backends, comma-separated (js, wasm-simd, wasm-relaxed, tfjs-cpu, tfjs-wasm)
+  --backend LIST    only these backends, comma-separated (js, wasm-simd, wasm-relaxed, tfjs-cpu, tfjs-wasm,
+                    chromium-simd, chromium-relaxed)
   --repeat N        run each suite N times and keep each figure's best run (for a noisy machine)
   --no-child        do not re-run under --experimental-wasm-relaxed-simd when relaxed SIMD is missing
   --help            this text`;
@@ -109,6 +111,12 @@ const reference = relaxed.relaxed ? 'wasm-relaxed' : 'wasm-simd';
 const wantTfjs =
   suites.some((s) => s.usesTfjs) && (!options.backendFilter || options.backendFilter.some((b) => b.startsWith('tfjs')));
 const tfjs = wantTfjs ? await loadTfjs() : { labels: [], info: 'TensorFlow.js: not used by these suites' };
+const wantBrowser =
+  suites.some((s) => s.usesBrowser) &&
+  (!options.backendFilter || options.backendFilter.some((b) => b.startsWith('chromium')));
+const browser = wantBrowser
+  ? await loadBrowser()
+  : { labels: [], info: 'Chromium: not used by these suites', prepare: undefined, close: async () => {} };
 
 const profileName = options.quick ? 'quick' : 'full';
 const header = [
@@ -117,14 +125,16 @@ const header = [
   `Node: ${env.node}`,
   relaxed.note,
   tfjs.info,
+  browser.info,
   `vs ${reference}: throughput / ${reference}'s (higher is faster). % peak: GFLOP/s over the peak probe of the same` +
     " wasm build, run interleaved with GEMM cases, else the best of the run (tfjs-wasm: over the baseline build's" +
-    ' probe); model cases count nominal matmul flops. tok/s: B x T tokens per second.',
+    " probe; chromium-*: over Node's probe of the same build); model cases count nominal matmul flops." +
+    ' tok/s: B x T tokens per second.',
   ...(staleWarning ? [`WARNING: ${staleWarning}`] : []),
 ];
 console.log(header.join('\n'));
 
-const ctx = { quick: options.quick, profile: profileName, lib, backends, tfjs, reference };
+const ctx = { quick: options.quick, profile: profileName, lib, backends, tfjs, browser, reference };
 const rates = new RateMemory();
 const allRows = [];
 const targetsBySuite = new Map();
@@ -164,11 +174,19 @@ for (const suite of suites) {
   allRows.splice(allRows.length - rows.length, rows.length, ...derived);
 }
 
+await browser.close();
 const elapsed = (performance.now() - started) / 1000;
 console.log(`\ndone in ${elapsed.toFixed(0)} s`);
 
 if (options.json) {
-  const jsonEnv = { cpu: env.cpu, node: env.node, relaxed_simd: relaxed.note, tfjs: tfjs.info, profile: profileName };
+  const jsonEnv = {
+    cpu: env.cpu,
+    node: env.node,
+    relaxed_simd: relaxed.note,
+    tfjs: tfjs.info,
+    browser: browser.info,
+    profile: profileName,
+  };
   mkdirSync(path.dirname(options.json), { recursive: true });
   writeFileSync(options.json, `${JSON.stringify(jsonRows(jsonEnv, allRows, targetsBySuite, reference), null, 1)}\n`);
   console.log(`wrote ${options.json}`);

@@ -77,6 +77,12 @@ class TimedTask {
     this.runner = runner;
     this.reps = reps;
     this.label = label;
+    if (runner.runTimed) {
+      // Timed where it runs (e.g. in a browser page): that time is the sample, not the await around it.
+      const runTimed = runner.runTimed;
+      this.fn = async () => ({ overriddenDuration: await runTimed(reps) });
+      return;
+    }
     const run = runner.run;
     this.fn =
       reps === 1
@@ -99,8 +105,9 @@ class TimedTask {
       throws: true,
     });
     const before = this.runner.before;
-    // `async: false`: otherwise tinybench calls the function once, untimed, to find out.
-    bench.add(this.label, this.fn, before ? { async: false, beforeAll: () => before() } : { async: false });
+    // `async` given: otherwise tinybench calls the function once, untimed, to find out.
+    const async = Boolean(this.runner.runTimed);
+    bench.add(this.label, this.fn, before ? { async, beforeAll: () => before() } : { async });
     await bench.run();
     const result = bench.tasks[0].result;
     if (result.state === 'errored') throw result.error;

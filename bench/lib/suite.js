@@ -5,6 +5,7 @@
 //   name       string, what `npm run bench -- <name>` selects
 //   title      one line for the table heading
 //   usesTfjs   true if its cases include TensorFlow.js runners (tfjs is loaded only then)
+//   usesBrowser  true if its cases include Chromium runners (the browser is launched only then)
 //   cases(ctx) -> Case[]              (may be async)
 //   targets(lookup) -> TargetLine[]   optional: PASS/MISS lines printed under the table
 //   summary(rows, ctx) -> string      optional: extra text printed under the table (e.g. a cost table)
@@ -15,6 +16,7 @@
 //   lib: any,                                  // dist/index.js
 //   backends: Map<string, any>,                // 'js', 'wasm-simd', 'wasm-relaxed' (when available) -> Backend
 //   tfjs: import('./tfjs.js').TfjsHandle,      // labels [] when not loaded
+//   browser: import('./browser.js').BrowserHandle,  // Chromium; labels [] when not loaded
 //   reference: string,                         // the wasm label ratios are taken against
 // }} SuiteContext
 //
@@ -40,14 +42,17 @@
 // }} RunnerSpec
 //
 // @typedef {{
-//   run(): void,                 // one call of the thing measured; synchronous
+//   run?(): void,                // one call of the thing measured; synchronous
+//   runTimed?(reps: number): Promise<number>,  // instead of run: `reps` calls timed where they run
+//                                // (a browser page), resolving with their time in ms
 //   work?: number,               // overrides the case's `work` for this backend
 //   flops?: number,              // overrides the case's `flops` for this backend
 //   warmUp?(): void,             // a cheap call through the same code (e.g. a small batch): lets a slow
 //                                // runner skip the full-size warm-up call
 //   before?(): Promise<void>,    // before each batch of samples, untimed (e.g. switch the tfjs backend)
-//   check?(): string | undefined, // after measuring: undefined if the output is right, else what is wrong
-//   dispose?(): void,
+//   check?(): string | undefined | Promise<string | undefined>,  // after measuring: undefined if the
+//                                // output is right, else what is wrong
+//   dispose?(): void | Promise<void>,
 // }} Runner
 //
 // @typedef {{ title: string, backend: string, status: string, pass?: boolean, detail: string }} TargetLine
@@ -154,12 +159,12 @@ export async function runSuite(suite, ctx, profile, { rates, caseFilter, backend
       const probePeak = probePeaks.get(peakLabelFor(label));
       if (probePeak) row.peakAlongside = probePeak;
       try {
-        row.problem = runner.check?.();
+        row.problem = await runner.check?.();
       } catch (error) {
         row.problem = `check threw: ${error.message}`;
       }
       try {
-        runner.dispose?.();
+        await runner.dispose?.();
       } catch {
         // a failed teardown does not invalidate the figures
       }
@@ -197,6 +202,8 @@ export function makeLookup(rows, peaks) {
  */
 export function peakLabelFor(backend) {
   if (backend === 'tfjs-wasm') return 'wasm-simd';
+  // The same wasm build in Chromium's V8: over Node's probe of that build.
+  if (backend.startsWith('chromium-')) return backend.replace('chromium-', 'wasm-');
   return backend;
 }
 

@@ -3,8 +3,11 @@
 // V = 28 token ids. A step is what the Trainer runs: forward, mean softmax cross-entropy,
 // zeroGrad, backward, global-norm clipping at 1, SGD, endStep. On js, wasm-simd, wasm-relaxed
 // (RNNLM around the fused LSTM), TensorFlow.js cpu and wasm (the same model in tf.layers, see
-// lib/tfjs-models.js), and the chapter's scratch model (RNNLMScratch + LSTMScratch) on C1.
+// lib/tfjs-models.js), and the chapter's scratch model (RNNLMScratch + LSTMScratch) on C1. The C1
+// steps (fused and scratch) also run in Chromium (chromium-simd, chromium-relaxed: the same workload
+// code in a page, the demo page's engine).
 
+import { browserRunners } from '../lib/browser.js';
 import { peakCase } from '../lib/peak.js';
 import { packageRunners, tfjsRunners } from '../lib/runners.js';
 import { ms, speedupOverTfjsWasm, targetLine } from '../lib/targets.js';
@@ -15,6 +18,8 @@ export const name = 'training';
 export const title =
   'Training steps: RNNLM(LSTM), V = 28, SGD + global-norm clipping (tok/s = B x T tokens per second)';
 export const usesTfjs = true;
+/** C1 also runs in Chromium (the demo page's engine), on both wasm builds. */
+export const usesBrowser = true;
 
 /** No cap on one call of TensorFlow.js: it runs even when slow (C2 on tfjs-cpu: some 13 s a step). */
 const TFJS_CAP = { quick: Infinity, full: Infinity };
@@ -71,6 +76,9 @@ export function cases(ctx) {
           },
           { maxCallMs: TFJS_CAP },
         ),
+        ...(shape === 'C1'
+          ? browserRunners(ctx, { factory: 'languageModelWorkload', args: ['lstm', dims], call: 'trainingStep' })
+          : {}),
       },
     });
   }
@@ -83,14 +91,21 @@ export function cases(ctx) {
     // One-hot inputs through W_x* are real matmuls in the scratch model; counted as the fused ones' are not.
     flops: NOMINAL_FLOPS.lmTraining('lstm', dims),
     note: "d2l's scratch model: one-hot inputs, a matmul per gate",
-    runners: packageRunners(
-      ctx,
-      async (backend, label) => {
-        const w = await languageModelWorkload(ctx.lib, backend, 'lstm', dims, { scratch: true });
-        return { run: w.trainingStep, warmUp: warmUpFor(label, w), check: () => checkLosses(w.losses) };
-      },
-      { maxCallMs: { js: JS_CAP } },
-    ),
+    runners: {
+      ...packageRunners(
+        ctx,
+        async (backend, label) => {
+          const w = await languageModelWorkload(ctx.lib, backend, 'lstm', dims, { scratch: true });
+          return { run: w.trainingStep, warmUp: warmUpFor(label, w), check: () => checkLosses(w.losses) };
+        },
+        { maxCallMs: { js: JS_CAP } },
+      ),
+      ...browserRunners(ctx, {
+        factory: 'languageModelWorkload',
+        args: ['lstm', dims, { scratch: true }],
+        call: 'trainingStep',
+      }),
+    },
   });
   return list;
 }
