@@ -87,6 +87,8 @@ export { GRU } from './layers/gru.js';
 export { RNN } from './layers/rnn.js';
 export { RecurrentLayer, type RecurrentLayerOptions } from './layers/recurrent-layer.js';
 export type { RecurrentStepper } from './layers/stepper.js';
+export type { CellKind } from './layers/cell-kernels.js';
+export type { DirectionWeights } from './layers/recurrent-op.js';
 export { Linear } from './layers/linear.js';
 export { Embedding, type EmbeddingOptions, type EmbeddingProjection } from './layers/embedding.js';
 export {
