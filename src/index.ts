@@ -163,7 +163,7 @@ export { DEFAULT_DIVERGENCE_FACTOR, type DivergenceReason } from './train/diverg
 export { trainerStateFromFile, trainerStateToFile } from './train/trainer-state.js';
 export { yieldToEventLoop } from './train/yield.js';
 export { ProgressBoard, type BoardPoint, type BoardState } from './train/board.js';
-export { ProgressBar } from './train/progress-bar.js';
+export { ProgressBar, type ProgressBarOptions, type ProgressInfo } from './train/progress-bar.js';
 export {
   boardToSvg,
   lineChartSvg,
