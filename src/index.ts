@@ -229,4 +229,10 @@ export {
   type ImportedModel,
   type TorchImportOptions,
 } from './io/torch.js';
-export { importKerasLanguageModel, type Hdf5Module, type KerasImportOptions } from './io/keras.js';
+export {
+  importKerasLanguageModel,
+  type Hdf5Dataset,
+  type Hdf5Group,
+  type Hdf5Module,
+  type KerasImportOptions,
+} from './io/keras.js';
