@@ -177,7 +177,16 @@ export {
 // The vanishing-gradient lab (lstm-simd lab): the same functions the command line runs, for pages too.
 export { runLab, LAB_SECTIONS, type LabOptions, type LabReport, type LabSection } from './lab/lab.js';
 export { labReportHtml, labSummary } from './lab/report.js';
-export { labSettings, SEED_STREAMS, type LabSettings } from './lab/settings.js';
+export {
+  labSettings,
+  SEED_STREAMS,
+  type ChecksumSettings,
+  type GateSettings,
+  type GradientSettings,
+  type LabSettings,
+  type TanhSettings,
+} from './lab/settings.js';
+export type { TrainingSettings } from './lab/train-task.js';
 export {
   checksumTask,
   markupTask,
@@ -190,10 +199,10 @@ export {
 export { chronoInit, createLayer, LAB_CELLS, type GateInit, type LabCell } from './lab/cells.js';
 export { scratchTwin, type ScratchTwin } from './lab/scratch-twin.js';
 export { measureGradientFlow, type GradientProfile } from './lab/gradient-flow.js';
-export { runChecksum, type ChecksumResult, type ChecksumRun } from './lab/checksum.js';
-export { runGradients, type GradientResult } from './lab/gradients.js';
-export { runGates, traceGates, type GateResult, type GateRun } from './lab/gates.js';
-export { runOutputTanh, type TanhResult } from './lab/output-tanh.js';
+export { runChecksum, type ChecksumResult, type ChecksumRun, type SectionHooks } from './lab/checksum.js';
+export { runGradients, type CellGradients, type GradientResult } from './lab/gradients.js';
+export { runGates, traceGates, type GateResult, type GateRun, type GateTask } from './lab/gates.js';
+export { runOutputTanh, type TanhResult, type TanhRun, type ValueRange } from './lab/output-tanh.js';
 
 // Files.
 export {
