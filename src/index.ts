@@ -1,9 +1,19 @@
 // lstm-simd: the browser-safe core (imports no node: module). What an application needs; the
 // machinery underneath (heap, arenas, backend classes, kernels) is in 'lstm-simd/internal'.
 
+/**
+ * LSTM, GRU and RNN training and inference with WebAssembly SIMD kernels, following the recurrent
+ * chapters of Dive into Deep Learning: the browser-safe core. Node's file and corpus helpers are in
+ * `lstm-simd/node`, which re-exports all of this.
+ *
+ * @module lstm-simd
+ */
+
 // Backends: pick one, await ready(), then build models.
 export type { Backend, BackendName, BackendVariant } from './backend/backend.js';
 export { createBackend, getBackend, ready, setBackend, type BackendOptions } from './backend/registry.js';
+export type { JsBackendOptions } from './backend/js/index.js';
+export type { WasmBackendOptions } from './backend/wasm/index.js';
 export { hasRelaxedSimd, hasSimd } from './backend/wasm/features.js';
 export { WasmUnavailableError, type SimdBuild, type WasmSource } from './backend/wasm/loader.js';
 export { OutOfMemoryError } from './memory/heap.js';
