@@ -1,9 +1,19 @@
 // lstm-simd: the browser-safe core (imports no node: module). What an application needs; the
 // machinery underneath (heap, arenas, backend classes, kernels) is in 'lstm-simd/internal'.
 
+/**
+ * LSTM, GRU and RNN training and inference with WebAssembly SIMD kernels, following the recurrent
+ * chapters of Dive into Deep Learning: the browser-safe core. Node's file and corpus helpers are in
+ * `lstm-simd/node`, which re-exports all of this.
+ *
+ * @module lstm-simd
+ */
+
 // Backends: pick one, await ready(), then build models.
 export type { Backend, BackendName, BackendVariant } from './backend/backend.js';
 export { createBackend, getBackend, ready, setBackend, type BackendOptions } from './backend/registry.js';
+export type { JsBackendOptions } from './backend/js/index.js';
+export type { WasmBackendOptions } from './backend/wasm/index.js';
 export { hasRelaxedSimd, hasSimd } from './backend/wasm/features.js';
 export { WasmUnavailableError, type SimdBuild, type WasmSource } from './backend/wasm/loader.js';
 export { OutOfMemoryError } from './memory/heap.js';
@@ -87,6 +97,8 @@ export { GRU } from './layers/gru.js';
 export { RNN } from './layers/rnn.js';
 export { RecurrentLayer, type RecurrentLayerOptions } from './layers/recurrent-layer.js';
 export type { RecurrentStepper } from './layers/stepper.js';
+export type { CellKind } from './layers/cell-kernels.js';
+export type { DirectionWeights } from './layers/recurrent-op.js';
 export { Linear } from './layers/linear.js';
 export { Embedding, type EmbeddingOptions, type EmbeddingProjection } from './layers/embedding.js';
 export {
@@ -161,7 +173,7 @@ export { DEFAULT_DIVERGENCE_FACTOR, type DivergenceReason } from './train/diverg
 export { trainerStateFromFile, trainerStateToFile } from './train/trainer-state.js';
 export { yieldToEventLoop } from './train/yield.js';
 export { ProgressBoard, type BoardPoint, type BoardState } from './train/board.js';
-export { ProgressBar } from './train/progress-bar.js';
+export { ProgressBar, type ProgressBarOptions, type ProgressInfo } from './train/progress-bar.js';
 export {
   boardToSvg,
   lineChartSvg,
@@ -175,7 +187,16 @@ export {
 // The vanishing-gradient lab (lstm-simd lab): the same functions the command line runs, for pages too.
 export { runLab, LAB_SECTIONS, type LabOptions, type LabReport, type LabSection } from './lab/lab.js';
 export { labReportHtml, labSummary } from './lab/report.js';
-export { labSettings, SEED_STREAMS, type LabSettings } from './lab/settings.js';
+export {
+  labSettings,
+  SEED_STREAMS,
+  type ChecksumSettings,
+  type GateSettings,
+  type GradientSettings,
+  type LabSettings,
+  type TanhSettings,
+} from './lab/settings.js';
+export type { TrainingSettings } from './lab/train-task.js';
 export {
   checksumTask,
   markupTask,
@@ -188,10 +209,10 @@ export {
 export { chronoInit, createLayer, LAB_CELLS, type GateInit, type LabCell } from './lab/cells.js';
 export { scratchTwin, type ScratchTwin } from './lab/scratch-twin.js';
 export { measureGradientFlow, type GradientProfile } from './lab/gradient-flow.js';
-export { runChecksum, type ChecksumResult, type ChecksumRun } from './lab/checksum.js';
-export { runGradients, type GradientResult } from './lab/gradients.js';
-export { runGates, traceGates, type GateResult, type GateRun } from './lab/gates.js';
-export { runOutputTanh, type TanhResult } from './lab/output-tanh.js';
+export { runChecksum, type ChecksumResult, type ChecksumRun, type SectionHooks } from './lab/checksum.js';
+export { runGradients, type CellGradients, type GradientResult } from './lab/gradients.js';
+export { runGates, traceGates, type GateResult, type GateRun, type GateTask } from './lab/gates.js';
+export { runOutputTanh, type TanhResult, type TanhRun, type ValueRange } from './lab/output-tanh.js';
 
 // Files.
 export {
@@ -227,4 +248,10 @@ export {
   type ImportedModel,
   type TorchImportOptions,
 } from './io/torch.js';
-export { importKerasLanguageModel, type Hdf5Module, type KerasImportOptions } from './io/keras.js';
+export {
+  importKerasLanguageModel,
+  type Hdf5Dataset,
+  type Hdf5Group,
+  type Hdf5Module,
+  type KerasImportOptions,
+} from './io/keras.js';

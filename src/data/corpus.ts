@@ -5,31 +5,47 @@
 export const TIME_MACHINE_URL = 'http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt';
 /** The SHA-1 that `d2l.download` checks. */
 export const TIME_MACHINE_SHA1 = '090b5e7e70c295757f55df93cb0a180b9691891a';
+/** The corpus's file name, in d2l's data directory and in the package's cache. */
 export const TIME_MACHINE_FILE_NAME = 'timemachine.txt';
 
+/** Downloaded or cached bytes whose SHA-1 is not the expected one (corrupted, or another file). */
 export class CorpusChecksumError extends Error {
+  /** Always 'CorpusChecksumError'. */
   override name = 'CorpusChecksumError';
+  /** The message names the source and both digests. */
   constructor(
+    /** The URL or file the bytes came from. */
     readonly source: string,
+    /** Hex SHA-1 of the bytes received. */
     readonly actualSha1: string,
+    /** Hex SHA-1 they should have had (default: d2l's). */
     readonly expectedSha1: string = TIME_MACHINE_SHA1,
   ) {
     super(`${source}: SHA-1 ${actualSha1} does not match the expected ${expectedSha1} (corrupted or a different file)`);
   }
 }
 
+/** The part of `fetch` the loaders use (globalThis.fetch fits; tests pass a stub). */
 export type FetchFunction = (
   url: string,
   init?: { signal?: AbortSignal },
 ) => Promise<{
+  /** Whether the HTTP status is 2xx. */
   ok: boolean;
+  /** The HTTP status code. */
   status: number;
+  /** The HTTP status text, for messages. */
   statusText?: string;
+  /** The whole body. */
   arrayBuffer(): Promise<ArrayBuffer>;
 }>;
 
+/** Where the Time Machine text comes from: given as text, or fetched from a URL and verified. */
 export type TimeMachineSource =
-  | { text: string }
+  | {
+      /** The corpus text itself (not checked). */
+      text: string;
+    }
   | {
       /** Default: TIME_MACHINE_URL. In a browser, usually a copy served from your own origin. */
       url?: string;

@@ -37,6 +37,7 @@ const RESERVED_METADATA = new Set(['format', 'model', 'spec', 'vocab', 'sha256',
 
 /** A file that is valid safetensors but not a model this package can load (metadata, names, shapes, values). */
 export class CheckpointError extends Error {
+  /** Always 'CheckpointError'. */
   override name = 'CheckpointError';
 }
 
@@ -48,6 +49,7 @@ export interface TrainingState {
   tensors?: ReadonlyMap<string, TensorLike>;
 }
 
+/** What saveModel stores beside the parameters. */
 export interface SaveModelOptions {
   /** The vocabulary the model's token ids index (stored so that the file alone can generate text). */
   vocab?: Vocab;
@@ -57,23 +59,42 @@ export interface SaveModelOptions {
   metadata?: Record<string, string>;
 }
 
+/** Where loadModel builds the model. */
 export interface LoadModelOptions {
   /** Backend of the model (default: the current one). */
   backend?: Backend;
 }
 
+/** What loadModel returns. */
 export interface LoadedModel {
+  /** The model the file describes, with its parameters (an RNNLM for the concise models). */
   model: RNNLMScratch;
+  /** The architecture, as the file described it. */
   spec: LanguageModelSpec;
   /** The vocabulary saved with the model, or null. */
   vocab: Vocab | null;
   /** The training state saved with the model, or null. */
-  training: { state: unknown; tensors: Map<string, NamedTensor> } | null;
+  training: {
+    /** The JSON value saved as TrainingState.state. */
+    state: unknown;
+    /** The run's tensors, without their 'training.' prefix. */
+    tensors: Map<string, NamedTensor>;
+  } | null;
   /** All metadata strings of the file. */
   metadata: Record<string, string>;
 }
 
-/** The model as a model file: its parameters, its own spec, the vocabulary and a checksum. */
+/**
+ * The model as a model file: a safetensors file of its parameters under their names (PyTorch's for the
+ * fused layers), with its own spec, the vocabulary and a SHA-256 of the data in the metadata.
+ *
+ * @example
+ * ```ts
+ * const bytes = saveModel(model, { vocab: data.vocab });          // Uint8Array
+ * const { model: again, vocab } = loadModel(bytes);
+ * again.predict('it has', 50, vocab!);
+ * ```
+ */
 export function saveModel(model: RNNLMScratch, options: SaveModelOptions = {}): Uint8Array {
   const spec = describeLanguageModel(model);
   const { vocab, training, metadata = {} } = options;
@@ -95,7 +116,17 @@ export function saveModel(model: RNNLMScratch, options: SaveModelOptions = {}): 
   return encodeSafetensors(tensors, fields);
 }
 
-/** Rebuilds the model a model file describes and loads its parameters (see the file comment for the checks). */
+/**
+ * Rebuilds the model a model file describes and loads its parameters. Everything is checked before
+ * anything is allocated (the header, the spec, the vocabulary, every tensor's name and shape, the
+ * checksum, finite values): a SafetensorsError or CheckpointError says what does not fit.
+ *
+ * @example
+ * ```ts
+ * const { model, vocab } = loadModel(bytes);     // or: await fetchModel('/models/lm.safetensors')
+ * model.predict('it has', 50, vocab!);
+ * ```
+ */
 export function loadModel(bytes: Uint8Array, options: LoadModelOptions = {}): LoadedModel {
   const header = readSafetensorsHeader(bytes);
   const { metadata } = header;
@@ -218,7 +249,14 @@ export function saveCheckpoint(model: RNNLMScratch, _spec: LanguageModelSpec, vo
 export function loadCheckpoint(
   bytes: Uint8Array,
   backend?: Backend,
-): { model: RNNLMScratch; spec: LanguageModelSpec; vocab: Vocab } {
+): {
+  /** The model. */
+  model: RNNLMScratch;
+  /** Its architecture. */
+  spec: LanguageModelSpec;
+  /** Its vocabulary (a CheckpointError if the file has none). */
+  vocab: Vocab;
+} {
   const { model, spec, vocab } = loadModel(bytes, { backend });
   if (vocab === null) throw new CheckpointError('the model file has no vocabulary');
   return { model, spec, vocab };

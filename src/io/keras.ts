@@ -20,20 +20,32 @@ import { isZip, readZip } from './zip.js';
 
 /** What the import needs from jsfive (`import * as hdf5 from 'jsfive'`). */
 export interface Hdf5Module {
-  File: new (buffer: ArrayBuffer, filename: string) => Hdf5Group;
+  /** jsfive's File class. */
+  File: {
+    /** Opens an HDF5 file from its bytes (`new hdf5.File(buffer, filename)`); throws if it is not one. */
+    new (buffer: ArrayBuffer, filename: string): Hdf5Group;
+  };
 }
 
-interface Hdf5Group {
+/** An HDF5 group as jsfive reads it (the file itself is one). */
+export interface Hdf5Group {
+  /** Names of the members. */
   keys: string[];
+  /** The member at a '/'-separated path below this group. */
   get(path: string): Hdf5Group | Hdf5Dataset;
 }
 
-interface Hdf5Dataset {
+/** An HDF5 dataset as jsfive reads it. */
+export interface Hdf5Dataset {
+  /** Dimensions, outermost first. */
   shape: number[];
+  /** HDF5 type in numpy's notation ('<f4' for little-endian float32). */
   dtype: string;
+  /** The values, row-major. */
   value: ArrayLike<number>;
 }
 
+/** A Keras import's options: the PyTorch import's, and the HDF5 reader. */
 export interface KerasImportOptions extends TorchImportOptions {
   /** The jsfive module; by default it is imported (an optional peer dependency of this package). */
   hdf5?: Hdf5Module;

@@ -14,42 +14,58 @@
 
 /** A tensor as read: float32 values, row-major. */
 export interface NamedTensor {
+  /** Dimensions, outermost first. */
   shape: number[];
+  /** The values, as many as the shape has. */
   data: Float32Array;
 }
 
 /** A tensor to write: any numbers (Tensor.toArray()'s Float64Array, a Float32Array, a plain array). */
 export interface TensorLike {
+  /** Dimensions, outermost first. */
   readonly shape: readonly number[];
+  /** The values, row-major, as many as the shape has. */
   readonly data: ArrayLike<number>;
 }
 
+/** A decoded safetensors file. */
 export interface SafetensorsFile {
+  /** The tensors by name, in file order. */
   tensors: Map<string, NamedTensor>;
+  /** The header's `__metadata__` (empty when absent). */
   metadata: Record<string, string>;
 }
 
 /** One tensor's header entry; begin and end are byte offsets into the data section. */
 export interface TensorEntry {
+  /** The stored float type ('F32', 'F16', 'BF16' or 'F64'), converted to float32 when read. */
   dtype: FloatDtype;
+  /** Dimensions, outermost first. */
   shape: number[];
+  /** First byte of the values in the data section. */
   begin: number;
+  /** One past the last byte. */
   end: number;
 }
 
 /** The validated header: the entries in file order, the metadata, and where the data section starts. */
 export interface SafetensorsHeader {
+  /** The tensors' entries by name, in file order. */
   entries: Map<string, TensorEntry>;
+  /** The header's `__metadata__` (empty when absent). */
   metadata: Record<string, string>;
   /** Byte offset of the data section in the file (8 + header length). */
   dataStart: number;
 }
 
+/** A malformed or unsupported safetensors file, or tensors that cannot be written; names the tensor when it can. */
 export class SafetensorsError extends Error {
+  /** Always 'SafetensorsError'. */
   override name = 'SafetensorsError';
   /** The tensor the problem is in, when it is in one. */
   readonly tensor?: string;
 
+  /** The message is prefixed with the tensor's name when there is one. */
   constructor(message: string, tensor?: string) {
     super(tensor === undefined ? message : `tensor '${tensor}': ${message}`);
     this.tensor = tensor;
@@ -63,6 +79,7 @@ const METADATA_KEY = '__metadata__';
 
 /** Bytes per element of the dtypes this reader converts to float32. */
 const FLOAT_WIDTHS = { F32: 4, F16: 2, BF16: 2, F64: 8 } as const;
+/** The float dtypes this reader converts to float32. */
 export type FloatDtype = keyof typeof FLOAT_WIDTHS;
 
 /** The other dtypes of the format: recognised, so that the error says "not supported" rather than "unknown". */
@@ -87,6 +104,16 @@ const OTHER_DTYPES = new Set([
 
 const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/**
+ * A safetensors file of `tensors` as float32 (F32) in the order given, with string `metadata` under
+ * `__metadata__`; the data section starts 8-byte aligned, as the reference writer has it. Throws a
+ * SafetensorsError on a duplicate name, a bad shape or a shape that does not match the values.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeSafetensors(model.stateDict(), { format: 'pt' });
+ * ```
+ */
 export function encodeSafetensors(
   tensors: Map<string, TensorLike> | Iterable<readonly [string, TensorLike]>,
   metadata: Record<string, string> = {},
@@ -185,6 +212,11 @@ export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
   return { entries, metadata, dataStart };
 }
 
+/**
+ * Every tensor of a safetensors file as float32, after the checks of readSafetensorsHeader (exact header
+ * length, UTF-8 JSON without duplicate keys, byte ranges that tile the data, sizes that match the shapes,
+ * known dtypes); throws a SafetensorsError naming the tensor otherwise.
+ */
 export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   const header = readSafetensorsHeader(bytes);
   const tensors = new Map<string, NamedTensor>();

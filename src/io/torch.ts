@@ -20,19 +20,25 @@ import { decodeSafetensors, type TensorLike } from './safetensors.js';
 
 /** The file does not hold a language model this package can rebuild (names, shapes or vocabulary). */
 export class ImportError extends Error {
+  /** Always 'ImportError'. */
   override name = 'ImportError';
 }
 
+/** What an import needs besides the weights. */
 export interface TorchImportOptions {
   /** The vocabulary: a Vocab, a JSON list of tokens in index order, or a VocabJSON (parsed or as text). */
   vocab?: Vocab | readonly string[] | VocabJSON | string;
   /** Learning rate of the imported model if it is trained further (default 1). */
   lr?: number;
+  /** The backend to build the model on (default: the current one). */
   backend?: Backend;
 }
 
+/** What an import returns. */
 export interface ImportedModel {
+  /** The model with the imported parameters (an RNNLM). */
   model: RNNLMScratch;
+  /** The architecture read from the names and shapes. */
   spec: LanguageModelSpec;
   /** The vocabulary, when one was given. */
   vocab: Vocab | null;
@@ -50,7 +56,14 @@ const RECURRENT = /^(.*?)(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(
 export function inferTorchLanguageModel(
   tensors: ReadonlyMap<string, TensorLike>,
   lr = 1,
-): { spec: LanguageModelSpec; names: Map<string, string>; zeroBiases: string[] } {
+): {
+  /** The architecture. */
+  spec: LanguageModelSpec;
+  /** package name -> PyTorch name of every parameter the file holds. */
+  names: Map<string, string>;
+  /** Package parameters the file has no tensor for (nn.LSTM(bias=False)): they stay zero. */
+  zeroBiases: string[];
+} {
   const shape = (name: string) => [...tensors.get(name)!.shape];
   const recurrent = [...tensors.keys()].filter((name) => RECURRENT.test(name));
   if (recurrent.length === 0) {
@@ -174,7 +187,18 @@ export function inferTorchLanguageModel(
   return { spec, names, zeroBiases };
 }
 
-/** Imports a PyTorch language model from a safetensors file's bytes (see the file comment). */
+/**
+ * Imports a PyTorch language model (nn.LSTM/GRU/RNN, optionally after an nn.Embedding, then nn.Linear)
+ * from a safetensors file's bytes. The architecture is read from the names and shapes; anything that
+ * does not fit is an ImportError saying what was expected.
+ *
+ * @example
+ * ```ts
+ * const { model, vocab, spec } = importTorchLanguageModel(bytes, { vocab: vocabJsonText });
+ * console.log(spec);      // { kind: 'lstm', vocabSize: 28, numHiddens: 32, embeddingDim: 16, ... }
+ * model.sample('it has', 100, vocab!, { temperature: 0.8 });
+ * ```
+ */
 export function importTorchLanguageModel(bytes: Uint8Array, options: TorchImportOptions = {}): ImportedModel {
   const { tensors } = decodeSafetensors(bytes);
   return importTorchStateDict(tensors, options);

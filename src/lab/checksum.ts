@@ -11,7 +11,9 @@ import { trainOnTask } from './train-task.js';
 
 /** One cell at one length. */
 export interface ChecksumRun {
+  /** The cell trained. */
   cell: LabCell;
+  /** Sequence length (digits per sequence). */
   length: number;
   /** Validation accuracy after the last epoch. */
   accuracy: number;
@@ -19,19 +21,23 @@ export interface ChecksumRun {
   valAccuracy: number[];
   /** Validation loss after the last epoch. */
   loss: number;
+  /** Wall time of the training, in seconds. */
   seconds: number;
 }
 
 /** The sweep's numbers. */
 export interface ChecksumResult {
+  /** The task's rule, in one sentence. */
   task: string;
   /** Accuracy of guessing (and of any model that forgot the first digit). */
   chance: number;
+  /** Every cell at every length, lengths outermost. */
   runs: ChecksumRun[];
 }
 
 /** What a lab section reports while it runs, and how it yields to the page between pieces of work. */
 export interface SectionHooks {
+  /** Called with one line per finished training or measurement, for a log or a status line. */
   onProgress?: (message: string) => void;
   /** Awaited between trainings (e.g. a page repaints); default: nothing. */
   pause?: () => Promise<void>;
@@ -47,7 +53,12 @@ export async function runChecksum(
   backend: Backend,
   hooks: SectionHooks = {},
   keepLength?: number,
-): Promise<{ result: ChecksumResult; kept: Map<LabCell, SequenceClassifier> }> {
+): Promise<{
+  /** The sweep's numbers. */
+  result: ChecksumResult;
+  /** The models trained at keepLength, by cell (empty without keepLength). */
+  kept: Map<LabCell, SequenceClassifier>;
+}> {
   const runs: ChecksumRun[] = [];
   const kept = new Map<LabCell, SequenceClassifier>();
   for (const length of settings.lengths) {

@@ -40,6 +40,7 @@ export const GATE_TITLES: Readonly<Record<string, string>> = {
 
 /** One cell on one task. */
 export interface GateRun {
+  /** The cell traced ('lstm' or 'gru'). */
   cell: LabCell;
   /** Validation accuracy after training. */
   accuracy: number;
@@ -57,17 +58,23 @@ export interface GateRun {
 
 /** One task: its traced sequence and every cell's run. */
 export interface GateTask {
+  /** The task's name ('markup', 'reset'). */
   task: string;
+  /** Its rule, in one sentence. */
   description: string;
   /** The traced sequence, as printed tokens, their roles, and its label. */
   tokens: string[];
+  /** The role of each traced token. */
   roles: TokenRole[];
+  /** The traced sequence's class. */
   label: number;
+  /** One run per traced cell. */
   runs: GateRun[];
 }
 
 /** The section's numbers. */
 export interface GateResult {
+  /** The markup and the reset task. */
   tasks: GateTask[];
 }
 

@@ -49,6 +49,7 @@ export interface GradientProfile {
   bound?: number[];
   /** Mean cross-entropy and accuracy of the model on the batch. */
   loss: number;
+  /** Share of the batch classified right. */
   accuracy: number;
 }
 

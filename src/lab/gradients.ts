@@ -13,14 +13,19 @@ import { initialModel, trainOnTask } from './train-task.js';
 
 /** One cell, before and after training. */
 export interface CellGradients {
+  /** The cell measured. */
   cell: LabCell;
+  /** Measured at initialisation. */
   untrained: GradientProfile;
+  /** Measured after training on the checksum task. */
   trained: GradientProfile;
 }
 
 /** The section's numbers. */
 export interface GradientResult {
+  /** Sequence length (T) of the measured batch. */
   length: number;
+  /** One entry per cell. */
   cells: CellGradients[];
 }
 

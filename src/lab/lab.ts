@@ -29,6 +29,7 @@ export interface LabOptions {
   text?: string;
   /** The backend to train on (default: the current one); measurements run on a float64 js backend. */
   backend?: Backend;
+  /** Called with one line per finished piece of work, section by section. */
   onProgress?: (message: string) => void;
   /** Awaited between trainings (a page can repaint); default: a macrotask turn. */
   pause?: () => Promise<void>;
@@ -36,20 +37,39 @@ export interface LabOptions {
 
 /** Everything a lab run measured, with what it was run with. */
 export interface LabReport {
+  /** The sections run, in LAB_SECTIONS order. */
   sections: LabSection[];
+  /** Whether the quick profile ran. */
   quick: boolean;
+  /** The complete settings used. */
   settings: LabSettings;
   /** The training backend's variant (js, wasm-simd, wasm-relaxed). */
   backend: string;
   /** Wall-clock seconds per section and in all. */
-  seconds: Partial<Record<LabSection, number>> & { total: number };
+  seconds: Partial<Record<LabSection, number>> & {
+    /** The whole run. */
+    total: number;
+  };
+  /** The checksum sweep's numbers, when it ran. */
   checksum?: ChecksumResult;
+  /** The gradient-flow section's numbers, when it ran. */
   gradients?: GradientResult;
+  /** The gate traces, when they ran. */
   gates?: GateResult;
+  /** Exercise 4 (output tanh), when it ran. */
   tanh?: TanhResult;
 }
 
-/** Runs the given sections (in LAB_SECTIONS order) and returns their numbers. */
+/**
+ * Runs the given sections of the vanishing-gradient lab (in LAB_SECTIONS order) and returns their numbers,
+ * JSON-ready; what `lstm-simd lab` runs.
+ *
+ * @example
+ * ```ts
+ * const report = await runLab(['checksum', 'gradients'], { quick: true, onProgress: console.log });
+ * iframe.srcdoc = labReportHtml(report);   // a whole HTML document; labSummary(report): text tables
+ * ```
+ */
 export async function runLab(sections: readonly LabSection[], options: LabOptions = {}): Promise<LabReport> {
   for (const section of sections) {
     if (!(LAB_SECTIONS as readonly string[]).includes(section)) {

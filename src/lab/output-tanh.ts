@@ -17,7 +17,9 @@ import { SEED_STREAMS, type TanhSettings } from './settings.js';
 
 /** Summary statistics of a state's values. */
 export interface ValueRange {
+  /** Smallest value. */
   min: number;
+  /** Largest value. */
   max: number;
   /** Mean of |value|. */
   meanAbs: number;
@@ -27,20 +29,25 @@ export interface ValueRange {
 
 /** One language model. */
 export interface TanhRun {
+  /** Whether H = O * tanh(C) (the book) or H = O * C. */
   outputTanh: boolean;
   /** Per epoch. */
   trainPerplexity: number[];
+  /** Per epoch. */
   valPerplexity: number[];
-  /** H and C over the validation windows, after training. */
+  /** H over the validation windows, after training. */
   hidden: ValueRange;
+  /** C over the validation windows, after training. */
   cell: ValueRange;
   /** Set when training diverged (the epoch records stop there). */
   diverged?: string;
+  /** Wall time of the training, in seconds. */
   seconds: number;
 }
 
 /** The section's numbers. */
 export interface TanhResult {
+  /** With and without the output tanh. */
   runs: TanhRun[];
 }
 

@@ -5,6 +5,7 @@ import type { TrainingSettings } from './train-task.js';
 
 /** The checksum sweep: every cell at every length, the same budget and seeds. */
 export interface ChecksumSettings extends TrainingSettings {
+  /** The sequence lengths swept. */
   lengths: number[];
 }
 
@@ -18,19 +19,27 @@ export interface GradientSettings extends TrainingSettings {
 
 /** The gate traces on the markup and reset tasks. */
 export interface GateSettings extends TrainingSettings {
+  /** Tokens per sequence of the markup task. */
   markupLength: number;
+  /** Digits among the markup tags (odd). */
   markupDigits: number;
+  /** Tokens per sequence of the reset task. */
   resetLength: number;
 }
 
 /** Exercise 4: the chapter's LSTM language model with and without the output tanh. */
 export interface TanhSettings {
+  /** Hidden units of the LSTM. */
   hidden: number;
   /** SGD's learning rate (the chapter's 4). */
   lr: number;
+  /** Training epochs. */
   epochs: number;
+  /** Sequences per batch. */
   batchSize: number;
+  /** Time steps per sequence. */
   numSteps: number;
+  /** Global gradient-norm clipping threshold. */
   clip: number;
 }
 
@@ -59,9 +68,13 @@ export const SEED_STREAMS = {
 export interface LabSettings {
   /** The seed every part derives its streams from. */
   seed: number;
+  /** The checksum sweep's. */
   checksum: ChecksumSettings;
+  /** The gradient-flow measurement's. */
   gradients: GradientSettings;
+  /** The gate traces'. */
   gates: GateSettings;
+  /** Exercise 4's. */
   tanh: TanhSettings;
 }
 

@@ -20,6 +20,7 @@ export type TokenRole = 'digit' | 'filler' | 'marker';
 
 /** A labelled-sequence task: its tokens, sizes and a seeded batch generator. */
 export interface SequenceTask {
+  /** Short name ('checksum', 'markup', 'reset'). */
   readonly name: string;
   /** The rule, in one sentence, for reports. */
   readonly description: string;
@@ -27,7 +28,9 @@ export interface SequenceTask {
   readonly tokens: readonly string[];
   /** Token id -> its role (what the gate plots mark). */
   readonly roles: readonly TokenRole[];
+  /** Number of classes of the labels. */
   readonly numClasses: number;
+  /** Tokens per sequence (T). */
   readonly numSteps: number;
   /** batchSize labelled sequences drawn from `random`. */
   batch(random: Random, batchSize: number): SequenceBatch;
@@ -142,11 +145,13 @@ export function resetTask(numSteps: number): SequenceTask {
 
 /** SequenceTaskData's options. */
 export interface TaskDataOptions {
+  /** Sequences per batch. */
   batchSize: number;
   /** Training batches per epoch, fresh ones every epoch. */
   numTrainBatches: number;
   /** Validation batches, the same every epoch. */
   numValBatches: number;
+  /** Seed of every batch drawn. */
   seed: number;
 }
 
@@ -156,15 +161,21 @@ export interface TaskDataOptions {
  * the same sequences.
  */
 export class SequenceTaskData implements DataModule<SequenceBatch> {
+  /** Training batches per epoch. */
   readonly numTrainBatches: number;
+  /** Validation batches. */
   readonly numValBatches: number;
+  /** Sequences per batch. */
   readonly batchSize: number;
+  /** Seed of every batch drawn. */
   readonly seed: number;
   /** The epoch the next trainBatches() serves (0-based); the Trainer sets it when it resumes a run. */
   epoch = 0;
   private readonly validation: SequenceBatch[];
 
+  /** Draws the validation batches; throws a RangeError unless the counts are positive integers. */
   constructor(
+    /** The task the batches are drawn from. */
     readonly task: SequenceTask,
     options: TaskDataOptions,
   ) {
@@ -186,11 +197,13 @@ export class SequenceTaskData implements DataModule<SequenceBatch> {
     this.validation = Array.from({ length: numValBatches }, () => task.batch(random, batchSize));
   }
 
+  /** This epoch's fresh training batches (stream epoch + 1 of the seed); advances `epoch`. */
   *trainBatches(): Iterable<SequenceBatch> {
     const random = new Random(Random.deriveSeed(this.seed, ++this.epoch));
     for (let i = 0; i < this.numTrainBatches; i++) yield this.task.batch(random, this.batchSize);
   }
 
+  /** The validation batches, the same every epoch. */
   valBatches(): Iterable<SequenceBatch> {
     return this.validation;
   }

@@ -11,10 +11,13 @@ import { SEED_STREAMS } from './settings.js';
 import { SequenceTaskData, type SequenceTask } from './tasks.js';
 
 /** How a task is trained (the same for every cell). */
+/** How a lab section trains its task models (Adam, with clipping). */
 export interface TrainingSettings {
   /** Hidden units of every cell. */
   hidden: number;
+  /** Sequences per batch. */
   batchSize: number;
+  /** Training epochs. */
   epochs: number;
   /** Training batches per epoch (fresh sequences each). */
   stepsPerEpoch: number;
@@ -24,6 +27,7 @@ export interface TrainingSettings {
   lr: number;
   /** Global gradient-norm clipping threshold. */
   clip: number;
+  /** How the gate biases start: PyTorch's default or chrono initialisation. */
   gateInit: GateInit;
 }
 

@@ -8,6 +8,7 @@
 
 import type { Backend, Ptr } from '../backend/backend.js';
 
+/** The recurrent cell a layer runs: LSTM, GRU or tanh RNN. */
 export type CellKind = 'lstm' | 'gru' | 'rnn';
 
 /** Gates per hidden unit: LSTM i, f, g, o; GRU r, z, n; RNN one. */

@@ -8,12 +8,21 @@ import { checkTensorArgument, type Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
 import { linear, linearInto } from './sequence-ops.js';
 
+/**
+ * A dense layer as PyTorch's nn.Linear: y = x W^T + b, with W and b drawn from U(-1/sqrt(numInputs),
+ * 1/sqrt(numInputs)). Its parameters are named `weight` and `bias`, as PyTorch's.
+ */
 export class Linear extends Module {
+  /** W: (numOutputs, numInputs). */
   readonly weight: Tensor;
+  /** b: (numOutputs). */
   readonly bias: Tensor;
 
+  /** Throws a RangeError unless both sizes are positive integers; `seed` defaults to a fresh random one. */
   constructor(
+    /** Width of each input row. */
     readonly numInputs: number,
+    /** Width of each output row. */
     readonly numOutputs: number,
     options: { seed?: number; backend?: Backend } = {},
   ) {

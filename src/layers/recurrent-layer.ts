@@ -30,11 +30,15 @@ import {
 import { dropout, swapLeadingAxes } from './sequence-ops.js';
 import { RecurrentStepper } from './stepper.js';
 
+/** Sizes and options of a fused recurrent layer (PyTorch's nn.LSTM arguments, camelCase). */
 export interface RecurrentLayerOptions {
+  /** Width of each input row (PyTorch's input_size; the vocabulary size for one-hot inputs). */
   numInputs: number;
   /** Hidden units per direction (H); outputs are numDirections * H wide. */
   numHiddens: number;
+  /** Stacked layers, each reading the outputs of the one below (default 1). */
   numLayers?: number;
+  /** Run a second direction from the last step back and concatenate its outputs (default false). */
   bidirectional?: boolean;
   /** Dropout probability on the outputs of every layer but the last, in training mode. */
   dropout?: number;
@@ -42,25 +46,40 @@ export interface RecurrentLayerOptions {
   batchFirst?: boolean;
   /** Seed of the initial weights and of the dropout masks (default: a fresh random seed). */
   seed?: number;
+  /** The backend to allocate the parameters on (default: the current one). */
   backend?: Backend;
 }
 
+/**
+ * The fused recurrent layers' common part, with PyTorch's semantics and parameter names
+ * (`weight_ih_l{k}[_reverse]` (G H, I), `weight_hh_l{k}` (G H, H), `bias_ih_l{k}`, `bias_hh_l{k}`):
+ * stacked layers, bidirectionality, dropout between layers, time-major or batch-first inputs.
+ * Construct one of {@link LSTM}, {@link GRU}, {@link RNN}.
+ */
 export abstract class RecurrentLayer extends Module implements Recurrent {
+  /** Width of each input row. */
   readonly numInputs: number;
   /** Width of each output row: numDirections * hiddenSize (what a language-model head sees). */
   readonly numHiddens: number;
   /** Hidden units per direction (PyTorch's hidden_size). */
   readonly hiddenSize: number;
+  /** Stacked layers. */
   readonly numLayers: number;
+  /** Whether a reverse direction runs too. */
   readonly bidirectional: boolean;
+  /** 2 when bidirectional, else 1. */
   readonly numDirections: number;
+  /** Dropout probability between layers in training mode (0: none). */
   readonly dropout: number;
+  /** Whether inputs and outputs are (B, T, ...) rather than (T, B, ...). */
   readonly batchFirst: boolean;
   /** weights[layer][direction] */
   readonly weights: readonly (readonly DirectionWeights[])[];
   private readonly dropoutRandom: Random;
 
+  /** Validates the sizes (a RangeError names the bad one) and draws the weights from U(-1/sqrt(H), 1/sqrt(H)). */
   protected constructor(
+    /** Which cell every layer runs. */
     readonly cell: CellKind,
     options: RecurrentLayerOptions,
   ) {

@@ -29,10 +29,14 @@ const SWAP_HH_GRAD_MAX_HIDDEN = 64;
 
 /** The parameters of one direction of one layer, in PyTorch's layout. */
 export interface DirectionWeights {
-  weightIh: Tensor; // (G H, I)
-  weightHh: Tensor; // (G H, H)
-  biasIh: Tensor; // (G H)
-  biasHh: Tensor; // (G H)
+  /** weight_ih: (G H, I), G the gates per unit (LSTM 4, GRU 3, RNN 1), I the input width. */
+  weightIh: Tensor;
+  /** weight_hh: (G H, H). */
+  weightHh: Tensor;
+  /** bias_ih: (G H). */
+  biasIh: Tensor;
+  /** bias_hh: (G H). */
+  biasHh: Tensor;
 }
 
 /** Token ids in the heap, time-major (T x B), each in [0, vocabSize): the one-hot input without the one-hot matrix. */

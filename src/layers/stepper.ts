@@ -13,6 +13,11 @@ import type { Arena, ArenaSlice } from '../memory/arena.js';
 import { cellForward, GATE_COUNT } from './cell-kernels.js';
 import type { RecurrentLayer } from './recurrent-layer.js';
 
+/**
+ * Step-by-step inference for generation on a fused layer (from {@link RecurrentLayer.stepper}): one
+ * kernel call per layer and direction per token, nothing recorded, nothing allocated per step. It works
+ * on a snapshot of the weights: make a new one after they change, and dispose() it when done.
+ */
 export class RecurrentStepper {
   private readonly backend: Backend;
   private readonly arena: Arena;
@@ -28,8 +33,11 @@ export class RecurrentStepper {
   private readonly packedHh: ArenaSlice[][] | null; // [layer][direction]: W_hh packed for one-row steps
   private current = 0; // which bank holds the state
 
+  /** Throws a RangeError unless `batch` is a positive integer. */
   constructor(
+    /** The layer whose weights were snapshotted. */
     readonly layer: RecurrentLayer,
+    /** Rows stepped together (B). */
     readonly batch: number,
   ) {
     if (!Number.isInteger(batch) || batch < 1)

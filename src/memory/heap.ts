@@ -15,7 +15,9 @@ export const MAX_PAGES = 65536;
 /** Every region starts on a 64-byte boundary: whole cache lines, aligned v128 loads. */
 const ALIGN_BYTES = 64;
 
+/** Thrown when the heap cannot grow to hold an allocation: past its maximum size, or the engine refused. */
 export class OutOfMemoryError extends Error {
+  /** Always 'OutOfMemoryError'. */
   override name = 'OutOfMemoryError';
 }
 

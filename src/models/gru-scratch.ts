@@ -20,20 +20,36 @@ export interface GRUScratchOptions extends ScratchOptions {
   resetAfter?: boolean;
 }
 
-/** d2l's GRU cell as autograd ops (see the file header for the equations). */
+/**
+ * d2l's GRU cell as autograd ops: R, Z = sigma(X W_x* + H W_h* + b_*), H~ = tanh(X W_xh + (R * H) W_hh + b_h),
+ * H = Z * H + (1 - Z) * H~ (with `resetAfter`, PyTorch's variant). Parameters named as in the book.
+ */
 export class GRUScratch extends ScratchCell implements Recurrent {
+  /** Update gate: input weights (numInputs, numHiddens). */
   readonly W_xz: Tensor;
+  /** Update gate: recurrent weights (numHiddens, numHiddens). */
   readonly W_hz: Tensor;
+  /** Update gate: bias (numHiddens), zeros initially. */
   readonly b_z: Tensor;
+  /** Reset gate: input weights (numInputs, numHiddens). */
   readonly W_xr: Tensor;
+  /** Reset gate: recurrent weights (numHiddens, numHiddens). */
   readonly W_hr: Tensor;
+  /** Reset gate: bias (numHiddens), zeros initially. */
   readonly b_r: Tensor;
+  /** Candidate hidden state: input weights (numInputs, numHiddens). */
   readonly W_xh: Tensor;
+  /** Candidate hidden state: recurrent weights (numHiddens, numHiddens). */
   readonly W_hh: Tensor;
+  /** Candidate hidden state: bias (numHiddens), zeros initially. */
   readonly b_h: Tensor;
   /** The recurrent bias inside the reset product (resetAfter only), PyTorch's b_hn. */
   readonly b_hn: Tensor | null;
 
+  /**
+   * Weights drawn from N(0, sigma^2) (d2l's default sigma 0.01), biases zero. Throws a RangeError unless the
+   * sizes are positive integers and sigma >= 0.
+   */
   constructor(numInputs: number, numHiddens: number, sigma = 0.01, options: GRUScratchOptions = {}) {
     super(numInputs, numHiddens, sigma, options);
     [this.W_xz, this.W_hz, this.b_z] = this.triple('z'); // update gate

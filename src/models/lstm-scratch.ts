@@ -31,23 +31,49 @@ export interface LSTMForwardOptions extends ScratchForwardOptions {
   cellPathOnly?: boolean;
 }
 
-/** d2l's LSTM cell as autograd ops, one tensor per gate and step (see the file header for the equations). */
+/**
+ * d2l's LSTM cell as autograd ops, one tensor per gate and step: I, F, O = sigma(X W_x* + H W_h* + b_*),
+ * C~ = tanh(X W_xc + H W_hc + b_c), C = F * C + I * C~, H = O * tanh(C). Parameters named as in the book.
+ *
+ * @example
+ * ```ts
+ * const lstm = new LSTMScratch(data.vocab.length, 32);        // numInputs, numHiddens, sigma = 0.01
+ * const model = new RNNLMScratch(lstm, { vocabSize: data.vocab.length, lr: 4 });
+ * new Trainer({ maxEpochs: 50, gradientClipVal: 1 }).fit(model, data);
+ * ```
+ */
 export class LSTMScratch extends ScratchCell implements Recurrent {
+  /** Input gate: input weights (numInputs, numHiddens). */
   readonly W_xi: Tensor;
+  /** Input gate: recurrent weights (numHiddens, numHiddens). */
   readonly W_hi: Tensor;
+  /** Input gate: bias (numHiddens), zeros initially. */
   readonly b_i: Tensor;
+  /** Forget gate: input weights (numInputs, numHiddens). */
   readonly W_xf: Tensor;
+  /** Forget gate: recurrent weights (numHiddens, numHiddens). */
   readonly W_hf: Tensor;
+  /** Forget gate: bias (numHiddens), zeros initially. */
   readonly b_f: Tensor;
+  /** Output gate: input weights (numInputs, numHiddens). */
   readonly W_xo: Tensor;
+  /** Output gate: recurrent weights (numHiddens, numHiddens). */
   readonly W_ho: Tensor;
+  /** Output gate: bias (numHiddens), zeros initially. */
   readonly b_o: Tensor;
+  /** Input node: input weights (numInputs, numHiddens). */
   readonly W_xc: Tensor;
+  /** Input node: recurrent weights (numHiddens, numHiddens). */
   readonly W_hc: Tensor;
+  /** Input node: bias (numHiddens), zeros initially. */
   readonly b_c: Tensor;
   /** Whether H = O * tanh(C) (the book) or H = O * C. */
   readonly outputTanh: boolean;
 
+  /**
+   * Weights drawn from N(0, sigma^2) (d2l's default sigma 0.01), biases zero. Throws a RangeError unless the
+   * sizes are positive integers and sigma >= 0.
+   */
   constructor(numInputs: number, numHiddens: number, sigma = 0.01, options: LSTMScratchOptions = {}) {
     super(numInputs, numHiddens, sigma, options);
     this.outputTanh = options.outputTanh ?? true;

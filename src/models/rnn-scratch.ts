@@ -7,10 +7,17 @@ import { ScratchCell, type ScratchForwardOptions, type ScratchOptions } from './
 
 /** d2l's plain RNN cell as autograd ops: H = tanh(X W_xh + H W_hh + b_h). */
 export class RNNScratch extends ScratchCell implements Recurrent {
+  /** Hidden state: input weights (numInputs, numHiddens). */
   readonly W_xh: Tensor;
+  /** Hidden state: recurrent weights (numHiddens, numHiddens). */
   readonly W_hh: Tensor;
+  /** Hidden state: bias (numHiddens), zeros initially. */
   readonly b_h: Tensor;
 
+  /**
+   * Weights drawn from N(0, sigma^2) (d2l's default sigma 0.01), biases zero. Throws a RangeError unless the
+   * sizes are positive integers and sigma >= 0.
+   */
   constructor(numInputs: number, numHiddens: number, sigma = 0.01, options: ScratchOptions = {}) {
     super(numInputs, numHiddens, sigma, options);
     [this.W_xh, this.W_hh, this.b_h] = this.triple('h');

@@ -22,18 +22,25 @@ export interface ScratchForwardOptions {
   onStep?: (step: number, activations: StepActivations) => void;
 }
 
+/** Options every scratch cell takes. */
 export interface ScratchOptions {
   /** Seed of the weights' random generator (default: a fresh random seed). */
   seed?: number;
+  /** The backend to allocate the parameters on (default: the current one). */
   backend?: Backend;
 }
 
+/** What d2l's scratch cells share: sizes, N(0, sigma^2) weights from a seeded generator, zero biases. */
 export abstract class ScratchCell extends Module {
   private readonly init: Initializer;
 
+  /** Throws a RangeError unless the sizes are positive integers and sigma >= 0. */
   constructor(
+    /** Width of each input row (the vocabulary size for one-hot inputs). */
     readonly numInputs: number,
+    /** Hidden units (H), the width of each output row. */
     readonly numHiddens: number,
+    /** Standard deviation of the initial weights. */
     readonly sigma: number,
     options: ScratchOptions,
   ) {

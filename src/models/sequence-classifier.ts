@@ -32,12 +32,15 @@ export interface SequenceBatch {
   X: ArrayLike<number>;
   /** The class of each sequence, (batchSize), each in [0, numClasses). */
   Y: ArrayLike<number>;
+  /** Sequences in the batch (B). */
   batchSize: number;
+  /** Time steps per sequence (T). */
   numSteps: number;
 }
 
 /** SequenceClassifier's options. */
 export interface SequenceClassifierOptions {
+  /** Number of classes, at least 2: the head's output width. */
   numClasses: number;
   /** 'tokens' (default): X holds ids in [0, rnn.numInputs), fed as one-hot rows; 'dense': rnn.numInputs features per step. */
   inputs?: 'tokens' | 'dense';
@@ -51,17 +54,37 @@ export interface SequenceClassifierOptions {
   seed?: number;
 }
 
-/** Many-to-one classifier: recurrent network, linear head on the last hidden state, softmax cross-entropy. */
+/**
+ * Many-to-one classifier: a recurrent network reads the whole sequence, a linear head maps its last hidden
+ * state (both directions' for a bidirectional layer) to class logits, and the loss is the mean softmax
+ * cross-entropy. Trainable with the {@link Trainer}; its validationStep reports the accuracy.
+ *
+ * @example
+ * ```ts
+ * const gru = new GRU({ numInputs: vocabSize, numHiddens: 32, bidirectional: true });
+ * const model = new SequenceClassifier(gru, { numClasses: 2, lr: 0.003 });   // Adam by default
+ * const history = new Trainer({ maxEpochs: 10, gradientClipVal: 1 }).fit(model, data);
+ * history.epochs.at(-1).valMetrics.accuracy;
+ * model.predict(batch);                                                       // Int32Array of classes
+ * ```
+ */
 export class SequenceClassifier extends Module {
+  /** Number of classes (the head's output width). */
   readonly numClasses: number;
+  /** How X is read: token ids as one-hot rows, or dense features. */
   readonly inputs: 'tokens' | 'dense';
+  /** The linear head: (rnn.numHiddens) -> (numClasses). */
   readonly head: Linear;
+  /** The optimiser configureOptimizers builds. */
   readonly optimizerName: OptimizerName;
+  /** Its learning rate. */
   readonly lr: number;
   private readonly optimizerOptions: Omit<OptimizerOptions, 'lr'>;
   private optimizer: Optimizer | null = null;
 
+  /** Registers `rnn` as submodule 'rnn' and a new head as 'head'; throws a RangeError on a bad option. */
   constructor(
+    /** The recurrent network, registered as submodule 'rnn'. */
     readonly rnn: Recurrent,
     options: SequenceClassifierOptions,
   ) {
@@ -126,6 +149,7 @@ export class SequenceClassifier extends Module {
     return crossEntropy(logits, Y);
   }
 
+  /** The loss to minimise on a training batch (the Trainer calls it). */
   trainingStep(batch: SequenceBatch): Tensor {
     return this.loss(this.forward(batch), batch.Y);
   }

@@ -17,15 +17,22 @@ import {
 /** Fills a parameter's values (a view valid only during the call). */
 export type Initializer = (values: Float32Array | Float64Array, shape: Shape) => void;
 
+/**
+ * A named tree of parameters and submodules, as d2l's / PyTorch's nn.Module: layers and models extend
+ * it, register their parameters in the backend's parameter arena, and inherit parameters(),
+ * stateDict()/loadStateDict(), train()/eval(), zeroGrad() and dispose().
+ */
 export abstract class Module {
   /** Training mode (dropout etc.); switched by train() and eval(). */
   training = true;
+  /** The backend holding every parameter of this module and its submodules. */
   readonly backend: Backend;
   private readonly ownParameters = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
   private readonly ownGenerators = new Map<string, Random>();
   private isDisposed = false;
 
+  /** `backend` defaults to the current one (getBackend(): an Error before ready() has loaded it). */
   constructor(backend?: Backend) {
     this.backend = backend ?? getBackend();
   }
@@ -119,18 +126,21 @@ export abstract class Module {
     return n;
   }
 
+  /** Sets every parameter's gradient to zero (before a new backward pass accumulates into it). */
   zeroGrad(): void {
     for (const run of contiguousRuns(this.parameters().values())) {
       run.backend.fill(runPointers(run).grads, 0, run.length);
     }
   }
 
+  /** Switches this module and its submodules to training mode (or evaluation with `false`); returns this. */
   train(mode = true): this {
     this.training = mode;
     for (const child of this.children.values()) child.train(mode);
     return this;
   }
 
+  /** Evaluation mode (dropout off), as train(false); returns this. */
   eval(): this {
     return this.train(false);
   }

@@ -7,7 +7,12 @@ import { checkTensorArgument, type Tensor } from '../tensor/tensor.js';
 /** H for RNN and GRU, [H, C] for LSTM; fused multi-layer layers use (layers, B, H) tensors. */
 export type RecurrentState = Tensor | readonly Tensor[];
 
+/**
+ * A recurrent network a language-model head can sit on: the scratch cells (LSTMScratch, GRUScratch,
+ * RNNScratch) and the fused layers (LSTM, GRU, RNN) implement it.
+ */
 export interface Recurrent extends Module {
+  /** Width of each input row. */
   readonly numInputs: number;
   /** Width of each output row (2 H for a bidirectional layer). */
   readonly numHiddens: number;

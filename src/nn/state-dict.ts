@@ -12,6 +12,7 @@ export type { NamedTensor, TensorLike } from '../io/safetensors.js';
 /** A state dict to load: a Map (what stateDict() returns) or a plain object of tensor-likes. */
 export type StateDictSource = ReadonlyMap<string, TensorLike> | Readonly<Record<string, TensorLike>>;
 
+/** How {@link Module.loadStateDict} matches keys. */
 export interface LoadStateDictOptions {
   /** Refuse missing and unexpected keys (default true, as PyTorch). Shapes and values are always checked. */
   strict?: boolean;
@@ -24,15 +25,25 @@ export interface LoadStateDictOptions {
 
 /** What was not matched (non-strict loads report it, as PyTorch's load_state_dict returns it). */
 export interface LoadStateDictResult {
+  /** Parameter names (with the prefix) the source did not have. */
   missingKeys: string[];
+  /** Source keys (with the prefix) that name no parameter of the module. */
   unexpectedKeys: string[];
 }
 
+/**
+ * Thrown by loadStateDict when the source does not fit the module; it lists every problem at once, and
+ * nothing was written.
+ */
 export class StateDictError extends Error {
+  /** Always 'StateDictError'. */
   override name = 'StateDictError';
 
+  /** The message lists the problems first, then the missing and unexpected keys. */
   constructor(
+    /** Parameter names the source lacks (strict loads only). */
     readonly missingKeys: readonly string[],
+    /** Source keys that name no parameter (strict loads only). */
     readonly unexpectedKeys: readonly string[],
     /** One line per tensor that cannot be loaded: wrong shape, wrong size, non-finite value, not a tensor. */
     readonly problems: readonly string[],

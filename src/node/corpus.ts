@@ -17,6 +17,7 @@ import {
 } from '../data/corpus.js';
 import { writeFileAtomically } from './files.js';
 
+/** Where resolveTimeMachineText may look for the corpus, in order: a path, the cache, a download. */
 export interface ResolveTimeMachineOptions {
   /** A local copy (the CLI's --data PATH). Used as is: a SHA-1 mismatch is only a warning. */
   path?: string;
@@ -32,12 +33,15 @@ export interface ResolveTimeMachineOptions {
   timeoutMs?: number;
 }
 
+/** The corpus text found, and where. */
 export interface ResolvedTimeMachineText {
+  /** The text, decoded as UTF-8. */
   text: string;
   /** Where the text came from. */
   source: 'path' | 'cache' | 'download';
   /** The file read or written; null when a download could not be cached. */
   path: string | null;
+  /** Hex SHA-1 of the bytes. */
   sha1: string;
   /** Non-fatal problems, for the user to see: a given file that is not d2l's, a corrupted cache, a cache that cannot be written. */
   warning?: string;
@@ -45,9 +49,11 @@ export interface ResolvedTimeMachineText {
 
 /** The corpus is nowhere to be found (no path, no cache, no download). */
 export class CorpusUnavailableError extends Error {
+  /** Always 'CorpusUnavailableError'. */
   override name = 'CorpusUnavailableError';
 }
 
+/** The cache directory: $LSTM_SIMD_CACHE (resolved) when set and not empty, else ~/.cache/lstm-simd. */
 export function defaultCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const fromEnv = env.LSTM_SIMD_CACHE;
   return fromEnv !== undefined && fromEnv !== '' ? resolve(fromEnv) : join(homedir(), '.cache', 'lstm-simd');

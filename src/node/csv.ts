@@ -7,6 +7,7 @@ import { describeReadError } from './corpus.js';
 
 /** A failure to read a file (missing, a directory, not permitted), naming the path. */
 export class FileReadError extends Error {
+  /** Always 'FileReadError'. */
   override name = 'FileReadError';
 }
 

@@ -28,6 +28,7 @@ export interface AdamOptions {
  * const optimizer = new Adam(model.parameters(), { lr: 0.01 });
  */
 export class Adam extends ArenaOptimizer {
+  /** 'adam' ('adamw' for AdamW). */
   readonly name: OptimizerName = 'adam';
   private readonly beta1: number;
   private readonly beta2: number;
@@ -37,6 +38,7 @@ export class Adam extends ArenaOptimizer {
   private readonly m: RunBuffer;
   private readonly v: RunBuffer;
 
+  /** Throws a RangeError on an option out of range or an unknown one. */
   constructor(parameters: Map<string, Tensor> | Iterable<Tensor>, options: AdamOptions = {}) {
     // AdamW is this class with decoupled decay (and another default); new.target tells them apart.
     const decoupled = new.target === AdamW;
@@ -84,5 +86,6 @@ export class Adam extends ArenaOptimizer {
  * const optimizer = new AdamW(model.parameters(), { lr: 3e-3, weightDecay: 0.05 });
  */
 export class AdamW extends Adam {
+  /** Always 'adamw'. */
   override readonly name: OptimizerName = 'adamw';
 }

@@ -21,7 +21,9 @@ export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop';
 
 /** What the Trainer needs of any optimiser: d2l's `configure_optimizers()` returns one. */
 export interface OptimizerLike {
+  /** Updates the parameters in place from their gradients. */
   step(): void;
+  /** Sets the gradients of the optimised parameters to zero. */
   zeroGrad(): void;
 }
 
@@ -33,6 +35,7 @@ export type OptionValue = number | boolean | readonly number[];
  * the buffers as tensors, the rest as JSON).
  */
 export interface OptimizerState {
+  /** Which optimiser saved it: only one of the same kind loads it. */
   name: OptimizerName;
   /** Steps taken (PyTorch's state['step']): Adam's bias correction and SGD's first momentum step read it. */
   step: number;
@@ -50,6 +53,7 @@ export interface OptimizerState {
 
 /** An optimiser of this package: OptimizerLike plus a learning rate a schedule can move, and its state. */
 export interface Optimizer extends OptimizerLike {
+  /** Which algorithm: createOptimizer's name for it. */
   readonly name: OptimizerName;
   /** The learning rate of the next step; a schedule (Trainer's lrSchedule) sets it. */
   lr: number;
@@ -98,11 +102,15 @@ export abstract class ArenaOptimizer implements Optimizer {
     this.initialLr = options.lr;
   }
 
+  /** Steps taken so far. */
   get stepCount(): number {
     return this.steps;
   }
 
-  /** A zeroed per-parameter buffer named after PyTorch's state key; allocate every slot in the constructor. */
+  /**
+   * A zeroed per-parameter buffer named after PyTorch's state key; allocate every slot in the constructor.
+   * @internal
+   */
   protected slot(name: string): RunBuffer {
     const buffer = this.arena ? this.layout.allocate(this.arena) : [];
     this.slots.set(name, buffer);
@@ -122,6 +130,7 @@ export abstract class ArenaOptimizer implements Optimizer {
     step: number,
   ): void;
 
+  /** One update of every parameter from its gradient; throws after dispose() or on a non-finite lr. */
   step(): void {
     if (this.disposed) throw new Error(`${this.title}: step() after dispose()`);
     if (!(this.lr >= 0) || !Number.isFinite(this.lr)) {
@@ -134,10 +143,12 @@ export abstract class ArenaOptimizer implements Optimizer {
     });
   }
 
+  /** Sets the gradients of the optimised parameters to zero. */
   zeroGrad(): void {
     for (const run of this.layout.runs) run.backend.fill(runPointers(run).grads, 0, run.length);
   }
 
+  /** A copy of the state (see OptimizerState). */
   state(): OptimizerState {
     const buffers = new Map<string, NamedTensor>();
     for (const [slot, buffer] of this.slots) {
@@ -146,6 +157,10 @@ export abstract class ArenaOptimizer implements Optimizer {
     return { name: this.name, step: this.steps, lr: this.lr, options: { ...this.options }, buffers };
   }
 
+  /**
+   * Restores a state exported by an optimiser of the same kind, options and parameter shapes; throws,
+   * naming the difference, otherwise.
+   */
   loadState(state: OptimizerState): void {
     const what = `${this.title}.loadState`;
     if (state.name !== this.name) throw new Error(`${what}: the state is of a '${state.name}' optimiser`);
@@ -176,6 +191,7 @@ export abstract class ArenaOptimizer implements Optimizer {
     this.lr = state.lr;
   }
 
+  /** Returns the state's memory to the heap; the optimiser cannot step afterwards. */
   dispose(): void {
     this.arena?.dispose();
     this.disposed = true;

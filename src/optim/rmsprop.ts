@@ -33,6 +33,7 @@ export interface RMSpropOptions {
  * const optimizer = new RMSprop(model.parameters(), { lr: 3e-3 });
  */
 export class RMSprop extends ArenaOptimizer {
+  /** Always 'rmsprop'. */
   readonly name: OptimizerName = 'rmsprop';
   private readonly alpha: number;
   private readonly eps: number;
@@ -43,6 +44,7 @@ export class RMSprop extends ArenaOptimizer {
   private readonly gradAvg: RunBuffer | null;
   private readonly velocity: RunBuffer | null;
 
+  /** Throws a RangeError on an option out of range or an unknown one. */
   constructor(parameters: Map<string, Tensor> | Iterable<Tensor>, options: RMSpropOptions = {}) {
     checkOptions(
       'RMSprop',

@@ -14,7 +14,9 @@ export type ScheduleName = 'step' | 'cosine' | 'linear' | 'warmup-cosine' | 'seq
 
 /** A schedule as plain data: createSchedule(spec.name, spec.options) rebuilds it. */
 export interface ScheduleSpec {
+  /** Which schedule. */
   name: ScheduleName;
+  /** Its constructor's options, complete (defaults filled in). */
   options: Record<string, unknown>;
 }
 
@@ -47,9 +49,12 @@ const isPositiveInteger = (v: number) => Number.isInteger(v) && v > 0;
  * new StepLR({ stepSize: 10, gamma: 0.5 })   // halve the rate every 10 epochs
  */
 export class StepLR implements LearningRateSchedule {
+  /** Steps between two decays. */
   readonly stepSize: number;
+  /** The factor applied at each decay (default 0.1). */
   readonly gamma: number;
 
+  /** Throws a RangeError naming any option out of range. */
   constructor(options: { stepSize: number; gamma?: number }) {
     this.stepSize = checked('StepLR', 'stepSize', options.stepSize, isPositiveInteger, 'a positive integer');
     this.gamma = checked('StepLR', 'gamma', options.gamma ?? 0.1, (v) => v > 0, 'a positive number');
@@ -74,9 +79,12 @@ export class StepLR implements LearningRateSchedule {
  * new CosineAnnealingLR({ tMax: 50 })   // over the chapter's 50 epochs
  */
 export class CosineAnnealingLR implements LearningRateSchedule {
+  /** Steps of the half cosine from baseLr to etaMin. */
   readonly tMax: number;
+  /** The rate at step tMax (default 0). */
   readonly etaMin: number;
 
+  /** Throws a RangeError naming any option out of range. */
   constructor(options: { tMax: number; etaMin?: number }) {
     this.tMax = checked('CosineAnnealingLR', 'tMax', options.tMax, isPositiveInteger, 'a positive integer');
     this.etaMin = checked('CosineAnnealingLR', 'etaMin', options.etaMin ?? 0, (v) => v >= 0, 'a number >= 0');
@@ -101,10 +109,14 @@ export class CosineAnnealingLR implements LearningRateSchedule {
  * new LinearLR({ startFactor: 0.1, totalIters: 5 })   // warm up over 5 steps
  */
 export class LinearLR implements LearningRateSchedule {
+  /** The factor of baseLr at step 0, in (0, 1] (default 1/3). */
   readonly startFactor: number;
+  /** The factor from step totalIters on, in [0, 1] (default 1). */
   readonly endFactor: number;
+  /** Steps over which the factor moves (default 5). */
   readonly totalIters: number;
 
+  /** Throws a RangeError naming any option out of range. */
   constructor(options: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
     const inUnit = (v: number) => v > 0 && v <= 1;
     this.startFactor = checked('LinearLR', 'startFactor', options.startFactor ?? 1 / 3, inUnit, 'in (0, 1]');
@@ -138,8 +150,11 @@ export class LinearLR implements LearningRateSchedule {
  * new SequentialLR([new LinearLR({ startFactor: 0.1, totalIters: 3 }), new StepLR({ stepSize: 10 })], [3])
  */
 export class SequentialLR implements LearningRateSchedule {
+  /** Throws a RangeError unless there is one milestone fewer than schedules, increasing positive integers. */
   constructor(
+    /** The schedules in the order they run. */
     readonly schedules: readonly LearningRateSchedule[],
+    /** The steps at which the next schedule takes over. */
     readonly milestones: readonly number[],
   ) {
     if (schedules.length === 0) throw new RangeError('SequentialLR: needs at least one schedule');
@@ -181,12 +196,17 @@ export class SequentialLR implements LearningRateSchedule {
  * new WarmupCosineLR({ warmupSteps: 2, totalSteps: 50 })   // per epoch, over the chapter's 50 epochs
  */
 export class WarmupCosineLR implements LearningRateSchedule {
+  /** Steps of linear warm-up (0: none). */
   readonly warmupSteps: number;
+  /** The step at which the cosine reaches etaMin; > warmupSteps. */
   readonly totalSteps: number;
+  /** The factor of baseLr at step 0, in (0, 1] (default 0.1). */
   readonly startFactor: number;
+  /** The rate at totalSteps (default 0). */
   readonly etaMin: number;
   private readonly sequence: LearningRateSchedule;
 
+  /** Throws a RangeError naming any option out of range. */
   constructor(options: { warmupSteps: number; totalSteps: number; startFactor?: number; etaMin?: number }) {
     const title = 'WarmupCosineLR';
     this.warmupSteps = checked(

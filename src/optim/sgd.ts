@@ -29,6 +29,7 @@ export interface SGDOptions {
  * const optimizer = new SGD(model.parameters(), { lr: 0.5, momentum: 0.9 });
  */
 export class SGD extends ArenaOptimizer {
+  /** Always 'sgd'. */
   readonly name: OptimizerName = 'sgd';
   private readonly momentum: number;
   private readonly dampening: number;
@@ -36,6 +37,10 @@ export class SGD extends ArenaOptimizer {
   private readonly nesterov: boolean;
   private readonly velocity: RunBuffer | null;
 
+  /**
+   * `options`: the options, or just the learning rate. Throws a TypeError without lr and a RangeError on an
+   * option out of range or an unknown one.
+   */
   constructor(parameters: Map<string, Tensor> | Iterable<Tensor>, options: number | SGDOptions) {
     const given = typeof options === 'number' ? { lr: options } : options;
     if (given.lr === undefined) throw new TypeError('SGD: lr is required');

@@ -21,6 +21,7 @@ export interface CsvTable {
 
 /** A bad CSV file or cell; `line` and `column` say where, when known. */
 export class CsvError extends Error {
+  /** Always 'CsvError'. */
   override name = 'CsvError';
   /**
    * A CSV error with where it is.

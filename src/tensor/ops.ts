@@ -115,6 +115,7 @@ export function scale(a: Tensor, alpha: number): Tensor {
   });
 }
 
+/** Elementwise logistic sigmoid 1 / (1 + e^-a), same shape as `a`. */
 export function sigmoid(a: Tensor): Tensor {
   const backend = a.backend;
   const out = empty(a.shape, backend);
@@ -125,6 +126,7 @@ export function sigmoid(a: Tensor): Tensor {
   });
 }
 
+/** Elementwise hyperbolic tangent, same shape as `a`. */
 export function tanh(a: Tensor): Tensor {
   const backend = a.backend;
   const out = empty(a.shape, backend);

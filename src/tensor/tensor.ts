@@ -11,8 +11,10 @@ import { getBackend } from '../backend/registry.js';
 import type { Arena, ArenaSlice } from '../memory/arena.js';
 import { clearTape, runBackward, tapeGeneration } from './tape.js';
 
+/** A tensor's dimensions, outermost first: `[T, B, H]` for a sequence of T steps of B rows of H values. */
 export type Shape = readonly number[];
 
+/** The memory behind a tensor and its views: a value slice and a gradient allocated on first use. @internal */
 export class Storage {
   private gradSlice: ArenaSlice | null = null;
   /** Set by ParameterStore.release: the memory is no longer this storage's. */
@@ -64,14 +66,32 @@ export class Storage {
   }
 }
 
+/**
+ * Float values on a backend with a shape and, for parameters and what backward() reached, a gradient.
+ * Values live in the backend's heap: read them with toArray() or item() (copies), write them with
+ * assign(). Tensors are made by {@link empty}, {@link zeros}, {@link fromArray} or by ops; a temporary
+ * lives until {@link endStep}.
+ *
+ * @example
+ * ```ts
+ * const x = fromArray([1, 2, 3, 4], [2, 2]);
+ * const y = ops.sum(ops.mul(x, x));
+ * console.log(y.item()); // 30
+ * ```
+ */
 export class Tensor {
+  /** Number of values: the product of the shape's dimensions. */
   readonly size: number;
   /** Set by ops: whether gradients flow to this tensor. */
   requiresGrad: boolean;
 
+  /** A view of `storage` (ops and the factories call this). @internal */
   constructor(
+    /** The memory this tensor is a window onto, shared with its views. @internal */
     readonly storage: Storage,
+    /** The dimensions, outermost first. */
     readonly shape: Shape,
+    /** Element offset of this view's first value within its storage. */
     readonly offset = 0,
     requiresGrad = false,
   ) {
@@ -84,10 +104,12 @@ export class Tensor {
     }
   }
 
+  /** The backend whose heap holds the values; ops need all their tensors on one backend. */
   get backend(): Backend {
     return this.storage.backend;
   }
 
+  /** Number of dimensions. */
   get rank(): number {
     return this.shape.length;
   }
@@ -103,6 +125,7 @@ export class Tensor {
     return this.storage.grad().ptr + this.offset;
   }
 
+  /** Whether a gradient is allocated: always for parameters, for other tensors once backward() reached them. */
   get hasGrad(): boolean {
     return this.storage.hasGrad;
   }
@@ -165,6 +188,7 @@ export class Tensor {
     runBackward();
   }
 
+  /** `Tensor([shape], variant)`, for messages. */
   toString(): string {
     return `Tensor([${this.shape}], ${this.backend.variant})`;
   }
@@ -183,12 +207,17 @@ export function empty(shape: Shape, backend: Backend = getBackend(), requiresGra
   return new Tensor(storage, shape, 0, requiresGrad);
 }
 
+/** A fresh scratch tensor of `shape` on `backend`, filled with zeros. */
 export function zeros(shape: Shape, backend: Backend = getBackend()): Tensor {
   const t = empty(shape, backend);
   backend.fill(t.ptr, 0, t.size);
   return t;
 }
 
+/**
+ * A fresh scratch tensor of `shape` holding `values` (row-major; exactly as many as the shape has).
+ * Throws a RangeError on a bad shape or a wrong number of values.
+ */
 export function fromArray(values: ArrayLike<number>, shape: Shape, backend: Backend = getBackend()): Tensor {
   return empty(shape, backend).assign(values);
 }
@@ -226,6 +255,7 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** Throws a RangeError unless every dimension of `shape` is a non-negative integer. */
 export function checkShape(shape: Shape): void {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new RangeError(`invalid shape [${String(shape)}]: dimensions must be non-negative integers`);

@@ -6,18 +6,23 @@
 
 /** One plotted point. */
 export interface BoardPoint {
+  /** In epochs: batches run / batches per epoch for the Trainer's training points, the epoch for validation. */
   x: number;
+  /** The plotted value (perplexity for the Trainer's curves). */
   y: number;
 }
 
 /** A board as plain data (JSON-safe): the plotted points and the raw points not yet averaged. */
 export interface BoardState {
+  /** Plotted points by label. */
   curves: Record<string, BoardPoint[]>;
+  /** Raw points by label, fewer than everyN, waiting to be averaged. */
   pending: Record<string, BoardPoint[]>;
 }
 
 /** d2l's ProgressBoard: curves of averaged points, by label ('train_ppl', 'val_ppl'). */
 export class ProgressBoard {
+  /** Plotted points by label, in drawing order. */
   readonly curves = new Map<string, BoardPoint[]>();
   private readonly pending = new Map<string, BoardPoint[]>();
 

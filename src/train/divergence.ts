@@ -20,8 +20,10 @@ export const DEFAULT_DIVERGENCE_FACTOR = 100;
  * the last good epoch (`lastGoodEpoch`, 0 for the state fit started from), which `state` describes.
  */
 export class TrainingDivergedError extends Error {
+  /** Always 'TrainingDivergedError'. */
   override name = 'TrainingDivergedError';
 
+  /** The message says what was found where, and where the model was put back. */
   constructor(
     /** 0-based epoch in which it happened. */
     readonly epoch: number,
@@ -29,6 +31,7 @@ export class TrainingDivergedError extends Error {
     readonly batch: number,
     /** The offending value: the loss, the gradient norm, or the validation loss. */
     readonly loss: number,
+    /** Which check failed. */
     readonly reason: DivergenceReason = 'loss',
     /** Epochs completed when the model was last good: it has been put back there. */
     readonly lastGoodEpoch?: number,

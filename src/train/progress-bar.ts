@@ -6,31 +6,45 @@
 // whole run. The line is fitted to the terminal (the bar goes first, then the rate), so it never
 // wraps. It writes through a function, so the core stays free of node: imports.
 
+/** Where and how wide a ProgressBar draws. */
 export interface ProgressBarOptions {
+  /** Writes text as it is, without a newline (Node: `(text) => process.stderr.write(text)`). */
   write: (text: string) => void;
   /** Terminal columns (default 80). */
   width?: number;
 }
 
+/** What one redraw of the bar shows. */
 export interface ProgressInfo {
   /** 1-based. */
   epoch: number;
+  /** Epochs of the run. */
   maxEpochs: number;
-  /** Batches done in this epoch (1-based) and in all. */
+  /** Batches done in this epoch (1-based). */
   batch: number;
+  /** Batches per epoch. */
   numBatches: number;
+  /** The last batch's training loss (shown as perplexity, exp(loss)). */
   loss: number;
+  /** This epoch's training tokens over the time spent on them. */
   tokensPerSecond: number;
+  /** Estimated seconds to the end of the run. */
   etaSeconds: number;
 }
 
 const BAR_SLOTS = 16;
 
+/**
+ * A one-line terminal progress bar redrawn in place (`epoch 12/50  [####----]  6/10  ppl 8.41  412k tok/s
+ * ETA 1m05s`), fitted to the width so it never wraps. The Trainer draws one on a TTY by default.
+ */
 export class ProgressBar {
   private lastLength = 0;
 
+  /** Draws through `options.write`, so it needs no node: module. */
   constructor(private readonly options: ProgressBarOptions) {}
 
+  /** Redraws the line with `info`. */
   update(info: ProgressInfo): void {
     const line = fitLine(progressParts(info), (this.options.width ?? 80) - 1);
     this.options.write(`\r${line}${' '.repeat(Math.max(0, this.lastLength - line.length))}`);

@@ -8,10 +8,15 @@ import type { BoardState } from './board.js';
 
 /** One epoch of a run's history. */
 export interface EpochRecord {
-  epoch: number; // 1-based, as printed
+  /** 1-based, as printed. */
+  epoch: number;
+  /** Mean training loss over the epoch's batches (nats per token for a language model). */
   trainLoss: number;
+  /** Mean of the per-batch exp(loss), as d2l's board plots it. */
   trainPerplexity: number;
+  /** Mean validation loss (NaN without validation batches). */
   valLoss: number;
+  /** Mean of the per-batch exp(loss) on the validation batches. */
   valPerplexity: number;
   /** Count-weighted means of the metrics validationStep returned (empty when it returns a bare loss). */
   valMetrics: Record<string, number>;
@@ -37,7 +42,12 @@ export interface TrainerState {
   /** The run's first training loss, which the divergence check compares against. */
   firstLoss: number | null;
   /** The best validation loss so far and its (1-based) epoch, for early stopping and keep-best. */
-  best: { epoch: number; valLoss: number } | null;
+  best: {
+    /** 1-based. */
+    epoch: number;
+    /** Its mean validation loss. */
+    valLoss: number;
+  } | null;
   /** Epochs since the last improvement of the validation loss (early stopping's count). */
   epochsWithoutImprovement: number;
   /** keepBest: the parameters of the best epoch; null otherwise. */
@@ -55,7 +65,12 @@ const BEST_PREFIX = 'best.';
  * The state as tensors and one JSON string, for a file: optimiser buffers under 'optimizer.<slot>.<name>',
  * keep-best parameters under 'best.<name>'. trainerStateFromFile reverses it.
  */
-export function trainerStateToFile(state: TrainerState): { tensors: Map<string, NamedTensor>; json: string } {
+export function trainerStateToFile(state: TrainerState): {
+  /** Optimiser buffers and keep-best parameters, float32. */
+  tensors: Map<string, NamedTensor>;
+  /** Everything else. */
+  json: string;
+} {
   const tensors = new Map<string, NamedTensor>();
   for (const [key, tensor] of state.optimizer?.buffers ?? []) tensors.set(OPTIMIZER_PREFIX + key, tensor);
   for (const [key, tensor] of state.bestParameters ?? []) tensors.set(BEST_PREFIX + key, tensor);

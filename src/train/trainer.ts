@@ -33,27 +33,41 @@ export type { EpochRecord, TrainerState } from './trainer-state.js';
  * of `count` examples (default 1). The Trainer reports each metric's count-weighted mean per epoch.
  */
 export interface ValidationResult {
+  /** Mean loss over the batch. */
   loss: number;
+  /** Means over the batch by name (e.g. accuracy). */
   metrics?: Readonly<Record<string, number>>;
+  /** Examples in the batch: the weight of these means (default 1). */
   count?: number;
 }
 
 /** What Trainer.fit trains: d2l's Module contract (a training step's loss, a validation loss, an optimiser). */
 export interface TrainableModel<B> {
+  /** The backend of the parameters (whose step the Trainer ends after each batch). */
   readonly backend: Backend;
+  /** The named parameters the optimiser updates. */
   parameters(): Map<string, Tensor>;
+  /** The loss of a training batch, recorded for backward (a one-element tensor). */
   trainingStep(batch: B): Tensor;
+  /** The loss of a validation batch (or loss and metrics), computed without gradients. */
   validationStep(batch: B): number | ValidationResult;
+  /** The default optimiser (d2l's SGD at the model's lr), used when TrainerOptions has none. */
   configureOptimizers(): OptimizerLike;
+  /** Training mode (dropout on), before the training batches. */
   train(mode?: boolean): unknown;
+  /** Evaluation mode, before the validation batches. */
   eval(): unknown;
 }
 
 /** What Trainer.fit reads batches from: d2l's DataModule (TimeMachine is one). */
 export interface DataModule<B> {
+  /** The training batches of one epoch (a fresh iteration each epoch). */
   trainBatches(): Iterable<B>;
+  /** The validation batches. */
   valBatches(): Iterable<B>;
+  /** Batches per training epoch. */
   readonly numTrainBatches: number;
+  /** Validation batches (0: no validation). */
   readonly numValBatches: number;
   /** The epoch the next trainBatches() serves (TimeMachine has it); a resumed fit sets it. */
   epoch?: number;
@@ -61,13 +75,19 @@ export interface DataModule<B> {
 
 /** The progress event after each training step (TrainerCallbacks.onBatchEnd). */
 export interface BatchEnd {
-  epoch: number; // 0-based
-  batch: number; // 0-based within the epoch
+  /** 0-based. */
+  epoch: number;
+  /** 0-based within the epoch. */
+  batch: number;
+  /** Training batches per epoch. */
   numBatches: number;
+  /** This batch's training loss. */
   loss: number;
   /** The learning rate of this step. */
   lr: number;
+  /** Values in the batch's X (tokens for a language model). */
   tokens: number;
+  /** Wall time of this step, in seconds. */
   seconds: number;
 }
 
@@ -76,14 +96,21 @@ export type StopReason = 'max-epochs' | 'early-stopping' | 'stopped';
 
 /** What fit returns. */
 export interface History {
+  /** One record per epoch run (a resumed run's earlier epochs included). */
   epochs: EpochRecord[];
   /** d2l's ProgressBoard points: 'train_ppl' (2 per epoch) and 'val_ppl' (1 per epoch). */
   board: ProgressBoard;
+  /** Wall time of the fit, in seconds. */
   seconds: number;
   /** 'max-epochs', 'early-stopping' (patience ran out), or 'stopped' (stop() or the abort signal). */
   stopReason: StopReason;
   /** The epoch (1-based) with the best validation loss, and that loss; null without validation. */
-  best: { epoch: number; valLoss: number } | null;
+  best: {
+    /** 1-based. */
+    epoch: number;
+    /** Its mean validation loss. */
+    valLoss: number;
+  } | null;
 }
 
 /** Progress events; fitAsync delivers them between batches too. */
@@ -104,11 +131,13 @@ export interface EarlyStoppingOptions {
 
 /** Trainer settings; only maxEpochs is required (the rest defaults to d2l's behaviour). */
 export interface TrainerOptions {
+  /** Epochs to run (an integer >= 0); early stopping may end sooner. */
   maxEpochs: number;
   /** Global-norm clipping threshold; 0 disables clipping. */
   gradientClipVal?: number;
   /** Terminal progress bar: default on when stderr is a TTY (Node), off elsewhere. */
   progress?: boolean | ProgressBar;
+  /** Progress callbacks for every fit of this trainer. */
   callbacks?: TrainerCallbacks[];
   /**
    * The optimiser: a factory called with the model's named parameters at each fit (e.g.
@@ -149,21 +178,43 @@ export interface FitOptions {
 /**
  * d2l's Trainer: `new Trainer({ maxEpochs: 50, gradientClipVal: 1 }).fit(model, data)` runs the book's loop;
  * the other options add an optimiser, a schedule, early stopping and keep-best (see TrainerOptions).
+ *
+ * @example
+ * ```ts
+ * const trainer = new Trainer({
+ *   maxEpochs: 50,
+ *   gradientClipVal: 1,
+ *   optimizer: (parameters) => new Adam(parameters, { lr: 0.01 }),  // default: the book's SGD
+ *   lrSchedule: new WarmupCosineLR({ warmupSteps: 2, totalSteps: 50 }),
+ *   earlyStopping: { patience: 5, minDelta: 0.001 },
+ *   keepBest: true,
+ * });
+ * const history = trainer.fit(model, data);            // history.stopReason, history.best
+ * ```
  */
 export class Trainer {
+  /** Epochs to run. */
   readonly maxEpochs: number;
+  /** Global-norm clipping threshold (0: none). */
   readonly gradientClipVal: number;
+  /** Progress callbacks for every fit. */
   readonly callbacks: TrainerCallbacks[];
+  /** The learning-rate schedule, or null for a constant rate. */
   readonly lrSchedule: LearningRateSchedule | null;
+  /** Whether the schedule steps per epoch or per optimiser step. */
   readonly lrScheduleInterval: 'epoch' | 'batch';
+  /** Early stopping with defaults filled in, or null. */
   readonly earlyStopping: Required<EarlyStoppingOptions> | null;
+  /** Whether fit ends on the best validation epoch's parameters. */
   readonly keepBest: boolean;
+  /** A loss over this many times the first training loss is divergence. */
   readonly divergenceFactor: number;
   private readonly optimizerOption: TrainerOptions['optimizer'];
   private readonly progress: ProgressBar | null;
   private stopRequested = false;
   private lastGood: TrainerState | null = null;
 
+  /** Throws a RangeError naming any option out of range. */
   constructor(options: TrainerOptions) {
     const { maxEpochs, gradientClipVal = 0, divergenceFactor = DEFAULT_DIVERGENCE_FACTOR } = options;
     if (!Number.isInteger(maxEpochs) || maxEpochs < 0) {
@@ -199,11 +250,12 @@ export class Trainer {
   }
 
   /** Trains synchronously (the book's fit). Returns the history; throws TrainingDivergedError on divergence. */
-  fit<B extends { X: ArrayLike<number> }>(
-    model: TrainableModel<B>,
-    data: DataModule<B>,
-    options?: FitOptions,
-  ): History {
+  fit<
+    B extends {
+      /** The batch's inputs; their length counts its tokens. */
+      X: ArrayLike<number>;
+    },
+  >(model: TrainableModel<B>, data: DataModule<B>, options?: FitOptions): History {
     const run = this.run(model, data, options ?? {});
     for (;;) {
       const next = run.next();
@@ -215,11 +267,12 @@ export class Trainer {
    * Trains like fit, with the same numbers, but yields to the event loop after every batch (timers,
    * input and rendering run; stop() or an aborted signal then ends training after that batch).
    */
-  async fitAsync<B extends { X: ArrayLike<number> }>(
-    model: TrainableModel<B>,
-    data: DataModule<B>,
-    options?: FitOptions,
-  ): Promise<History> {
+  async fitAsync<
+    B extends {
+      /** The batch's inputs; their length counts its tokens. */
+      X: ArrayLike<number>;
+    },
+  >(model: TrainableModel<B>, data: DataModule<B>, options?: FitOptions): Promise<History> {
     const run = this.run(model, data, options ?? {});
     for (;;) {
       const next = run.next();

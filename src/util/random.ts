@@ -22,9 +22,14 @@ function mix32(x: number): number {
   return x >>> 0;
 }
 
+/**
+ * A seedable pseudo-random generator (mulberry32): the same seed gives the same stream on every
+ * JavaScript engine, so a seeded run reproduces in Node and in browsers.
+ */
 export class Random {
   private state: number;
 
+  /** `seed`: any safe integer (a RangeError otherwise). */
   constructor(seed: number) {
     this.state = seedToState(seed);
   }
@@ -73,7 +78,7 @@ export class Random {
   }
 
   /** Fisher-Yates shuffle in place; returns the same array. */
-  shuffle<T extends { length: number; [index: number]: unknown }>(array: T): T {
+  shuffle<T extends ArrayLike<unknown> & { [index: number]: unknown }>(array: T): T {
     for (let i = array.length - 1; i > 0; i--) {
       const j = Math.floor(this.uniform() * (i + 1));
       const tmp = array[i];
