@@ -8,9 +8,16 @@ export { hasRelaxedSimd, hasSimd } from './backend/wasm/features.js';
 export { WasmUnavailableError, type SimdBuild, type WasmSource } from './backend/wasm/loader.js';
 export { OutOfMemoryError } from './memory/heap.js';
 
-// Data: d2l's Time Machine pipeline, vocabulary, tokenisation.
+// Data: d2l's Time Machine pipeline (and any text), vocabulary, tokenisation.
 export {
   buildCorpus,
+  D2L_TEXT_FORMAT,
+  joinTokens,
+  normalizeText,
+  textFormat,
+  tokenizeText,
+  type Charset,
+  type TextFormat,
   CorpusChecksumError,
   decodeText,
   fetchVerified,
@@ -56,14 +63,25 @@ export { Embedding, type EmbeddingOptions, type EmbeddingProjection } from './la
 export { LSTMScratch, type ScratchOptions } from './models/lstm-scratch.js';
 export { GRUScratch } from './models/gru-scratch.js';
 export { RNNScratch } from './models/rnn-scratch.js';
-export { RNNLMScratch, type RNNLMOptions, type TokenVocabulary } from './models/rnnlm-scratch.js';
+export {
+  RNNLMScratch,
+  type PredictOptions,
+  type RNNLMOptions,
+  type SampleOptions,
+  type StreamOptions,
+  type TokenVocabulary,
+} from './models/rnnlm-scratch.js';
+export type { SamplingOptions } from './models/sampling.js';
 export { RNNLM, type ConciseRNNLMOptions } from './models/rnnlm.js';
 export {
   createLanguageModel,
   MODEL_DEFAULTS,
+  WORD_LEVEL_DEFAULTS,
+  wordLevelSpec,
   type ChapterDefaults,
   type LanguageModelSpec,
   type ModelKind,
+  type WordLevelDefaults,
 } from './models/zoo.js';
 
 // Training.
@@ -79,6 +97,7 @@ export {
 export { ProgressBoard, type BoardPoint } from './train/board.js';
 export { ProgressBar } from './train/progress-bar.js';
 export { boardToSvg } from './train/plot-svg.js';
+export { sweepToSvg, type SweepResult } from './train/plot-sweep.js';
 
 // Files.
 export { encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors.js';

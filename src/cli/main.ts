@@ -5,9 +5,10 @@
 import { UsageError } from './args.js';
 import type { Command } from './command.js';
 import { generateCommand } from './generate.js';
+import { sweepCommand } from './sweep.js';
 import { trainCommand } from './train.js';
 
-const COMMANDS: readonly Command[] = [trainCommand, generateCommand];
+const COMMANDS: readonly Command[] = [trainCommand, generateCommand, sweepCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

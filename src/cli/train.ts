@@ -1,42 +1,54 @@
-// `lstm-simd train`: the chapter's language model end to end: find the corpus, train with the book's
-// settings (or the options given), print perplexity per epoch and generated text, and save a
-// checkpoint, a perplexity plot and (with --json) the history.
+// `lstm-simd train`: the chapter's language model end to end: find the corpus (the Time Machine, or
+// any UTF-8 text with --text), train with the book's settings (or the options given; word level has
+// its own defaults), print perplexity per epoch and generated text, and save a checkpoint, a
+// perplexity plot and (with --json) the history.
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setBackend } from '../backend/registry.js';
-import { TimeMachine } from '../data/time-machine.js';
 import { saveCheckpoint } from '../io/checkpoint.js';
 import {
   checkLanguageModelSpec,
   createLanguageModel,
-  isModelKind,
   MODEL_DEFAULTS,
+  WORD_LEVEL_DEFAULTS,
+  wordLevelSpec,
   type LanguageModelSpec,
-  type ModelKind,
 } from '../models/zoo.js';
-import { resolveTimeMachineText } from '../node/corpus.js';
 import { boardToSvg } from '../train/plot-svg.js';
 import { Trainer, type EpochRecord } from '../train/trainer.js';
-import { choice, integer, parse, positiveNumber, text, UsageError } from './args.js';
+import { choice, integer, modelKind, parse, positiveNumber, probability, text, UsageError } from './args.js';
 import type { Command } from './command.js';
+import { CORPUS_OPTIONS, CORPUS_USAGE, corpusChoice, corpusData, describeData, readCorpus } from './corpus-args.js';
 
 const MODEL_NAMES = Object.keys(MODEL_DEFAULTS).join(' | ');
+const W = WORD_LEVEL_DEFAULTS;
 
 const USAGE = `Usage: lstm-simd train [options]
 
-Trains a character language model on d2l's Time Machine and prints generated text. Defaults are the
-chapter's settings for the model (d2l 10.1 for lstm-scratch: 32 hidden units, lr 4, 50 epochs,
-batch 1024 x 32 steps, gradient clipping at 1).
+Trains a language model and prints generated text. With no options: d2l's character model on the
+Time Machine with the chapter's settings (d2l 10.1 for lstm-scratch: 32 hidden units, lr 4, 50 epochs,
+batch 1024 x 32 steps, gradient clipping at 1). With --text, on any UTF-8 text.
 
-  --model NAME        ${MODEL_NAMES} (default lstm-scratch)
+  --model NAME        ${MODEL_NAMES} (default lstm-scratch; word level: ${W.kind})
   --hidden N          hidden units                  --epochs N        epochs
   --lr X              learning rate (SGD)           --batch-size N    minibatch size
   --num-steps N       tokens per sequence           --backend NAME    wasm | js (default wasm)
   --layers N          stacked layers (concise models; default 1)
   --bidirectional     both directions (concise models; a language model then sees the future)
   --dropout P         dropout between stacked layers (concise models; default 0)
-  --data PATH         timemachine.txt (default: cache, else download with SHA-1 check)
+
+${CORPUS_USAGE}
+  --embedding N       token embedding width before the recurrent layers (concise models;
+                      default none; word level: the recurrent output width, tied)
+  --lm-dropout P      dropout on the embedded inputs and on the outputs (concise models;
+                      default 0, word level ${W.lmDropout})
+  --tie-weights on|off  the embedding shares the output layer's weight (needs --embedding = the
+                      recurrent output width; default off, word level on)
+
+  Word level defaults: --model ${W.kind} --hidden ${W.numHiddens} --lm-dropout ${W.lmDropout} --tie-weights on --lr ${W.lr}
+  --epochs ${W.maxEpochs} --batch-size ${W.batchSize} --num-steps ${W.numSteps}.
+
   --seed N            random seed (default 42)      --out DIR         output directory (default out)
   --json FILE         write the history (per epoch train/val perplexity and seconds)
   --quiet             no progress bar`;
@@ -52,31 +64,47 @@ async function run(argv: string[]): Promise<number> {
     layers: { type: 'string' },
     bidirectional: { type: 'boolean' },
     dropout: { type: 'string' },
+    ...CORPUS_OPTIONS,
+    embedding: { type: 'string' },
+    'lm-dropout': { type: 'string' },
+    'tie-weights': { type: 'string' },
     backend: { type: 'string' },
-    data: { type: 'string' },
     seed: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'string' },
     quiet: { type: 'boolean' },
   });
-  const modelName = text(args.model, 'model') ?? 'lstm-scratch';
-  if (!isModelKind(modelName)) {
-    throw new UsageError(`--model must be one of ${Object.keys(MODEL_DEFAULTS).join(', ')}, got '${modelName}'`);
-  }
-  const kind: ModelKind = modelName;
-  const defaults = MODEL_DEFAULTS[kind];
+  const corpus = corpusChoice(args);
+  const word = corpus.level === 'word';
+  const kind = modelKind(args.model, word ? W.kind : 'lstm-scratch');
+  const defaults = word ? { ...W, chapter: `${MODEL_DEFAULTS[kind].chapter}, words` } : MODEL_DEFAULTS[kind];
   const numHiddens = integer(args.hidden, 'hidden', defaults.numHiddens);
   const maxEpochs = integer(args.epochs, 'epochs', defaults.maxEpochs);
   const lr = positiveNumber(args.lr, 'lr', defaults.lr);
   const batchSize = integer(args['batch-size'], 'batch-size', defaults.batchSize);
   const numSteps = integer(args['num-steps'], 'num-steps', defaults.numSteps);
   const numLayers = integer(args.layers, 'layers', 1);
-  const dropout = fraction(args.dropout, 'dropout');
+  const dropout = probability(args.dropout, 'dropout', 0);
+  const bidirectional = args.bidirectional === true;
+  const wordDefaults = word ? wordLevelSpec(kind, numHiddens, bidirectional) : {};
+  const tieWeights =
+    choice(args['tie-weights'], 'tie-weights', ['on', 'off'] as const, wordDefaults.tieWeights ? 'on' : 'off') === 'on';
+  // Tied weights need an embedding as wide as the recurrent outputs; a word model has one either way.
+  const defaultEmbedding = wordDefaults.embeddingDim ?? (tieWeights ? numHiddens * (bidirectional ? 2 : 1) : undefined);
+  const embeddingDim = args.embedding === undefined ? defaultEmbedding : integer(args.embedding, 'embedding', 1);
+  const lmDropout = probability(args['lm-dropout'], 'lm-dropout', wordDefaults.lmDropout ?? 0);
   const backendName = choice(args.backend, 'backend', ['wasm', 'js'] as const, 'wasm');
   const seed = integer(args.seed, 'seed', 42, 0);
   const outDir = text(args.out, 'out') ?? 'out';
   const jsonFile = text(args.json, 'json');
-  const architecture = { numLayers, bidirectional: args.bidirectional === true, dropout };
+  const architecture = {
+    numLayers,
+    bidirectional,
+    dropout,
+    ...(embeddingDim !== undefined && { embeddingDim }),
+    ...(lmDropout > 0 && { lmDropout }),
+    ...(tieWeights && { tieWeights }),
+  };
   try {
     checkLanguageModelSpec({ kind, vocabSize: 1, numHiddens, lr, seed, ...architecture });
   } catch (error) {
@@ -84,17 +112,17 @@ async function run(argv: string[]): Promise<number> {
   }
 
   const backend = await setBackend(backendName);
-  const corpus = await resolveTimeMachineText({ path: text(args.data, 'data') });
-  if (corpus.warning) console.error(`lstm-simd: warning: ${corpus.warning}`);
-  const data = new TimeMachine({ batchSize, numSteps, text: corpus.text, seed });
+  const { text: corpusText, source } = await readCorpus(corpus);
+  const data = corpusData(corpus, corpusText, { batchSize, numSteps, seed });
   const spec: LanguageModelSpec = { kind, vocabSize: data.vocab.length, numHiddens, lr, seed, ...architecture };
   const model = createLanguageModel(spec, backend);
   console.log(
     `${kind} (d2l ${defaults.chapter}): ${model.numParameters()} parameters, hidden ${numHiddens}` +
       `${numLayers > 1 ? ` x ${numLayers} layers` : ''}${architecture.bidirectional ? ', bidirectional' : ''}` +
-      `${dropout > 0 ? `, dropout ${dropout}` : ''}, lr ${lr}, ` +
+      `${embeddingDim !== undefined ? `, embedding ${embeddingDim}${tieWeights ? ' (tied)' : ''}` : ''}` +
+      `${dropout > 0 ? `, dropout ${dropout}` : ''}${lmDropout > 0 ? `, lm-dropout ${lmDropout}` : ''}, lr ${lr}, ` +
       `batch ${batchSize} x ${numSteps} steps, ${maxEpochs} epochs, backend ${backend.variant}; ` +
-      `corpus ${corpus.source}: ${data.corpus.length} tokens, vocab ${data.vocab.length}`,
+      describeData(data, source),
   );
 
   const trainer = new Trainer({
@@ -105,19 +133,26 @@ async function run(argv: string[]): Promise<number> {
   });
   const history = trainer.fit(model, data);
 
-  for (const prefix of ['it has', 'time traveller', 'the time machine']) {
-    console.log(`predict('${prefix}', 50): ${JSON.stringify(model.predict(prefix, 50, data.vocab))}`);
+  // The chapter's prefixes for the book; for any other text, how it begins.
+  const prefixes = corpus.textFile
+    ? [data.vocab.decode(data.corpus.subarray(0, word ? 3 : 12))]
+    : ['it has', 'time traveller', 'the time machine'];
+  const numPreds = word ? 20 : 50;
+  for (const prefix of prefixes) {
+    console.log(`predict('${prefix}', ${numPreds}): ${JSON.stringify(model.predict(prefix, numPreds, data.vocab))}`);
   }
+  const samplePrefix = corpus.textFile ? prefixes[0] : 'the time';
   console.log(
-    `sample('the time', 80, temperature 0.7): ` +
-      JSON.stringify(model.sample('the time', 80, data.vocab, { temperature: 0.7, seed })),
+    `sample('${samplePrefix}', ${numPreds * 2}, temperature 0.7, top-p 0.95): ` +
+      JSON.stringify(model.sample(samplePrefix, numPreds * 2, data.vocab, { temperature: 0.7, topP: 0.95, seed })),
   );
 
   await mkdir(outDir, { recursive: true });
-  const checkpointPath = join(outDir, `${kind}.safetensors`);
+  const stem = `${kind}${word ? '-word' : ''}`;
+  const checkpointPath = join(outDir, `${stem}.safetensors`);
   await writeFile(checkpointPath, saveCheckpoint(model, spec, data.vocab));
-  const plotPath = join(outDir, `${kind}-perplexity.svg`);
-  await writeFile(plotPath, boardToSvg(history.board.curves, { xMax: maxEpochs, title: `${kind} perplexity` }));
+  const plotPath = join(outDir, `${stem}-perplexity.svg`);
+  await writeFile(plotPath, boardToSvg(history.board.curves, { xMax: maxEpochs, title: `${stem} perplexity` }));
   if (jsonFile) {
     const epochs = history.epochs.map((e) => ({
       epoch: e.epoch,
@@ -139,16 +174,6 @@ async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** A probability in [0, 1) (default 0). */
-function fraction(value: string | boolean | undefined, name: string): number {
-  if (value === undefined) return 0;
-  const n = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !(n >= 0 && n < 1)) {
-    throw new UsageError(`--${name} must be a number in [0, 1), got '${String(value)}'`);
-  }
-  return n;
-}
-
 function formatEpoch(r: EpochRecord, maxEpochs: number): string {
   return (
     `epoch ${String(r.epoch).padStart(String(maxEpochs).length)}/${maxEpochs}  ` +
@@ -159,7 +184,7 @@ function formatEpoch(r: EpochRecord, maxEpochs: number): string {
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: "train the d2l character language model and generate text (the chapter's settings by default)",
+  summary: "train the d2l language model (the chapter's settings by default; any text with --text) and generate",
   usage: USAGE,
   run,
 };

@@ -74,23 +74,27 @@ export function boardToSvg(curves: Map<string, BoardPoint[]>, options: PlotOptio
   return parts.join('\n') + '\n';
 }
 
-function niceStep(raw: number): number {
+/** A round tick step (1, 2 or 5 times a power of ten) at least `raw`. */
+export function niceStep(raw: number): number {
   if (!(raw > 0)) return 1;
   const power = 10 ** Math.floor(Math.log10(raw));
   const fraction = raw / power;
   return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power;
 }
 
-function niceRange(lo: number, hi: number): [number, number, number] {
+/** [lo, hi] widened to whole ticks of a round step: [min, max, step]. */
+export function niceRange(lo: number, hi: number): [number, number, number] {
   if (!(hi > lo)) [lo, hi] = [lo - 1, hi + 1];
   const step = niceStep((hi - lo) / 5);
   return [Math.floor(lo / step) * step, Math.ceil(hi / step) * step, step];
 }
 
-function round(value: number): string {
+/** A tick label: at most three decimals. */
+export function round(value: number): string {
   return String(Math.round(value * 1000) / 1000);
 }
 
-function escapeXml(text: string): string {
+/** Text safe inside an SVG element or attribute. */
+export function escapeXml(text: string): string {
   return text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 }

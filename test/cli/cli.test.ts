@@ -1,37 +1,12 @@
 // The command line, run as a user runs it: `node bin/lstm-simd.js ...` on the
 // built package (npm test builds first). Bad input gives one clear line and a
 // non-zero exit, never a stack trace.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cli, expectOneLineError } from '../support/cli.js';
 import { corpusPath } from '../support/corpus.js';
-
-const run = promisify(execFile);
-const bin = resolve(__dirname, '../../bin/lstm-simd.js');
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      env: { ...process.env, LSTM_SIMD_DEBUG: '', ...env },
-      timeout: 300_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-function expectOneLineError(result: { code: number; stderr: string }, pattern: RegExp) {
-  expect(result.code).not.toBe(0);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines[0]).toMatch(/^lstm-simd: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
-}
 
 describe('lstm-simd command line', () => {
   const out = mkdtempSync(join(tmpdir(), 'lstm-simd-cli-'));
