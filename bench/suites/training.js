@@ -4,12 +4,13 @@
 // zeroGrad, backward, global-norm clipping at 1, SGD, endStep. On js, wasm-simd, wasm-relaxed
 // (RNNLM around the fused LSTM), TensorFlow.js cpu and wasm (the same model in tf.layers, see
 // lib/tfjs-models.js), and the chapter's scratch model (RNNLMScratch + LSTMScratch) on C1.
+// E1: a word-level step, V = 5,000 ids through an Embedding (D = 128) into the LSTM (H = 256).
 
 import { peakCase } from '../lib/peak.js';
 import { packageRunners, tfjsRunners } from '../lib/runners.js';
 import { ms, targetLine } from '../lib/targets.js';
 import { tfLanguageModelWorkload } from '../lib/tfjs-models.js';
-import { checkLosses, languageModelWorkload, NOMINAL_FLOPS, SHAPES } from '../lib/workloads.js';
+import { checkLosses, EMBEDDING_SHAPE, languageModelWorkload, NOMINAL_FLOPS, SHAPES } from '../lib/workloads.js';
 
 export const name = 'training';
 export const title =
@@ -74,6 +75,38 @@ export function cases(ctx) {
       },
     });
   }
+  const e = EMBEDDING_SHAPE;
+  list.push({
+    name: caseName('E1', 'Embedding + LSTM'),
+    group: `E1 (V=${e.V}, D=${e.D}, B=${e.B}, T=${e.T}, H=${e.H}), word level`,
+    unit: 'tok/s',
+    work: e.B * e.T,
+    flops: NOMINAL_FLOPS.embeddingLmTraining('lstm', e),
+    note: 'RNNLM({ embeddingDim }) vs tf.layers.embedding -> lstm -> dense',
+    runners: {
+      ...packageRunners(
+        ctx,
+        async (backend, label) => {
+          const w = await languageModelWorkload(ctx.lib, backend, 'lstm', e);
+          return { run: w.trainingStep, warmUp: warmUpFor(label, w), check: () => checkLosses(w.losses, e.V) };
+        },
+        { maxCallMs: { js: JS_CAP } },
+      ),
+      ...tfjsRunners(
+        ctx,
+        (tf) => {
+          const w = tfLanguageModelWorkload(tf, 'lstm', e);
+          return {
+            run: w.trainingStep,
+            warmUp: w.smallTrainingStep,
+            check: () => checkLosses(w.losses, e.V),
+            dispose: w.dispose,
+          };
+        },
+        { maxCallMs: TFJS_CAP },
+      ),
+    },
+  });
   const dims = SHAPES.C1;
   list.push({
     name: caseName('C1', 'LSTMScratch'),
