@@ -6,6 +6,7 @@ export { gemm, gemmWorkspaceBytes } from './gemm';
 export * from './elementwise';
 export * from './embedding';
 export * from './loss';
+export * from './regression-loss';
 export * from './optim';
 export * from './probe';
 export * from './recurrent';

@@ -3,10 +3,13 @@
 // windows (--stride, --val-fraction). The book's characters keep d2l's pipeline exactly; any other
 // text keeps its case and characters, and is split by fraction into windows that do not overlap.
 
+import { resolve } from 'node:path';
 import type { Charset } from '../data/text-format.js';
 import { TimeMachine } from '../data/time-machine.js';
+import type { Vocab } from '../data/vocab.js';
 import { resolveTimeMachineText } from '../node/corpus.js';
 import { choice, integer, text, UsageError, type OptionSpec, type ParsedArgs } from './args.js';
+import type { TextSettings } from './run-state.js';
 import { readTextFile } from './text-file.js';
 
 /** The parseArgs entries of the corpus options. */
@@ -77,19 +80,22 @@ export function corpusChoice(args: ParsedArgs): CorpusChoice {
   };
 }
 
-/** The chosen text and where it came from (a warning for a Time Machine file with another checksum). */
-export async function readCorpus(corpus: CorpusChoice): Promise<{ text: string; source: string }> {
-  if (corpus.textFile) return { text: await readTextFile(corpus.textFile), source: corpus.textFile };
+/** The chosen text, where it came from and its SHA-1 (a warning for a Time Machine file with another checksum). */
+export async function readCorpus(corpus: CorpusChoice): Promise<{ text: string; source: string; sha1: string }> {
+  if (corpus.textFile) return { ...(await readTextFile(corpus.textFile)), source: corpus.textFile };
   const resolved = await resolveTimeMachineText({ path: corpus.dataPath });
   if (resolved.warning) console.error(`lstm-simd: warning: ${resolved.warning}`);
-  return { text: resolved.text, source: resolved.source };
+  return { text: resolved.text, source: resolved.source, sha1: resolved.sha1 };
 }
 
-/** The batches of the chosen corpus; a text too short for the windows is a UsageError naming it. */
+/**
+ * The batches of the chosen corpus (with `vocab`, a checkpoint's, its ids); a text too short for the
+ * windows is a UsageError naming it.
+ */
 export function corpusData(
   corpus: CorpusChoice,
   text: string,
-  { batchSize, numSteps, seed }: { batchSize: number; numSteps: number; seed: number },
+  { batchSize, numSteps, seed, vocab }: { batchSize: number; numSteps: number; seed: number; vocab?: Vocab },
 ): TimeMachine {
   const d2lData = !corpus.textFile && corpus.level === 'char';
   try {
@@ -98,6 +104,7 @@ export function corpusData(
       batchSize,
       numSteps,
       seed,
+      vocab,
       tokenizer: corpus.level,
       lowercase: corpus.lowercase,
       charset: corpus.charset,
@@ -119,4 +126,46 @@ export function describeData(data: TimeMachine, source: string): string {
     `${format?.lowercase ? ', lowercased' : ''}, charset ${format?.charset ?? 'all'}, vocab ${data.vocab.length}; ` +
     `${data.numTrain} training and ${data.numVal} validation windows, ${data.stride} apart`
   );
+}
+
+/** What a checkpoint records of the corpus options (the stride and fraction as the data used them). */
+export function textSettings(corpus: CorpusChoice, data: TimeMachine): TextSettings {
+  return {
+    file: corpus.textFile === undefined ? null : resolve(corpus.textFile),
+    level: corpus.level,
+    lowercase: corpus.lowercase,
+    charset: corpus.charset,
+    minFreq: corpus.minFreq,
+    stride: data.stride,
+    valFraction: corpus.valFraction ?? null,
+  };
+}
+
+/**
+ * The corpus options of a resumed run, from its checkpoint (d2l's without a record); --text may name
+ * the file again (it must be the same text), --data the Time Machine's.
+ */
+export function recordedCorpus(recorded: TextSettings | undefined, args: ParsedArgs): CorpusChoice {
+  const textFile = text(args.text, 'text');
+  const dataPath = text(args.data, 'data');
+  if (!recorded) {
+    if (textFile) throw new UsageError('--text: the checkpoint was trained on the Time Machine, not on a text file');
+    return { ...corpusChoice({}), dataPath };
+  }
+  if (recorded.file === null && textFile) {
+    throw new UsageError('--text: the checkpoint was trained on the Time Machine, not on a text file');
+  }
+  if (recorded.file !== null && dataPath) {
+    throw new UsageError(`--data: the checkpoint was trained on ${recorded.file}, not on the Time Machine`);
+  }
+  return {
+    level: recorded.level,
+    textFile: recorded.file === null ? undefined : (textFile ?? recorded.file),
+    dataPath,
+    lowercase: recorded.lowercase,
+    charset: recorded.charset,
+    minFreq: recorded.minFreq,
+    stride: recorded.stride,
+    valFraction: recorded.valFraction ?? undefined,
+  };
 }

@@ -1,14 +1,27 @@
-// `lstm-simd generate`: text from a checkpoint written by `lstm-simd train`, printed as it is generated.
+// `lstm-simd generate`: text from a checkpoint written by `lstm-simd train`, or from a language model
+// trained in PyTorch (its state_dict as safetensors and its vocabulary as JSON), printed as it is generated.
 
-import { readFile } from 'node:fs/promises';
 import { setBackend } from '../backend/registry.js';
-import { loadCheckpoint } from '../io/checkpoint.js';
+import type { Vocab } from '../data/vocab.js';
+import type { RNNLMScratch } from '../models/rnnlm-scratch.js';
+import {
+  importKerasModelFile,
+  importTorchModelFile,
+  isKerasFile,
+  loadModelFile,
+  readModelBytes,
+} from '../node/model-files.js';
 import { choice, integer, parse, positiveNumber, text, UsageError } from './args.js';
 import type { Command } from './command.js';
 
-const USAGE = `Usage: lstm-simd generate --checkpoint FILE [options]
+const USAGE = `Usage: lstm-simd generate (--checkpoint FILE | --weights FILE --vocab FILE) [options]
 
   --checkpoint FILE   a checkpoint written by 'lstm-simd train' (.safetensors)
+  --weights FILE      a PyTorch language model's state_dict as safetensors: nn.LSTM/GRU/RNN (+ nn.Embedding)
+                      + nn.Linear, the architecture read from the names and shapes; or a Keras 3
+                      .weights.h5 / .keras file ([Embedding] + LSTM/GRU/SimpleRNN + Dense; needs jsfive)
+  --vocab FILE        its vocabulary: a JSON list of tokens in index order (json.dump(vocab.idx_to_token, f))
+                      or an lstm-simd VocabJSON
   --prefix TEXT       text to warm the state up on (default 'it has'), read as the model's vocabulary
                       reads text (d2l's: lowercased, letters only; a word model: words)
   --num N             tokens to generate (default 100)
@@ -21,6 +34,8 @@ const USAGE = `Usage: lstm-simd generate --checkpoint FILE [options]
 async function run(argv: string[]): Promise<number> {
   const args = parse(argv, {
     checkpoint: { type: 'string' },
+    weights: { type: 'string' },
+    vocab: { type: 'string' },
     prefix: { type: 'string' },
     num: { type: 'string' },
     temperature: { type: 'string' },
@@ -30,7 +45,17 @@ async function run(argv: string[]): Promise<number> {
     backend: { type: 'string' },
   });
   const file = text(args.checkpoint, 'checkpoint');
-  if (!file) throw new UsageError('generate needs --checkpoint FILE');
+  const weights = text(args.weights, 'weights');
+  const vocabFile = text(args.vocab, 'vocab');
+  if (file && (weights || vocabFile))
+    throw new UsageError('give --checkpoint FILE or --weights FILE --vocab FILE, not both');
+  if (!file && !(weights && vocabFile)) {
+    throw new UsageError(
+      weights || vocabFile
+        ? `--weights needs --vocab FILE and --vocab needs --weights FILE`
+        : 'generate needs --checkpoint FILE (or --weights FILE --vocab FILE)',
+    );
+  }
   const prefix = args.prefix === undefined ? 'it has' : text(args.prefix, 'prefix')!;
   const num = integer(args.num, 'num', 100, 0);
   const temperature = args.temperature === undefined ? undefined : positiveNumber(args.temperature, 'temperature', 1);
@@ -39,14 +64,13 @@ async function run(argv: string[]): Promise<number> {
   if (topP !== undefined && topP > 1) throw new UsageError(`--top-p must be in (0, 1], got '${String(args['top-p'])}'`);
   const seed = integer(args.seed, 'seed', 42, 0);
   const backend = await setBackend(choice(args.backend, 'backend', ['wasm', 'js'] as const, 'wasm'));
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new Error(`cannot read checkpoint ${file}: ${why}`, { cause: error });
-  }
-  const { model, vocab } = loadCheckpoint(bytes, backend);
+  let model: RNNLMScratch;
+  let vocab: Vocab | null;
+  if (file) ({ model, vocab } = loadModelFile(file, { backend }));
+  else if (isKerasFile(readModelBytes(weights!, 'weights'))) {
+    ({ model, vocab } = await importKerasModelFile(weights!, vocabFile!, { backend }));
+  } else ({ model, vocab } = importTorchModelFile(weights!, vocabFile!, { backend }));
+  if (vocab === null) throw new Error(`${file} has no vocabulary to generate text with`);
   const greedy = temperature === undefined && topK === undefined && topP === undefined;
   const pieces = model.stream(prefix, num, vocab, greedy ? { greedy } : { temperature, topK, topP, seed });
   // The first token checks the prefix: nothing is printed before an error.

@@ -1,11 +1,13 @@
 // Reading a training text given on the command line: any UTF-8 file, checked to be UTF-8 (a binary
-// or Latin-1 file is an error naming it, not a corpus of replacement characters), without its BOM.
+// or Latin-1 file is an error naming it, not a corpus of replacement characters), without its BOM; with
+// the SHA-1 of its bytes, which a checkpoint records so that --resume refuses another text.
 
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
-/** The text of a UTF-8 file; throws a one-line error naming the file when it cannot be used. */
-export async function readTextFile(path: string): Promise<string> {
+/** The text of a UTF-8 file and its SHA-1; throws a one-line error naming the file when it cannot be used. */
+export async function readTextFile(path: string): Promise<{ text: string; sha1: string }> {
   const file = resolve(path);
   let bytes: Uint8Array;
   try {
@@ -22,5 +24,5 @@ export async function readTextFile(path: string): Promise<string> {
     throw new Error(`the text file ${file} is not valid UTF-8`, { cause: error });
   }
   if (text.trim() === '') throw new Error(`the text file ${file} is empty`);
-  return text;
+  return { text, sha1: createHash('sha1').update(bytes).digest('hex') };
 }

@@ -4,7 +4,7 @@
 import type { Backend, Ptr } from '../backend/backend.js';
 import { freshSeed, uniform } from '../nn/init.js';
 import { Module } from '../nn/module.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { checkTensorArgument, type Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
 import { linear, linearInto } from './sequence-ops.js';
 
@@ -32,6 +32,7 @@ export class Linear extends Module {
 
   /** x: (n, numInputs) -> (n, numOutputs). */
   forward(x: Tensor): Tensor {
+    checkTensorArgument('Linear: x', x, this.backend);
     return linear(x, this.weight, this.bias);
   }
 

@@ -15,7 +15,7 @@ import { freshSeed, uniform } from '../nn/init.js';
 import type { Recurrent, RecurrentState } from '../nn/recurrent.js';
 import { Module } from '../nn/module.js';
 import { isRecording } from '../tensor/tape.js';
-import { empty, type Tensor } from '../tensor/tensor.js';
+import { checkTensorArgument, empty, type Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
 import { GATE_COUNT, type CellKind } from './cell-kernels.js';
 import { Embedding, embeddingLookup, type EmbeddingProjection } from './embedding.js';
@@ -85,7 +85,7 @@ export abstract class RecurrentLayer extends Module implements Recurrent {
     this.dropout = dropout;
     this.batchFirst = batchFirst;
     const seed = options.seed ?? freshSeed();
-    this.dropoutRandom = new Random(Random.deriveSeed(seed, 1));
+    this.dropoutRandom = this.randomGenerator('dropout', new Random(Random.deriveSeed(seed, 1)));
     const init = uniform(new Random(seed), 1 / Math.sqrt(numHiddens));
     const G = GATE_COUNT[cell] * numHiddens;
     const weights: DirectionWeights[][] = [];
@@ -118,6 +118,7 @@ export abstract class RecurrentLayer extends Module implements Recurrent {
    */
   forward(inputs: Tensor, state?: RecurrentState): [Tensor, RecurrentState] {
     const name = this.constructor.name;
+    checkTensorArgument(`${name}: inputs`, inputs, this.backend);
     if (inputs.rank !== 3 || inputs.shape[2] !== this.numInputs) {
       const layout = this.batchFirst ? '(B, T' : '(T, B';
       throw new RangeError(`${name}: inputs must be ${layout}, ${this.numInputs}), got [${inputs.shape}]`);
@@ -214,10 +215,10 @@ export abstract class RecurrentLayer extends Module implements Recurrent {
     }
     const want = [this.numLayers * this.numDirections, batch, this.hiddenSize];
     for (const part of parts) {
+      checkTensorArgument(`${name}: the state`, part, this.backend);
       if (part.rank !== 3 || part.shape.some((d, i) => d !== want[i])) {
         throw new RangeError(`${name}: each state tensor must be (${want.join(', ')}), got [${part.shape}]`);
       }
-      if (part.backend !== this.backend) throw new Error(`${name}: the state lives on another backend`);
     }
     return [parts[0], parts[1] ?? null];
   }

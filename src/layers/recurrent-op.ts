@@ -63,6 +63,9 @@ export class TokenIds {
     steps: number,
     vocabSize: number,
   ): TokenIds {
+    if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') {
+      throw new TypeError(`expected token ids as an array or typed array, got ${ids === null ? 'null' : typeof ids}`);
+    }
     if (ids.length !== batch * steps) {
       throw new RangeError(`expected ${batch} x ${steps} = ${batch * steps} token ids, got ${ids.length}`);
     }

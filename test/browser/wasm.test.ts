@@ -1,67 +1,11 @@
-// The built package in a real browser: Debian's Chromium, driven by playwright-core
-// (never a browser that playwright downloads). A tiny static server serves the package
-// root; test/browser/index.html imports /dist/index.js as an ES module and page.js
+// The built package in a real browser (Chromium, see test/support/browser.ts): the repository is
+// served on 127.0.0.1; test/browser/index.html imports /dist/index.js as an ES module and page.js
 // measures gemm and the activations on the wasm and js backends against float64.
-//
-// Needs dist/ (npm test builds it first) and /usr/bin/chromium (apt-get install chromium).
 
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = process.env.LSTM_SIMD_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.map': 'application/json',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-};
-
-/** Serves files under ROOT on 127.0.0.1 and a random port; records every request it could not serve. */
-function serveRoot(failures: string[]): Promise<{ server: Server; origin: string }> {
-  const server = createServer(async (request, response) => {
-    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
-    const file = path.join(ROOT, pathname);
-    const type = CONTENT_TYPES[path.extname(file)];
-    if (!file.startsWith(ROOT) || type === undefined) {
-      failures.push(`403 ${pathname}`);
-      response.writeHead(403).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
-    } catch {
-      failures.push(`404 ${pathname}`);
-      response.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({ server, origin: `http://127.0.0.1:${port}` });
-    });
-  });
-}
+import type { StaticServer } from '../../scripts/static-server.js';
+import { launchChromium, serveRepository, skipBrowserReason, watchPage } from '../support/browser.js';
 
 interface GemmResult {
   shape: string;
@@ -108,41 +52,25 @@ function expectAccurate(checks: BackendChecks): void {
   }
 }
 
-const skipReason = process.env.LSTM_SIMD_SKIP_BROWSER === '1' ? 'LSTM_SIMD_SKIP_BROWSER=1' : undefined;
-
-describe.skipIf(skipReason !== undefined)('the built package in Chromium', () => {
+describe.skipIf(skipBrowserReason !== undefined)('the built package in Chromium', () => {
   const failures: string[] = [];
-  let server: Server | undefined;
+  let server: StaticServer | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
   let checks: PageChecks;
 
   beforeAll(async () => {
-    if (!existsSync(path.join(ROOT, 'dist', 'index.js'))) {
-      throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-    }
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `no browser at ${CHROMIUM}: install Debian's Chromium (apt-get install -y chromium; .ci/run does), ` +
-          'or set LSTM_SIMD_SKIP_BROWSER=1 to skip this test',
-      );
-    }
-    const served = await serveRoot(failures);
-    server = served.server;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+    browser = await launchChromium();
+    server = await serveRepository(failures);
     page = await browser.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') failures.push(`console.error: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => failures.push(`page error: ${error.message}`));
-    page.on('requestfailed', (request) => failures.push(`request failed: ${request.url()}`));
-    await page.goto(`${served.origin}/test/browser/index.html`, { waitUntil: 'load' });
+    watchPage(page, failures);
+    await page.goto(`${server.origin}/test/browser/index.html`, { waitUntil: 'load' });
     checks = (await page.evaluate('window.checks')) as PageChecks;
   });
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await server?.close();
   });
 
   it('loads the module without a console error, page error or failed request', () => {
@@ -169,5 +97,30 @@ describe.skipIf(skipReason !== undefined)('the built package in Chromium', () =>
     expectAccurate(checks.relaxedSourceUrl!);
     // application/wasm from the server means the loader takes WebAssembly.compileStreaming.
     expect(checks.streamingCompiles).toBe(2);
+  });
+
+  it('runs the vanishing-gradient lab in the page (the core imports no node: module) and renders its report', async () => {
+    // A string, not a function: the test's transpiler would add helpers the page does not have.
+    const result = (await page!.evaluate(`(async () => {
+      const lib = await import('/dist/index.js');
+      await lib.setBackend('wasm');
+      const settings = lib.labSettings(true, 2);
+      const tiny = { epochs: 1, stepsPerEpoch: 5, valBatches: 1, batchSize: 16 };
+      settings.checksum = { ...settings.checksum, ...tiny, lengths: [8] };
+      settings.gradients = { ...settings.gradients, ...tiny, length: 8, measureBatch: 8 };
+      settings.gates = { ...settings.gates, ...tiny, markupLength: 10, resetLength: 10 };
+      const report = await lib.runLab(['checksum', 'gradients', 'gates'], { settings });
+      return {
+        backend: report.backend,
+        runs: report.checksum.runs.length,
+        agreement: Math.max(...report.gradients.cells.map((c) => c.trained.fusedScratchDifference)),
+        svgs: (lib.labReportHtml(report).match(/<svg /g) || []).length,
+      };
+    })()`)) as { backend: string; runs: number; agreement: number; svgs: number };
+    expect(result.backend).toMatch(/^wasm/);
+    expect(result.runs).toBe(3);
+    expect(result.agreement).toBeLessThan(1e-12);
+    expect(result.svgs).toBeGreaterThanOrEqual(1 + 4 + 4);
+    expect(failures).toEqual([]);
   });
 });

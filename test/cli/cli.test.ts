@@ -29,6 +29,15 @@ describe('lstm-simd command line', () => {
       await cli(['train', '--model', 'lstm', '--dropout', '1']),
       /--dropout must be a number in \[0, 1\)/,
     );
+    expectOneLineError(
+      await cli(['lab', 'everything']),
+      /the section must be one of checksum, gradients, gates, tanh, all/,
+    );
+    expectOneLineError(await cli(['lab', 'gates', '--seed=-1']), /--seed must be an integer >= 0, got '-1'/);
+    expectOneLineError(
+      await cli(['lab', 'tanh', '--quick', '--data', join(out, 'nope.txt')], { LSTM_SIMD_CACHE: emptyCache }),
+      /nope\.txt/,
+    );
   });
 
   it("prints the overview and each command's help", async () => {
@@ -36,7 +45,8 @@ describe('lstm-simd command line', () => {
     expect(overview.code).toBe(0);
     expect(overview.stdout).toMatch(/lstm-simd train +train the d2l/);
     expect(overview.stdout).toMatch(/lstm-simd generate +generate text/);
-    for (const command of ['train', 'generate']) {
+    expect(overview.stdout).toMatch(/lstm-simd lab +the vanishing-gradient lab/);
+    for (const command of ['train', 'generate', 'lab']) {
       const help = await cli([command, '--help']);
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^Usage: lstm-simd ${command}`));
@@ -51,7 +61,7 @@ describe('lstm-simd command line', () => {
     );
     expectOneLineError(
       await cli(['generate', '--checkpoint', join(out, 'missing.safetensors')]),
-      /cannot read checkpoint .*ENOENT/,
+      /cannot read model file .*missing.safetensors: ENOENT/,
     );
     const junk = join(out, 'junk.safetensors');
     writeFileSync(junk, 'definitely not a checkpoint');
@@ -81,7 +91,9 @@ describe('lstm-simd command line', () => {
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/epoch 1\/2 +train ppl \d+\.\d\d +val ppl \d+\.\d\d/);
+    expect(result.stdout).toMatch(
+      /epoch 1\/2 +train ppl \d+\.\d\d +val ppl \d+\.\d\d +\d+\.\d\d s +\d+(\.\d+)?[kM]? tok\/s/,
+    );
     expect(result.stdout).toMatch(/predict\('it has', 50\): "it has.{50}"/);
     const summary = result.stdout.trim().split('\n').pop()!;
     expect(summary).toMatch(/^final: train perplexity \d+\.\d\d, val perplexity \d+\.\d\d after 2 epochs/);
@@ -96,8 +108,10 @@ describe('lstm-simd command line', () => {
     }
     const svg = readFileSync(join(out, 'lstm-scratch-perplexity.svg'), 'utf8');
     expect(svg).toMatch(/^<svg/);
-    expect(svg).toContain('train_ppl');
-    expect(svg).toContain('val_ppl');
+    expect(svg).toContain('>training perplexity</text>');
+    expect(svg).toContain('>validation perplexity</text>');
+    expect(svg).toMatch(/>epoch<\/text>/);
+    expect(svg).toMatch(/rotate\(-90[^>]*>perplexity<\/text>/);
     const checkpoint = join(out, 'lstm-scratch.safetensors');
     expect(existsSync(checkpoint)).toBe(true);
 
@@ -128,5 +142,23 @@ describe('lstm-simd command line', () => {
     ]);
     expect(sampled.stdout).toBe(again.stdout);
     expect(sampled.stdout.replace(/\n$/, '')).toHaveLength('it has'.length + 40);
+  });
+
+  it('lab writes the HTML report and the JSON numbers and prints the summary', async () => {
+    const html = join(out, 'lab', 'gates.html');
+    const json = join(out, 'lab', 'gates.json');
+    const result = await cli(['lab', 'gates', '--quick', '--html', html, '--json', json, '--seed', '2']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^gates: LSTM on markup: accuracy \d\.\d{3}$/m);
+    expect(result.stdout).toMatch(/gates on markup \(mean over the units the head weighs most, by the token read\):/);
+    expect(result.stdout).toMatch(/^time: \d+\.\d s \(gates \d+\.\d s\) on wasm-/m);
+    expect(result.stdout.trim().split('\n').pop()).toBe(`wrote ${html} and ${json}`);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/^<!DOCTYPE html>/);
+    expect(page).toContain('Skipping and resetting');
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    expect(report.sections).toEqual(['gates']);
+    expect(report.settings.seed).toBe(2);
+    expect(report.gates.tasks[0].runs[0].accuracy).toBeGreaterThan(0.5);
   });
 });

@@ -1,5 +1,5 @@
 // Running the command line as a user runs it: `node bin/lstm-simd.js ...` on the built package
-// (npm test builds first), and the shape every bad input must give: one line on stderr, no stack.
+// (npm test builds first), and the check that bad input gives one clear line and no stack trace.
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 const run = promisify(execFile);
 const bin = resolve(__dirname, '../../bin/lstm-simd.js');
 
-/** Runs `lstm-simd ...args`; resolves with the exit code and the output, never rejects. */
+/** Runs `lstm-simd ...args`; resolves with the exit code and the output (never rejects). */
 export async function cli(args: string[], env: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
@@ -22,7 +22,7 @@ export async function cli(args: string[], env: Record<string, string> = {}) {
   }
 }
 
-/** A failed run whose first stderr line is `lstm-simd: ...` matching `pattern`, with no stack trace. */
+/** A non-zero exit whose first stderr line is 'lstm-simd: ...' matching `pattern`, without a stack trace. */
 export function expectOneLineError(result: { code: number; stderr: string }, pattern: RegExp) {
   expect(result.code).not.toBe(0);
   const lines = result.stderr.trim().split('\n');

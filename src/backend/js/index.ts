@@ -10,6 +10,7 @@ import * as emb from './embedding.js';
 import { gemm } from './gemm.js';
 import * as loss from './loss.js';
 import * as optim from './optim.js';
+import * as regression from './regression-loss.js';
 import * as rec from './recurrent.js';
 
 export interface JsBackendOptions {
@@ -125,8 +126,47 @@ export class JsBackend implements Backend {
     );
   }
 
+  mseForward(prediction: Ptr, target: Ptr, n: number): number {
+    return regression.mseForward(this.heap.floats, prediction, target, n);
+  }
+  mseWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number {
+    return regression.mseWithGradient(this.heap.floats, prediction, target, n, gradient);
+  }
+  maeForward(prediction: Ptr, target: Ptr, n: number): number {
+    return regression.maeForward(this.heap.floats, prediction, target, n);
+  }
+  maeWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number {
+    return regression.maeWithGradient(this.heap.floats, prediction, target, n, gradient);
+  }
+
   sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void {
     optim.sgdStep(this.heap.floats, param, grad, n, lr);
+  }
+  sgdMomentumStep(
+    param: Ptr,
+    grad: Ptr,
+    velocity: Ptr,
+    n: number,
+    lr: number,
+    weightDecay: number,
+    momentum: number,
+    dampening: number,
+    nesterov: boolean,
+    firstStep: boolean,
+  ): void {
+    optim.sgdMomentumStep(
+      this.heap.floats,
+      param,
+      grad,
+      velocity,
+      n,
+      lr,
+      weightDecay,
+      momentum,
+      dampening,
+      nesterov,
+      firstStep,
+    );
   }
   adamStep(
     param: Ptr,
@@ -140,8 +180,55 @@ export class JsBackend implements Backend {
     eps: number,
     correction1: number,
     correction2: number,
+    weightDecay: number,
+    decoupled: boolean,
   ): void {
-    optim.adamStep(this.heap.floats, param, grad, m, v, n, lr, beta1, beta2, eps, correction1, correction2);
+    optim.adamStep(
+      this.heap.floats,
+      param,
+      grad,
+      m,
+      v,
+      n,
+      lr,
+      beta1,
+      beta2,
+      eps,
+      correction1,
+      correction2,
+      weightDecay,
+      decoupled,
+    );
+  }
+  rmspropStep(
+    param: Ptr,
+    grad: Ptr,
+    squareAvg: Ptr,
+    gradAvg: Ptr,
+    velocity: Ptr,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+    centered: boolean,
+  ): void {
+    optim.rmspropStep(
+      this.heap.floats,
+      param,
+      grad,
+      squareAvg,
+      gradAvg,
+      velocity,
+      n,
+      lr,
+      alpha,
+      eps,
+      weightDecay,
+      momentum,
+      centered,
+    );
   }
   sumOfSquares(x: Ptr, n: number): number {
     return optim.sumOfSquares(this.heap.floats, x, n);

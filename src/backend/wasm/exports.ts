@@ -49,8 +49,24 @@ export interface KernelExports {
     dlogits: number,
   ): void;
   crossEntropyWithGradient(logits: number, targets: number, rows: number, cols: number, gradient: number): number;
+  mseForward(prediction: number, target: number, n: number): number;
+  mseWithGradient(prediction: number, target: number, n: number, gradient: number): number;
+  maeForward(prediction: number, target: number, n: number): number;
+  maeWithGradient(prediction: number, target: number, n: number, gradient: number): number;
 
   sgdStep(param: number, grad: number, n: number, lr: number): void;
+  sgdMomentumStep(
+    param: number,
+    grad: number,
+    velocity: number,
+    n: number,
+    lr: number,
+    weightDecay: number,
+    momentum: number,
+    dampening: number,
+    nesterov: number,
+    firstStep: number,
+  ): void;
   adamStep(
     param: number,
     grad: number,
@@ -63,6 +79,22 @@ export interface KernelExports {
     eps: number,
     correction1: number,
     correction2: number,
+    weightDecay: number,
+    decoupled: number,
+  ): void;
+  rmspropStep(
+    param: number,
+    grad: number,
+    squareAvg: number,
+    gradAvg: number,
+    velocity: number,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+    centered: number,
   ): void;
   sumOfSquares(x: number, n: number): number;
 

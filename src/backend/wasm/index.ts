@@ -127,8 +127,46 @@ export class WasmBackend implements Backend {
     return this.kernels.crossEntropyWithGradient(logits * 4, targets * 4, rows, cols, gradient * 4);
   }
 
+  mseForward(prediction: Ptr, target: Ptr, n: number): number {
+    return this.kernels.mseForward(prediction * 4, target * 4, n);
+  }
+  mseWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number {
+    return this.kernels.mseWithGradient(prediction * 4, target * 4, n, gradient * 4);
+  }
+  maeForward(prediction: Ptr, target: Ptr, n: number): number {
+    return this.kernels.maeForward(prediction * 4, target * 4, n);
+  }
+  maeWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number {
+    return this.kernels.maeWithGradient(prediction * 4, target * 4, n, gradient * 4);
+  }
+
   sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void {
     this.kernels.sgdStep(param * 4, grad * 4, n, lr);
+  }
+  sgdMomentumStep(
+    param: Ptr,
+    grad: Ptr,
+    velocity: Ptr,
+    n: number,
+    lr: number,
+    weightDecay: number,
+    momentum: number,
+    dampening: number,
+    nesterov: boolean,
+    firstStep: boolean,
+  ): void {
+    this.kernels.sgdMomentumStep(
+      param * 4,
+      grad * 4,
+      optionalBytes(velocity),
+      n,
+      lr,
+      weightDecay,
+      momentum,
+      dampening,
+      nesterov ? 1 : 0,
+      firstStep ? 1 : 0,
+    );
   }
   adamStep(
     param: Ptr,
@@ -142,8 +180,53 @@ export class WasmBackend implements Backend {
     eps: number,
     correction1: number,
     correction2: number,
+    weightDecay: number,
+    decoupled: boolean,
   ): void {
-    this.kernels.adamStep(param * 4, grad * 4, m * 4, v * 4, n, lr, beta1, beta2, eps, correction1, correction2);
+    this.kernels.adamStep(
+      param * 4,
+      grad * 4,
+      m * 4,
+      v * 4,
+      n,
+      lr,
+      beta1,
+      beta2,
+      eps,
+      correction1,
+      correction2,
+      weightDecay,
+      decoupled ? 1 : 0,
+    );
+  }
+  rmspropStep(
+    param: Ptr,
+    grad: Ptr,
+    squareAvg: Ptr,
+    gradAvg: Ptr,
+    velocity: Ptr,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+    centered: boolean,
+  ): void {
+    this.kernels.rmspropStep(
+      param * 4,
+      grad * 4,
+      squareAvg * 4,
+      optionalBytes(gradAvg),
+      optionalBytes(velocity),
+      n,
+      lr,
+      alpha,
+      eps,
+      weightDecay,
+      momentum,
+      centered ? 1 : 0,
+    );
   }
   sumOfSquares(x: Ptr, n: number): number {
     return this.kernels.sumOfSquares(x * 4, n);
