@@ -73,6 +73,51 @@ describe('lstm-simd on any text', () => {
     );
   });
 
+  it('resumes a word model on a text file bit for bit, and refuses another text or other text options', async () => {
+    const small = ['--text', book, '--level', 'word', '--hidden', '16', '--batch-size', '8', '--num-steps', '8'];
+    const common = ['--seed', '2', '--quiet'];
+    const epochLines = (stdout: string) =>
+      stdout
+        .split('\n')
+        .filter((l) => l.startsWith('epoch '))
+        .map((l) => l.replace(/\/\d+/, '').replace(/ {2}[\d.]+ s .*$/, ''));
+    const once = await cli(['train', ...small, ...common, '--epochs', '3', '--out', join(dir, 'once')]);
+    expect(once.stderr).toBe('');
+    const split = join(dir, 'split');
+    const first = await cli(['train', ...small, ...common, '--epochs', '2', '--out', split]);
+    expect(first.code).toBe(0);
+    const checkpoint = join(split, 'lstm-word.safetensors');
+    // The text's path comes from the checkpoint; its settings too (word level, stride, fraction, tying).
+    const resumed = await cli(['train', '--resume', checkpoint, '--epochs', '3', '--quiet', '--out', split]);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.stdout).toMatch(/hidden 16, embedding 16 \(tied\), lm-dropout 0.5/);
+    expect(resumed.stdout).toMatch(/book\.txt: \d+ words, charset all, .* 8 apart; resuming .* after epoch 2/);
+    expect([...epochLines(first.stdout), ...epochLines(resumed.stdout)]).toEqual(epochLines(once.stdout));
+    expect(epochLines(once.stdout)).toHaveLength(3);
+
+    const other = join(dir, 'other.txt');
+    writeFileSync(other, readFileSync(book, 'utf8').replace('Time', 'Tide'));
+    expectOneLineError(
+      await cli(['train', '--resume', checkpoint, '--text', other, '--epochs', '4', '--out', split]),
+      /the corpus .*other\.txt \(SHA-1 [0-9a-f]{40}\) is not the one the checkpoint was trained on/,
+    );
+    for (const option of [
+      ['--level', 'char'],
+      ['--stride', '1'],
+      ['--tie-weights', 'off'],
+      ['--min-freq', '2'],
+    ]) {
+      expectOneLineError(
+        await cli(['train', '--resume', checkpoint, ...option]),
+        new RegExp(`${option[0]} cannot be given with --resume: the checkpoint fixes it`),
+      );
+    }
+    expectOneLineError(
+      await cli(['train', '--resume', checkpoint, '--data', book]),
+      /--data: the checkpoint was trained on .*book\.txt, not on the Time Machine/,
+    );
+  });
+
   it('trains a character model that keeps case and punctuation', async () => {
     const out = join(dir, 'char');
     const result = await cli([
