@@ -24,9 +24,9 @@ export function sweepToSvg(results: readonly SweepResult[], title = 'sweep'): st
   const hiddens = distinct(results.map((r) => r.numHiddens));
   const lrs = distinct(results.map((r) => r.lr));
   const steps = distinct(results.map((r) => r.numSteps));
-  const rows: { label: string; value: (r: SweepResult) => number }[] = [
-    { label: 'val perplexity', value: (r) => r.valPerplexity },
-    { label: 'seconds / epoch', value: (r) => r.secondsPerEpoch },
+  const rows: { label: string; value: (r: SweepResult) => number; fromZero: boolean }[] = [
+    { label: 'val perplexity', value: (r) => r.valPerplexity, fromZero: false },
+    { label: 'seconds / epoch', value: (r) => r.secondsPerEpoch, fromZero: true },
   ];
   // The learning rates themselves as the x ticks; a little room either side of the extreme ones.
   const xTicks = lrs.map((lr) => ({ value: lr, label: String(lr) }));
@@ -39,6 +39,14 @@ export function sweepToSvg(results: readonly SweepResult[], title = 'sweep'): st
     `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
   ];
   rows.forEach((row, r) => {
+    // One y range per row, so that the panels of different hidden sizes compare at a glance.
+    const values = results.map(row.value).filter(Number.isFinite);
+    const yRange = values.length
+      ? {
+          yMin: row.fromZero ? 0 : Math.floor(Math.min(...values) * 10) / 10,
+          yMax: Math.ceil(Math.max(...values) * 10) / 10,
+        }
+      : {};
     hiddens.forEach((numHiddens, c) => {
       const series: ChartSeries[] = steps.map((numSteps) => ({
         label: `${numSteps} steps`,
@@ -51,6 +59,7 @@ export function sweepToSvg(results: readonly SweepResult[], title = 'sweep'): st
       const panel = lineChartSvg(series, {
         ...PANEL,
         ...span,
+        ...yRange,
         logX: true,
         xTicks,
         title: r === 0 ? `hidden ${numHiddens}` : undefined,
