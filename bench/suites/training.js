@@ -38,6 +38,36 @@ function shapeLabel(shape) {
   return `${shape} (B=${B}, T=${T}, H=${H})`;
 }
 
+/**
+ * The training step of RNNLM(LSTM) on the package's backends and of the same model in TF.js, at
+ * `shape` (B, T, H; with V and D, through an embedding); losses checked against ln V.
+ */
+function lstmLanguageModelRunners(ctx, shape) {
+  return {
+    ...packageRunners(
+      ctx,
+      async (backend, label) => {
+        const w = await languageModelWorkload(ctx.lib, backend, 'lstm', shape);
+        return { run: w.trainingStep, warmUp: warmUpFor(label, w), check: () => checkLosses(w.losses, shape.V) };
+      },
+      { maxCallMs: { js: JS_CAP } },
+    ),
+    ...tfjsRunners(
+      ctx,
+      (tf) => {
+        const w = tfLanguageModelWorkload(tf, 'lstm', shape);
+        return {
+          run: w.trainingStep,
+          warmUp: w.smallTrainingStep,
+          check: () => checkLosses(w.losses, shape.V),
+          dispose: w.dispose,
+        };
+      },
+      { maxCallMs: TFJS_CAP },
+    ),
+  };
+}
+
 /** @param {import('../lib/suite.js').SuiteContext} ctx */
 export function cases(ctx) {
   const list = [peakCase(ctx)];
@@ -50,29 +80,7 @@ export function cases(ctx) {
       work: dims.B * dims.T,
       flops: NOMINAL_FLOPS.lmTraining('lstm', dims),
       rateGroup: 'lm training lstm',
-      runners: {
-        ...packageRunners(
-          ctx,
-          async (backend, label) => {
-            const w = await languageModelWorkload(ctx.lib, backend, 'lstm', dims);
-            return { run: w.trainingStep, warmUp: warmUpFor(label, w), check: () => checkLosses(w.losses) };
-          },
-          { maxCallMs: { js: JS_CAP } },
-        ),
-        ...tfjsRunners(
-          ctx,
-          (tf) => {
-            const w = tfLanguageModelWorkload(tf, 'lstm', dims);
-            return {
-              run: w.trainingStep,
-              warmUp: w.smallTrainingStep,
-              check: () => checkLosses(w.losses),
-              dispose: w.dispose,
-            };
-          },
-          { maxCallMs: TFJS_CAP },
-        ),
-      },
+      runners: lstmLanguageModelRunners(ctx, dims),
     });
   }
   const e = EMBEDDING_SHAPE;
@@ -83,29 +91,7 @@ export function cases(ctx) {
     work: e.B * e.T,
     flops: NOMINAL_FLOPS.embeddingLmTraining('lstm', e),
     note: 'RNNLM({ embeddingDim }) vs tf.layers.embedding -> lstm -> dense',
-    runners: {
-      ...packageRunners(
-        ctx,
-        async (backend, label) => {
-          const w = await languageModelWorkload(ctx.lib, backend, 'lstm', e);
-          return { run: w.trainingStep, warmUp: warmUpFor(label, w), check: () => checkLosses(w.losses, e.V) };
-        },
-        { maxCallMs: { js: JS_CAP } },
-      ),
-      ...tfjsRunners(
-        ctx,
-        (tf) => {
-          const w = tfLanguageModelWorkload(tf, 'lstm', e);
-          return {
-            run: w.trainingStep,
-            warmUp: w.smallTrainingStep,
-            check: () => checkLosses(w.losses, e.V),
-            dispose: w.dispose,
-          };
-        },
-        { maxCallMs: TFJS_CAP },
-      ),
-    },
+    runners: lstmLanguageModelRunners(ctx, e),
   });
   const dims = SHAPES.C1;
   list.push({

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, expectOneLineError } from '../support/cli.js';
+import { cli, epochLines, expectOneLineError } from '../support/cli.js';
 import { readCorpusText } from '../support/corpus.js';
 
 describe('lstm-simd on any text', () => {
@@ -76,11 +76,6 @@ describe('lstm-simd on any text', () => {
   it('resumes a word model on a text file bit for bit, and refuses another text or other text options', async () => {
     const small = ['--text', book, '--level', 'word', '--hidden', '16', '--batch-size', '8', '--num-steps', '8'];
     const common = ['--seed', '2', '--quiet'];
-    const epochLines = (stdout: string) =>
-      stdout
-        .split('\n')
-        .filter((l) => l.startsWith('epoch '))
-        .map((l) => l.replace(/\/\d+/, '').replace(/ {2}[\d.]+ s .*$/, ''));
     const once = await cli(['train', ...small, ...common, '--epochs', '3', '--out', join(dir, 'once')]);
     expect(once.stderr).toBe('');
     const split = join(dir, 'split');
