@@ -64,8 +64,10 @@ export class RNNLM extends RNNLMScratch {
     if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`RNNLM: dropout must be in [0, 1), got ${dropout}`);
     this.dropout = dropout;
     const seed = options.seed ?? freshSeed();
-    // Registered, so that a checkpoint saves its state and a resumed run draws the same masks.
-    this.dropoutRandom = this.randomGenerator('dropout', new Random(Random.deriveSeed(seed, 3)));
+    // Registered when it draws (so that models without dropout list the generators they always did):
+    // a checkpoint saves its state and a resumed run draws the same masks.
+    const dropoutRandom = new Random(Random.deriveSeed(seed, 3));
+    this.dropoutRandom = dropout > 0 ? this.randomGenerator('dropout', dropoutRandom) : dropoutRandom;
     if (embeddingDim === undefined) {
       if (options.tieWeights) throw new RangeError('RNNLM: tieWeights needs an embedding (embeddingDim)');
       this.embedding = null;
