@@ -18,9 +18,16 @@ export { hasRelaxedSimd, hasSimd } from './backend/wasm/features.js';
 export { WasmUnavailableError, type SimdBuild, type WasmSource } from './backend/wasm/loader.js';
 export { OutOfMemoryError } from './memory/heap.js';
 
-// Data: d2l's Time Machine pipeline, vocabulary, tokenisation.
+// Data: d2l's Time Machine pipeline (and any text), vocabulary, tokenisation.
 export {
   buildCorpus,
+  D2L_TEXT_FORMAT,
+  joinTokens,
+  normalizeText,
+  textFormat,
+  tokenizeText,
+  type Charset,
+  type TextFormat,
   CorpusChecksumError,
   decodeText,
   fetchVerified,
@@ -116,16 +123,27 @@ export {
   type SequenceBatch,
   type SequenceClassifierOptions,
 } from './models/sequence-classifier.js';
-export { RNNLMScratch, type RNNLMOptions, type TokenVocabulary } from './models/rnnlm-scratch.js';
+export {
+  RNNLMScratch,
+  type PredictOptions,
+  type RNNLMOptions,
+  type SampleOptions,
+  type StreamOptions,
+  type TokenVocabulary,
+} from './models/rnnlm-scratch.js';
+export type { SamplingOptions } from './models/sampling.js';
 export { RNNLM, type ConciseRNNLMOptions } from './models/rnnlm.js';
 export { SequenceRegressor, type RegressionLoss, type SequenceRegressorOptions } from './models/sequence-regressor.js';
 export {
   createLanguageModel,
   describeLanguageModel,
   MODEL_DEFAULTS,
+  WORD_LEVEL_DEFAULTS,
+  wordLevelSpec,
   type ChapterDefaults,
   type LanguageModelSpec,
   type ModelKind,
+  type WordLevelDefaults,
 } from './models/zoo.js';
 
 // Training.
@@ -183,6 +201,7 @@ export {
   type ChartSeries,
   type PlotOptions,
 } from './train/plot-svg.js';
+export { sweepToSvg, type SweepResult } from './train/plot-sweep.js';
 
 // The vanishing-gradient lab (lstm-simd lab): the same functions the command line runs, for pages too.
 export { runLab, LAB_SECTIONS, type LabOptions, type LabReport, type LabSection } from './lab/lab.js';

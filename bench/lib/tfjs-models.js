@@ -92,27 +92,31 @@ export function clippedStep(tf, optimizer, vars, lossOf) {
   });
 }
 
-/** The language model: one-hot ids -> recurrent layer (returnSequences) -> dense to V. */
-function tfLanguageModel(tf, cell, { T, H }) {
-  return tf.sequential({
-    layers: [
-      tfRecurrentLayer(tf, cell, H, { inputShape: [T, VOCAB] }),
-      tf.layers.dense({ units: VOCAB, kernelInitializer: 'glorotUniform' }),
-    ],
-  });
+/**
+ * The language model: one-hot ids -> recurrent layer (returnSequences) -> dense to V; with D in
+ * the shape, ids -> tf.layers.embedding (V, D) -> recurrent layer -> dense to V.
+ */
+function tfLanguageModel(tf, cell, { T, H, V = VOCAB, D }) {
+  const input = D
+    ? [tf.layers.embedding({ inputDim: V, outputDim: D, inputLength: T }), tfRecurrentLayer(tf, cell, H)]
+    : [tfRecurrentLayer(tf, cell, H, { inputShape: [T, V] })];
+  return tf.sequential({ layers: [...input, tf.layers.dense({ units: V, kernelInitializer: 'glorotUniform' })] });
 }
 
 /**
- * The training step of the language model on ids (B, T): one-hot, forward, mean softmax
- * cross-entropy, gradients, global-norm clipping at CLIP, SGD; `forward()` the logits alone.
+ * The training step of the language model on ids (B, T): one-hot (or, with D, the embedding),
+ * forward, mean softmax cross-entropy against one-hot targets (tfjs's sparse categorical
+ * cross-entropy makes the same one-hot matrix), gradients, global-norm clipping at CLIP, SGD;
+ * `forward()` the logits alone.
  */
-export function tfLanguageModelWorkload(tf, cell, { B, T, H }, seed = 21) {
-  const model = tfLanguageModel(tf, cell, { T, H });
+export function tfLanguageModelWorkload(tf, cell, shape, seed = 21) {
+  const { B, T, V = VOCAB, D } = shape;
+  const model = tfLanguageModel(tf, cell, shape);
   const vars = variablesOf(model);
   const optimizer = tf.train.sgd(LEARNING_RATE);
   const batchOf = (rows) => ({
-    ids: tf.tensor2d(tokenIds(rows * T, seed + 2), [rows, T], 'int32'),
-    targets: tf.tensor2d(tokenIds(rows * T, seed + 3), [rows, T], 'int32'),
+    ids: tf.tensor2d(tokenIds(rows * T, seed + 2, V), [rows, T], 'int32'),
+    targets: tf.tensor2d(tokenIds(rows * T, seed + 3, V), [rows, T], 'int32'),
   });
   const batch = batchOf(B);
   const small = batchOf(Math.min(B, 4));
@@ -120,11 +124,11 @@ export function tfLanguageModelWorkload(tf, cell, { B, T, H }, seed = 21) {
 
   const step = ({ ids, targets }) =>
     clippedStep(tf, optimizer, vars, () => {
-      const x = tf.oneHot(ids, VOCAB).toFloat();
-      const y = tf.oneHot(targets, VOCAB).toFloat();
+      const x = D ? ids : tf.oneHot(ids, V).toFloat();
+      const y = tf.oneHot(targets, V).toFloat();
       return tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }));
     });
-  const forward = ({ ids }) => tf.tidy(() => void model.apply(tf.oneHot(ids, VOCAB).toFloat()).dataSync());
+  const forward = ({ ids }) => tf.tidy(() => void model.apply(D ? ids : tf.oneHot(ids, V).toFloat()).dataSync());
 
   return {
     trainingStep: () => recordLoss(losses, step(batch)),

@@ -18,6 +18,12 @@ export const SHAPES = {
   C2: { B: 64, T: 64, H: 256 },
 };
 
+/**
+ * The word-level workload (issue 11): V = 5,000 token ids through an Embedding of D = 128 into the
+ * LSTM (H = 256), B = 64, T = 32 (n = T B = 2048 < V: the package gathers the embedded rows).
+ */
+export const EMBEDDING_SHAPE = { B: 64, T: 32, H: 256, V: 5000, D: 128 };
+
 export const CELLS = ['rnn', 'gru', 'lstm'];
 /** Gate blocks per hidden unit. */
 export const GATES = { lstm: 4, gru: 3, rnn: 1 };
@@ -49,14 +55,20 @@ export const NOMINAL_FLOPS = {
   lmForward: (cell, { B, T, H }) => B * T * (recurrentFlops(cell, H) + outputFlops(H)),
   /** Training step: forward, then both gradients of the recurrence and of the output layer. */
   lmTraining: (cell, { B, T, H }) => 3 * B * T * (recurrentFlops(cell, H) + outputFlops(H)),
+  /**
+   * Training step through an embedding (V, D): the dense input projection of the D-wide embedded rows
+   * (forward, dW_ih, and the embedded rows' gradient), recurrence and output layer, each 3x.
+   */
+  embeddingLmTraining: (cell, { B, T, H, V, D }) =>
+    3 * B * T * (inputFlops(cell, D, H) + recurrentFlops(cell, H) + outputFlops(H, V)),
 };
 
 // ---- data ---------------------------------------------------------------------------------------
 
-/** Deterministic token ids in [0, VOCAB), (B, T) row-major. */
-export function tokenIds(count, seed) {
+/** Deterministic token ids in [0, vocabSize), (B, T) row-major. */
+export function tokenIds(count, seed, vocabSize = VOCAB) {
   const u = randomFloats(count, seed, 0, 1);
-  return Int32Array.from(u, (v) => Math.min(VOCAB - 1, Math.floor(v * VOCAB)));
+  return Int32Array.from(u, (v) => Math.min(vocabSize - 1, Math.floor(v * vocabSize)));
 }
 
 /** A vocabulary of VOCAB one-character tokens, what predict needs. */
@@ -137,8 +149,10 @@ export async function layerWorkload(lib, backend, cell, { B, T, H }, I = VOCAB, 
  * RNNLM around a fused layer (token ids in), or the chapter's scratch model (RNNLMScratch
  * around LSTMScratch, one-hot inputs): `trainingStep()` is the Trainer's step (forward, loss,
  * zeroGrad, backward, clip at CLIP, SGD step, endStep); `forward()` is the logits under noGrad.
+ * With V and D in the shape: V token ids through an Embedding of width D (RNNLM's embeddingDim).
  */
-export async function languageModelWorkload(lib, backend, cell, { B, T, H }, { scratch = false, seed = 21 } = {}) {
+export async function languageModelWorkload(lib, backend, cell, shape, { scratch = false, seed = 21 } = {}) {
+  const { B, T, H, V = VOCAB, D } = shape;
   let model;
   if (scratch) {
     if (cell !== 'lstm') throw new Error('only the LSTM scratch model is benchmarked');
@@ -149,16 +163,17 @@ export async function languageModelWorkload(lib, backend, cell, { B, T, H }, { s
     });
   } else {
     const Layer = layerClass(lib, cell);
-    model = new lib.RNNLM(new Layer({ numInputs: VOCAB, numHiddens: H, seed, backend }), {
-      vocabSize: VOCAB,
+    model = new lib.RNNLM(new Layer({ numInputs: D ?? V, numHiddens: H, seed, backend }), {
+      vocabSize: V,
+      embeddingDim: D,
       lr: LEARNING_RATE,
       seed: seed + 1,
     });
   }
   const step = trainerStep(lib, backend, model);
   const batchOf = (rows) => ({
-    X: tokenIds(rows * T, seed + 2),
-    Y: tokenIds(rows * T, seed + 3),
+    X: tokenIds(rows * T, seed + 2, V),
+    Y: tokenIds(rows * T, seed + 3, V),
     batchSize: rows,
     numSteps: T,
   });
@@ -214,14 +229,14 @@ export function recordLoss(losses, value) {
 }
 
 /** Undefined when the losses of a training run look right, else what is wrong. */
-export function checkLosses(losses) {
+export function checkLosses(losses, vocabSize = VOCAB) {
   if (losses.length === 0) return 'no training step ran';
   const bad = losses.find((l) => !Number.isFinite(l));
   if (bad !== undefined) return `loss ${bad}`;
-  // Untrained, the model predicts about uniformly over VOCAB tokens: loss ~ ln VOCAB.
-  const expected = Math.log(VOCAB);
+  // Untrained, the model predicts about uniformly over the vocabulary: loss ~ ln vocabSize.
+  const expected = Math.log(vocabSize);
   if (Math.abs(losses[0] - expected) > 0.7)
-    return `first loss ${losses[0].toFixed(3)}, expected about ln ${VOCAB} = ${expected.toFixed(3)}`;
+    return `first loss ${losses[0].toFixed(3)}, expected about ln ${vocabSize} = ${expected.toFixed(3)}`;
   return undefined;
 }
 

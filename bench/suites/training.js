@@ -6,13 +6,14 @@
 // lib/tfjs-models.js), and the chapter's scratch model (RNNLMScratch + LSTMScratch) on C1. The C1
 // steps (fused and scratch) also run in Chromium (chromium-simd, chromium-relaxed: the same workload
 // code in a page, the demo page's engine).
+// E1: a word-level step, V = 5,000 ids through an Embedding (D = 128) into the LSTM (H = 256).
 
 import { browserRunners } from '../lib/browser.js';
 import { peakCase } from '../lib/peak.js';
 import { packageRunners, tfjsRunners } from '../lib/runners.js';
 import { ms, speedupOverTfjsWasm, targetLine } from '../lib/targets.js';
 import { tfLanguageModelWorkload } from '../lib/tfjs-models.js';
-import { checkLosses, languageModelWorkload, NOMINAL_FLOPS, SHAPES } from '../lib/workloads.js';
+import { checkLosses, EMBEDDING_SHAPE, languageModelWorkload, NOMINAL_FLOPS, SHAPES } from '../lib/workloads.js';
 
 export const name = 'training';
 export const title =
@@ -42,6 +43,36 @@ function shapeLabel(shape) {
   return `${shape} (B=${B}, T=${T}, H=${H})`;
 }
 
+/**
+ * The training step of RNNLM(LSTM) on the package's backends and of the same model in TF.js, at
+ * `shape` (B, T, H; with V and D, through an embedding); losses checked against ln V.
+ */
+function lstmLanguageModelRunners(ctx, shape, tfjsOptions = {}) {
+  return {
+    ...packageRunners(
+      ctx,
+      async (backend, label) => {
+        const w = await languageModelWorkload(ctx.lib, backend, 'lstm', shape);
+        return { run: w.trainingStep, warmUp: warmUpFor(label, w), check: () => checkLosses(w.losses, shape.V) };
+      },
+      { maxCallMs: { js: JS_CAP } },
+    ),
+    ...tfjsRunners(
+      ctx,
+      (tf) => {
+        const w = tfLanguageModelWorkload(tf, 'lstm', shape);
+        return {
+          run: w.trainingStep,
+          warmUp: w.smallTrainingStep,
+          check: () => checkLosses(w.losses, shape.V),
+          dispose: w.dispose,
+        };
+      },
+      { maxCallMs: TFJS_CAP, ...tfjsOptions },
+    ),
+  };
+}
+
 /** @param {import('../lib/suite.js').SuiteContext} ctx */
 export function cases(ctx) {
   const list = [peakCase(ctx)];
@@ -55,33 +86,28 @@ export function cases(ctx) {
       flops: NOMINAL_FLOPS.lmTraining('lstm', dims),
       rateGroup: 'lm training lstm',
       runners: {
-        ...packageRunners(
-          ctx,
-          async (backend, label) => {
-            const w = await languageModelWorkload(ctx.lib, backend, 'lstm', dims);
-            return { run: w.trainingStep, warmUp: warmUpFor(label, w), check: () => checkLosses(w.losses) };
-          },
-          { maxCallMs: { js: JS_CAP } },
-        ),
-        ...tfjsRunners(
-          ctx,
-          (tf) => {
-            const w = tfLanguageModelWorkload(tf, 'lstm', dims);
-            return {
-              run: w.trainingStep,
-              warmUp: w.smallTrainingStep,
-              check: () => checkLosses(w.losses),
-              dispose: w.dispose,
-            };
-          },
-          { maxCallMs: TFJS_CAP },
-        ),
+        ...lstmLanguageModelRunners(ctx, dims),
         ...(shape === 'C1'
           ? browserRunners(ctx, { factory: 'languageModelWorkload', args: ['lstm', dims], call: 'trainingStep' })
           : {}),
       },
     });
   }
+  const e = EMBEDDING_SHAPE;
+  list.push({
+    name: caseName('E1', 'Embedding + LSTM'),
+    group: `E1 (V=${e.V}, D=${e.D}, B=${e.B}, T=${e.T}, H=${e.H}), word level`,
+    unit: 'tok/s',
+    work: e.B * e.T,
+    flops: NOMINAL_FLOPS.embeddingLmTraining('lstm', e),
+    note: 'RNNLM({ embeddingDim }) vs tf.layers.embedding -> lstm -> dense',
+    // tf.layers.embedding cannot train on tfjs-wasm: the gradient of tf.gather needs UnsortedSegmentSum,
+    // which that backend does not register (tfjs 4.22).
+    runners: lstmLanguageModelRunners(ctx, e, {
+      only: ['tfjs-cpu'],
+      skip: "tfjs-wasm has no 'UnsortedSegmentSum' kernel (tf.gather's gradient): an embedding cannot train there",
+    }),
+  });
   const dims = SHAPES.C1;
   list.push({
     name: caseName('C1', 'LSTMScratch'),

@@ -16,7 +16,8 @@ Each case is the model a PyTorch user writes for a word-level language model,
 with weights drawn once (torch's own initialisers, seeded) and stored by their state_dict names; the
 file holds the ids, targets, every parameter, the logits, the loss and every parameter's gradient,
 run in float32 (what the package computes in) and in float64 (to check the algebra without rounding).
-Ids repeat within the batch, so the embedding gradient's scatter-add must sum rows.
+Ids repeat within the batch, so the embedding gradient's scatter-add must sum rows. The last case ties
+the embedding to the output layer (`embedding.weight = linear.weight`), whose gradient sums both uses.
 Every number is written with repr(), which round-trips float32 and float64 values exactly.
 """
 import json
@@ -29,21 +30,24 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'torch', 'embedding-lm.json')
 
 CELLS = {'lstm': nn.LSTM, 'gru': nn.GRU, 'rnn': nn.RNN}
-# (cell, V, D, H, layers, bidirectional, B, T)
+# (cell, V, D, H, layers, bidirectional, B, T, tied)
 CASES = [
-    ('lstm', 11, 6, 5, 1, False, 3, 4),
-    ('lstm', 13, 7, 4, 2, True, 2, 5),
-    ('gru', 11, 5, 6, 2, False, 3, 3),
-    ('rnn', 9, 4, 5, 1, True, 4, 3),
+    ('lstm', 11, 6, 5, 1, False, 3, 4, False),
+    ('lstm', 13, 7, 4, 2, True, 2, 5, False),
+    ('gru', 11, 5, 6, 2, False, 3, 3, False),
+    ('rnn', 9, 4, 5, 1, True, 4, 3, False),
+    ('lstm', 12, 6, 6, 1, False, 3, 4, True),
 ]
 
 
 class LM(nn.Module):
-    def __init__(self, cell, V, D, H, layers, bidirectional):
+    def __init__(self, cell, V, D, H, layers, bidirectional, tied):
         super().__init__()
         self.embedding = nn.Embedding(V, D)
         self.rnn = CELLS[cell](D, H, num_layers=layers, bidirectional=bidirectional)
         self.linear = nn.Linear(H * (2 if bidirectional else 1), V)
+        if tied:  # word_language_model's --tied: one tensor, listed under both names in the state_dict
+            self.embedding.weight = self.linear.weight
 
     def forward(self, X):
         outputs, _ = self.rnn(self.embedding(X.T))
@@ -63,20 +67,21 @@ def run(model, X, Y, V, dtype):
     return {
         'logits': numbers(logits),
         'loss': float(repr(loss.item())),
+        # named_parameters lists a tied tensor once, under its first name (embedding.weight)
         'gradients': {name: numbers(p.grad) for name, p in model.named_parameters()},
     }
 
 
-def case(index, cell, V, D, H, layers, bidirectional, B, T):
+def case(index, cell, V, D, H, layers, bidirectional, B, T, tied):
     torch.manual_seed(1000 + index)
-    model = LM(cell, V, D, H, layers, bidirectional)
+    model = LM(cell, V, D, H, layers, bidirectional, tied)
     X = torch.randint(0, V, (B, T))
     X[0, 0] = X[-1, -1]  # at least one repeated id
     Y = torch.randint(0, V, (B, T))
     parameters = {name: {'shape': list(p.shape), 'data': numbers(p)} for name, p in model.state_dict().items()}
     return {
         'cell': cell, 'vocabSize': V, 'embeddingDim': D, 'numHiddens': H, 'numLayers': layers,
-        'bidirectional': bidirectional, 'batchSize': B, 'numSteps': T,
+        'bidirectional': bidirectional, 'tieWeights': tied, 'batchSize': B, 'numSteps': T,
         'X': X.reshape(-1).tolist(), 'Y': Y.reshape(-1).tolist(),
         'parameters': parameters,
         'float32': run(model, X, Y, V, torch.float32),

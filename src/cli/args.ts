@@ -2,18 +2,23 @@
 // with one clear line, never a stack trace.
 
 import { parseArgs } from 'node:util';
+import { isModelKind, MODEL_DEFAULTS, type ModelKind } from '../models/zoo.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+/** parseArgs' option entries. */
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
-export function parse(argv: string[], options: OptionSpec): Record<string, string | boolean | undefined> {
+/** Parsed options by name. */
+export type ParsedArgs = Record<string, string | boolean | undefined>;
+
+export function parse(argv: string[], options: OptionSpec): ParsedArgs {
   try {
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    return values as Record<string, string | boolean | undefined>;
+    return values as ParsedArgs;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     // parseArgs' messages are clear but long; keep their first sentence.
@@ -39,6 +44,16 @@ export function positiveNumber(value: string | boolean | undefined, name: string
   return n;
 }
 
+/** A number in [0, 1), e.g. a dropout probability (`fallback` when not given). */
+export function probability(value: string | boolean | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (typeof value !== 'string' || value.trim() === '' || !(n >= 0 && n < 1)) {
+    throw new UsageError(`--${name} must be a number in [0, 1), got '${String(value)}'`);
+  }
+  return n;
+}
+
 export function choice<T extends string>(
   value: string | boolean | undefined,
   name: string,
@@ -56,4 +71,33 @@ export function text(value: string | boolean | undefined, name: string): string 
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} needs a value`);
   return value;
+}
+
+/** A comma-separated list of positive numbers (integers when `integers`), or `fallback`. */
+export function numberList(
+  value: string | boolean | undefined,
+  name: string,
+  fallback: readonly number[],
+  integers: boolean,
+): number[] {
+  if (value === undefined) return [...fallback];
+  const items = typeof value === 'string' ? value.split(',').map((item) => item.trim()) : [];
+  const numbers = items.map(Number);
+  const valid =
+    items.length > 0 &&
+    numbers.every((n, i) => items[i] !== '' && Number.isFinite(n) && n > 0 && (!integers || Number.isSafeInteger(n)));
+  if (!valid) {
+    const what = integers ? 'positive integers' : 'positive numbers';
+    throw new UsageError(`--${name} must be a comma-separated list of ${what}, got '${String(value)}'`);
+  }
+  return [...new Set(numbers)];
+}
+
+/** --model: one of the zoo's kinds, or `fallback`. */
+export function modelKind(value: string | boolean | undefined, fallback: ModelKind): ModelKind {
+  const name = text(value, 'model') ?? fallback;
+  if (!isModelKind(name)) {
+    throw new UsageError(`--model must be one of ${Object.keys(MODEL_DEFAULTS).join(', ')}, got '${name}'`);
+  }
+  return name;
 }

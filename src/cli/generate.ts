@@ -1,5 +1,5 @@
 // `lstm-simd generate`: text from a checkpoint written by `lstm-simd train`, or from a language model
-// trained in PyTorch (its state_dict as safetensors and its vocabulary as JSON).
+// trained in PyTorch (its state_dict as safetensors and its vocabulary as JSON), printed as it is generated.
 
 import { setBackend } from '../backend/registry.js';
 import type { Vocab } from '../data/vocab.js';
@@ -22,9 +22,12 @@ const USAGE = `Usage: lstm-simd generate (--checkpoint FILE | --weights FILE --v
                       .weights.h5 / .keras file ([Embedding] + LSTM/GRU/SimpleRNN + Dense; needs jsfive)
   --vocab FILE        its vocabulary: a JSON list of tokens in index order (json.dump(vocab.idx_to_token, f))
                       or an lstm-simd VocabJSON
-  --prefix TEXT       text to warm the state up on (default 'it has')
+  --prefix TEXT       text to warm the state up on (default 'it has'), read as the model's vocabulary
+                      reads text (d2l's: lowercased, letters only; a word model: words)
   --num N             tokens to generate (default 100)
   --temperature T     sample from softmax(logits / T) instead of taking the argmax
+  --top-k K           sample among the K most likely tokens only
+  --top-p P           sample among the most likely tokens whose probabilities reach P, in (0, 1]
   --seed N            seed of the sampling (default 42)
   --backend NAME      wasm | js (default wasm)`;
 
@@ -36,6 +39,8 @@ async function run(argv: string[]): Promise<number> {
     prefix: { type: 'string' },
     num: { type: 'string' },
     temperature: { type: 'string' },
+    'top-k': { type: 'string' },
+    'top-p': { type: 'string' },
     seed: { type: 'string' },
     backend: { type: 'string' },
   });
@@ -54,6 +59,9 @@ async function run(argv: string[]): Promise<number> {
   const prefix = args.prefix === undefined ? 'it has' : text(args.prefix, 'prefix')!;
   const num = integer(args.num, 'num', 100, 0);
   const temperature = args.temperature === undefined ? undefined : positiveNumber(args.temperature, 'temperature', 1);
+  const topK = args['top-k'] === undefined ? undefined : integer(args['top-k'], 'top-k', 1);
+  const topP = args['top-p'] === undefined ? undefined : positiveNumber(args['top-p'], 'top-p', 1);
+  if (topP !== undefined && topP > 1) throw new UsageError(`--top-p must be in (0, 1], got '${String(args['top-p'])}'`);
   const seed = integer(args.seed, 'seed', 42, 0);
   const backend = await setBackend(choice(args.backend, 'backend', ['wasm', 'js'] as const, 'wasm'));
   let model: RNNLMScratch;
@@ -63,11 +71,13 @@ async function run(argv: string[]): Promise<number> {
     ({ model, vocab } = await importKerasModelFile(weights!, vocabFile!, { backend }));
   } else ({ model, vocab } = importTorchModelFile(weights!, vocabFile!, { backend }));
   if (vocab === null) throw new Error(`${file} has no vocabulary to generate text with`);
-  const output =
-    temperature === undefined
-      ? model.predict(prefix, num, vocab)
-      : model.sample(prefix, num, vocab, { temperature, seed });
-  console.log(output);
+  const greedy = temperature === undefined && topK === undefined && topP === undefined;
+  const pieces = model.stream(prefix, num, vocab, greedy ? { greedy } : { temperature, topK, topP, seed });
+  // The first token checks the prefix: nothing is printed before an error.
+  const first = await pieces.next();
+  process.stdout.write(vocab.join(vocab.tokenize(prefix)) + (first.done ? '' : first.value));
+  for await (const piece of pieces) process.stdout.write(piece);
+  process.stdout.write('\n');
   return 0;
 }
 

@@ -7,9 +7,10 @@ import type { Command } from './command.js';
 import { forecastCommand } from './forecast.js';
 import { generateCommand } from './generate.js';
 import { labCommand } from './lab.js';
+import { sweepCommand } from './sweep.js';
 import { trainCommand } from './train.js';
 
-const COMMANDS: readonly Command[] = [trainCommand, generateCommand, forecastCommand, labCommand];
+const COMMANDS: readonly Command[] = [trainCommand, generateCommand, sweepCommand, forecastCommand, labCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

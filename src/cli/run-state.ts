@@ -2,10 +2,11 @@
 // trajectory bit for bit. The Trainer's own state (Trainer.state(): epochs done, optimiser buffers and
 // step count, early-stopping counters, keep-best parameters, history and plot points) goes in as
 // trainerStateToFile writes it; around it, what the command line decides and the Trainer does not
-// know: the data (seed, batch, steps, the corpus's SHA-1), the run's settings (epochs, clipping, the
+// know: the data (seed, batch, steps, the corpus's SHA-1, how a --text file was read and cut), the run's settings (epochs, clipping, the
 // optimiser's name and options, the schedule, early stopping, keep-best) and the states of the model's
 // random generators (dropout masks).
 
+import type { Charset } from '../data/text-format.js';
 import type { NamedTensor } from '../io/safetensors.js';
 import type { RNNLMScratch } from '../models/rnnlm-scratch.js';
 import type { OptimizerName } from '../optim/optimizer.js';
@@ -16,11 +17,29 @@ import { trainerStateFromFile, trainerStateToFile, type TrainerState } from '../
 
 export const RUN_STATE_FORMAT = 'lstm-simd.train/2';
 
+/**
+ * How the corpus was read and cut into windows (train --text, --level, --case, --charset, --min-freq,
+ * --stride, --val-fraction). A state without it is d2l's: the Time Machine's lowercased letters, every
+ * window, 10,000 + 5,000 of them.
+ */
+export interface TextSettings {
+  /** The --text file, as an absolute path (null: the Time Machine). */
+  file: string | null;
+  level: 'char' | 'word';
+  lowercase: boolean;
+  charset: Charset;
+  minFreq: number;
+  stride: number;
+  /** The last fraction of the windows validates; null: d2l's fixed numbers of windows. */
+  valFraction: number | null;
+}
+
 /** The command line's settings of a run: a resumed run takes all of them from its checkpoint. */
 export interface RunSettings {
   /** The run's target (what --resume continues to unless --epochs says otherwise). */
   maxEpochs: number;
-  data: { seed: number; batchSize: number; numSteps: number; corpusSha1: string };
+  /** The data: its seed and windows, the SHA-1 of the corpus file's bytes, and how it was read. */
+  data: { seed: number; batchSize: number; numSteps: number; corpusSha1: string; text?: TextSettings };
   gradientClipVal: number;
   /** null: the model's configureOptimizers() (d2l's SGD at the model's lr). */
   optimizer: { name: OptimizerName; options: OptimizerOptions } | null;
@@ -73,6 +92,7 @@ export function runStateFromFile(
     Number.isSafeInteger(state.data.batchSize) &&
     Number.isSafeInteger(state.data.numSteps) &&
     typeof state.data.corpusSha1 === 'string' &&
+    (state.data.text === undefined || isTextSettings(state.data.text)) &&
     typeof state.gradientClipVal === 'number' &&
     typeof state.randomStates === 'object' &&
     state.randomStates !== null &&
@@ -80,6 +100,23 @@ export function runStateFromFile(
     typeof state.trainer === 'string';
   if (!ok) throw new Error(`the checkpoint's training state is not a '${RUN_STATE_FORMAT}' state`);
   return { state, trainer: trainerStateFromFile(tensors, state.trainer) };
+}
+
+function isTextSettings(value: unknown): value is TextSettings {
+  const t = value as TextSettings;
+  return (
+    t !== null &&
+    typeof t === 'object' &&
+    (t.file === null || typeof t.file === 'string') &&
+    (t.level === 'char' || t.level === 'word') &&
+    typeof t.lowercase === 'boolean' &&
+    typeof t.charset === 'string' &&
+    Number.isSafeInteger(t.minFreq) &&
+    t.minFreq >= 0 &&
+    Number.isSafeInteger(t.stride) &&
+    t.stride >= 1 &&
+    (t.valFraction === null || (typeof t.valFraction === 'number' && t.valFraction > 0 && t.valFraction < 1))
+  );
 }
 
 /** Sets the model's random generators to saved states; the names must be the same. */

@@ -1,6 +1,7 @@
-// `lstm-simd train`: the chapter's language model end to end: find the corpus, train with the book's
-// settings (or the options given), print perplexity per epoch and generated text, and save a
-// checkpoint, a perplexity plot and (with --json) the history.
+// `lstm-simd train`: the chapter's language model end to end: find the corpus (the Time Machine, or
+// any UTF-8 text with --text), train with the book's settings (or the options given; word level has
+// its own defaults), print perplexity per epoch and generated text, and save a checkpoint, a
+// perplexity plot and (with --json) the history.
 //
 // The checkpoint is written atomically at the end of every epoch, with the state that --resume needs to
 // continue the same trajectory bit for bit (see run-state.ts). The Trainer never finishes an epoch with
@@ -10,17 +11,17 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Backend } from '../backend/backend.js';
 import { setBackend } from '../backend/registry.js';
-import { TimeMachine } from '../data/time-machine.js';
 import type { LoadedModel } from '../io/checkpoint.js';
 import {
   checkLanguageModelSpec,
   createLanguageModel,
-  isModelKind,
   MODEL_DEFAULTS,
+  WORD_LEVEL_DEFAULTS,
+  wordLevelSpec,
+  type ChapterDefaults,
   type LanguageModelSpec,
   type ModelKind,
 } from '../models/zoo.js';
-import { resolveTimeMachineText } from '../node/corpus.js';
 import { checkWritableDirectory, writeFileAtomically } from '../node/files.js';
 import { loadModelFile, saveModelFile } from '../node/model-files.js';
 import { createOptimizer, OPTIMIZER_NAMES, type OptimizerOptions } from '../optim/create.js';
@@ -30,11 +31,22 @@ import { boardToSvg } from '../train/plot-svg.js';
 import { formatCount } from '../train/progress-bar.js';
 import type { TrainerState } from '../train/trainer-state.js';
 import { Trainer, TrainingDivergedError, type EpochRecord } from '../train/trainer.js';
-import { choice, integer, parse, positiveNumber, text, UsageError } from './args.js';
+import { choice, integer, modelKind, parse, positiveNumber, probability, text, UsageError } from './args.js';
 import type { Command } from './command.js';
+import {
+  CORPUS_OPTIONS,
+  CORPUS_USAGE,
+  corpusChoice,
+  corpusData,
+  describeData,
+  readCorpus,
+  recordedCorpus,
+  textSettings,
+} from './corpus-args.js';
 import { restoreRandomStates, runStateFromFile, runStateToFile, type RunSettings, type RunState } from './run-state.js';
 
 const MODEL_NAMES = Object.keys(MODEL_DEFAULTS).join(' | ');
+const W = WORD_LEVEL_DEFAULTS;
 const SCHEDULE_NAMES = ['step', 'cosine', 'warmup-cosine', 'linear'] as const;
 
 /**
@@ -54,6 +66,15 @@ const FIXED_BY_CHECKPOINT = [
   'layers',
   'bidirectional',
   'dropout',
+  'level',
+  'case',
+  'charset',
+  'min-freq',
+  'stride',
+  'val-fraction',
+  'embedding',
+  'lm-dropout',
+  'tie-weights',
   'seed',
   'optimizer',
   'momentum',
@@ -65,16 +86,28 @@ const FIXED_BY_CHECKPOINT = [
 
 const USAGE = `Usage: lstm-simd train [options]
 
-Trains a character language model on d2l's Time Machine and prints generated text. Defaults are the
-chapter's settings for the model (d2l 10.1 for lstm-scratch: 32 hidden units, lr 4, 50 epochs,
-batch 1024 x 32 steps, gradient clipping at 1, plain SGD).
+Trains a language model and prints generated text. With no options: d2l's character model on the
+Time Machine with the chapter's settings (d2l 10.1 for lstm-scratch: 32 hidden units, lr 4, 50 epochs,
+batch 1024 x 32 steps, gradient clipping at 1, plain SGD). With --text, on any UTF-8 text.
 
-  --model NAME        ${MODEL_NAMES} (default lstm-scratch)
+  --model NAME        ${MODEL_NAMES} (default lstm-scratch; word level: ${W.kind})
   --hidden N          hidden units                  --epochs N        epochs
   --batch-size N      minibatch size                --num-steps N     tokens per sequence
   --layers N          stacked layers (concise models; default 1)
   --bidirectional     both directions (concise models; a language model then sees the future)
   --dropout P         dropout between stacked layers (concise models; default 0)
+
+${CORPUS_USAGE}
+  --embedding N       token embedding width before the recurrent layers (concise models;
+                      default none; word level: the recurrent output width, tied)
+  --lm-dropout P      dropout on the embedded inputs and on the outputs (concise models;
+                      default 0, word level ${W.lmDropout})
+  --tie-weights on|off  the embedding shares the output layer's weight (needs --embedding = the
+                      recurrent output width; default off, word level on)
+
+  Word level defaults: --model ${W.kind} --hidden ${W.numHiddens} --lm-dropout ${W.lmDropout} --tie-weights on --lr ${W.lr}
+  --epochs ${W.maxEpochs} --batch-size ${W.batchSize} --num-steps ${W.numSteps}.
+
   --optimizer NAME    ${OPTIMIZER_NAMES.join(' | ')} (default: the book's plain SGD)
   --lr X              learning rate (default: the chapter's for SGD; adam/adamw 0.01, rmsprop 0.003)
   --momentum M        sgd, rmsprop (default 0)      --weight-decay W  L2 (sgd, adam, rmsprop) or decoupled (adamw)
@@ -84,14 +117,14 @@ batch 1024 x 32 steps, gradient clipping at 1, plain SGD).
   --early-stopping N  stop after N epochs without a better validation loss
   --keep-best         end with the parameters of the best validation epoch
   --backend NAME      wasm | js (default wasm)
-  --data PATH         timemachine.txt (default: cache, else download with SHA-1 check)
   --seed N            random seed (default 42)      --out DIR         output directory (default out)
   --json FILE         write the history (per epoch train/val perplexity and seconds)
   --resume FILE       continue the run a checkpoint of 'lstm-simd train' stopped at, bit for bit, up to
                       --epochs in all (default: the run's own); the model, data and settings come from it
+                      (--text or --data may name the corpus again: it must be the same file)
   --quiet             no progress bar
 
-The checkpoint OUT/MODEL.safetensors is rewritten atomically after every epoch; if training diverges,
+The checkpoint OUT/MODEL.safetensors (OUT/MODEL-word.safetensors at word level) is rewritten atomically after every epoch; if training diverges,
 the command exits with status 1 and names the last good checkpoint.`;
 
 async function run(argv: string[]): Promise<number> {
@@ -105,6 +138,10 @@ async function run(argv: string[]): Promise<number> {
     layers: { type: 'string' },
     bidirectional: { type: 'boolean' },
     dropout: { type: 'string' },
+    ...CORPUS_OPTIONS,
+    embedding: { type: 'string' },
+    'lm-dropout': { type: 'string' },
+    'tie-weights': { type: 'string' },
     optimizer: { type: 'string' },
     momentum: { type: 'string' },
     'weight-decay': { type: 'string' },
@@ -112,7 +149,6 @@ async function run(argv: string[]): Promise<number> {
     'early-stopping': { type: 'string' },
     'keep-best': { type: 'boolean' },
     backend: { type: 'string' },
-    data: { type: 'string' },
     seed: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'string' },
@@ -124,26 +160,27 @@ async function run(argv: string[]): Promise<number> {
     const fixed = FIXED_BY_CHECKPOINT.find((name) => args[name] !== undefined);
     if (fixed) throw new UsageError(`--${fixed} cannot be given with --resume: the checkpoint fixes it`);
   }
-  const modelName = text(args.model, 'model') ?? 'lstm-scratch';
-  if (!isModelKind(modelName)) {
-    throw new UsageError(`--model must be one of ${Object.keys(MODEL_DEFAULTS).join(', ')}, got '${modelName}'`);
-  }
+  // A resumed run reads its corpus options from the checkpoint (below), not from the command line.
+  const givenCorpus = resumeFile === undefined ? corpusChoice(args) : null;
+  const word = givenCorpus?.level === 'word';
+  const modelName = modelKind(args.model, word ? W.kind : 'lstm-scratch');
+  const modelDefaults = chapterDefaults(modelName, word);
   const optimizerName =
     args.optimizer === undefined ? null : choice(args.optimizer, 'optimizer', OPTIMIZER_NAMES, 'sgd');
-  const bookLr = MODEL_DEFAULTS[modelName].lr;
   const lr = positiveNumber(
     args.lr,
     'lr',
-    optimizerName && optimizerName !== 'sgd' ? OPTIMIZER_LR[optimizerName] : bookLr,
+    optimizerName && optimizerName !== 'sgd' ? OPTIMIZER_LR[optimizerName] : modelDefaults.lr,
   );
-  const numHiddens = integer(args.hidden, 'hidden', MODEL_DEFAULTS[modelName].numHiddens);
+  const numHiddens = integer(args.hidden, 'hidden', modelDefaults.numHiddens);
   const numLayers = integer(args.layers, 'layers', 1);
-  const dropout = fraction(args.dropout, 'dropout');
+  const dropout = probability(args.dropout, 'dropout', 0);
+  const bidirectional = args.bidirectional === true;
   const backendName = choice(args.backend, 'backend', ['wasm', 'js'] as const, 'wasm');
   const seedOption = integer(args.seed, 'seed', 42, 0);
   const outDir = text(args.out, 'out') ?? 'out';
   const jsonFile = text(args.json, 'json');
-  const architecture = { numLayers, bidirectional: args.bidirectional === true, dropout };
+  const architecture = { numLayers, bidirectional, dropout, ...embeddingOptions(args, modelName, numHiddens, word) };
   try {
     checkLanguageModelSpec({ kind: modelName, vocabSize: 1, numHiddens, lr, seed: seedOption, ...architecture });
   } catch (error) {
@@ -156,8 +193,10 @@ async function run(argv: string[]): Promise<number> {
   const backend = await setBackend(backendName);
   const resumed = resumeFile === undefined ? null : loadResumable(resumeFile, backend);
   const saved = resumed?.state ?? null;
+  const corpusOptions = givenCorpus ?? recordedCorpus(saved!.data.text, args);
+  const wordLevel = corpusOptions.level === 'word';
   const kind: ModelKind = resumed ? resumed.loaded.spec.kind : modelName;
-  const defaults = MODEL_DEFAULTS[kind];
+  const defaults = chapterDefaults(kind, wordLevel);
   const maxEpochs = integer(args.epochs, 'epochs', saved?.maxEpochs ?? defaults.maxEpochs, saved ? 0 : 1);
   const settings: RunSettings = saved ?? {
     maxEpochs,
@@ -177,22 +216,24 @@ async function run(argv: string[]): Promise<number> {
   settings.maxEpochs = maxEpochs;
   const { seed, batchSize, numSteps } = settings.data;
 
-  const corpus = await resolveTimeMachineText({ path: text(args.data, 'data') });
-  if (corpus.warning) console.error(`lstm-simd: warning: ${corpus.warning}`);
+  const corpus = await readCorpus(corpusOptions);
   if (saved && corpus.sha1 !== saved.data.corpusSha1) {
     throw new Error(
-      `the corpus (SHA-1 ${corpus.sha1}) is not the one the checkpoint was trained on (SHA-1 ` +
+      `the corpus ${corpus.source} (SHA-1 ${corpus.sha1}) is not the one the checkpoint was trained on (SHA-1 ` +
         `${saved.data.corpusSha1}): resuming needs the same data`,
     );
   }
   settings.data.corpusSha1 = corpus.sha1;
-  const data = new TimeMachine({
+  const data = corpusData(corpusOptions, corpus.text, {
     batchSize,
     numSteps,
-    text: corpus.text,
     seed,
     vocab: resumed?.loaded.vocab ?? undefined,
   });
+  // A run on d2l's data records nothing more, as before (a checkpoint without it means d2l's).
+  const d2lData = !corpusOptions.textFile && !wordLevel && corpusOptions.valFraction === undefined;
+  const recordText = saved ? saved.data.text !== undefined : !(d2lData && isD2lReading(corpusOptions, data.stride));
+  if (recordText) settings.data.text = textSettings(corpusOptions, data);
   const spec: LanguageModelSpec = resumed
     ? resumed.loaded.spec
     : { kind, vocabSize: data.vocab.length, numHiddens, lr, seed, ...architecture };
@@ -202,13 +243,16 @@ async function run(argv: string[]): Promise<number> {
   console.log(
     `${kind} (d2l ${defaults.chapter}): ${model.numParameters()} parameters, hidden ${spec.numHiddens}` +
       `${(spec.numLayers ?? 1) > 1 ? ` x ${spec.numLayers} layers` : ''}${spec.bidirectional ? ', bidirectional' : ''}` +
-      `${(spec.dropout ?? 0) > 0 ? `, dropout ${spec.dropout}` : ''}, ${describeOptimizer(settings, spec.lr)}, ` +
+      `${spec.embeddingDim !== undefined ? `, embedding ${spec.embeddingDim}${spec.tieWeights ? ' (tied)' : ''}` : ''}` +
+      `${(spec.dropout ?? 0) > 0 ? `, dropout ${spec.dropout}` : ''}` +
+      `${(spec.lmDropout ?? 0) > 0 ? `, lm-dropout ${spec.lmDropout}` : ''}, ${describeOptimizer(settings, spec.lr)}, ` +
       `batch ${batchSize} x ${numSteps} steps, ${maxEpochs} epochs, backend ${backend.variant}; ` +
-      `corpus ${corpus.source}: ${data.corpus.length} tokens, vocab ${data.vocab.length}` +
+      describeData(data, corpus.source) +
       (resumed ? `; resuming ${resumeFile} after epoch ${epochsDone}` : ''),
   );
 
-  const checkpointPath = join(outDir, `${kind}.safetensors`);
+  const stem = `${kind}${wordLevel ? '-word' : ''}`;
+  const checkpointPath = join(outDir, `${stem}.safetensors`);
   let lastGood = resumed ? { path: resumeFile!, epoch: epochsDone } : null;
   const { optimizer, schedule } = settings;
   const trainer: Trainer = new Trainer({
@@ -258,16 +302,27 @@ async function run(argv: string[]): Promise<number> {
     );
   }
 
-  for (const prefix of ['it has', 'time traveller', 'the time machine']) {
-    console.log(`predict('${prefix}', 50): ${JSON.stringify(model.predict(prefix, 50, data.vocab))}`);
+  // The chapter's prefixes for the book; for any other text, how it begins.
+  if (corpusOptions.textFile) {
+    const prefix = data.vocab.decode(data.corpus.subarray(0, wordLevel ? 3 : 12));
+    console.log(`predict('${prefix}', 20): ${JSON.stringify(model.predict(prefix, 20, data.vocab))}`);
+    console.log(
+      `sample('${prefix}', 40, temperature 0.7, top-p 0.95): ` +
+        JSON.stringify(model.sample(prefix, 40, data.vocab, { temperature: 0.7, topP: 0.95, seed })),
+    );
+  } else {
+    const numPreds = wordLevel ? 20 : 50;
+    for (const prefix of ['it has', 'time traveller', 'the time machine']) {
+      console.log(`predict('${prefix}', ${numPreds}): ${JSON.stringify(model.predict(prefix, numPreds, data.vocab))}`);
+    }
+    console.log(
+      `sample('the time', ${numPreds + 30}, temperature 0.7): ` +
+        JSON.stringify(model.sample('the time', numPreds + 30, data.vocab, { temperature: 0.7, seed })),
+    );
   }
-  console.log(
-    `sample('the time', 80, temperature 0.7): ` +
-      JSON.stringify(model.sample('the time', 80, data.vocab, { temperature: 0.7, seed })),
-  );
 
-  const plotPath = join(outDir, `${kind}-perplexity.svg`);
-  writeFileAtomically(plotPath, boardToSvg(history.board.curves, { xMax: maxEpochs, title: `${kind} perplexity` }));
+  const plotPath = join(outDir, `${stem}-perplexity.svg`);
+  writeFileAtomically(plotPath, boardToSvg(history.board.curves, { xMax: maxEpochs, title: `${stem} perplexity` }));
   const seconds = history.epochs.reduce((sum, e) => sum + e.seconds, 0);
   if (jsonFile) {
     const epochs = history.epochs.map((e) => ({
@@ -370,14 +425,41 @@ function nonNegative(value: string | boolean | undefined, name: string): number 
   return n;
 }
 
-/** A probability in [0, 1) (default 0). */
-function fraction(value: string | boolean | undefined, name: string): number {
-  if (value === undefined) return 0;
-  const n = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !(n >= 0 && n < 1)) {
-    throw new UsageError(`--${name} must be a number in [0, 1), got '${String(value)}'`);
-  }
-  return n;
+/** The chapter's settings of a model, or the word-level ones (WORD_LEVEL_DEFAULTS) with its chapter. */
+function chapterDefaults(kind: ModelKind, word: boolean): ChapterDefaults {
+  return word ? { ...W, chapter: `${MODEL_DEFAULTS[kind].chapter}, words` } : MODEL_DEFAULTS[kind];
+}
+
+/**
+ * --embedding, --lm-dropout and --tie-weights, over the word level's defaults (an embedding as wide as
+ * the recurrent outputs, tied, dropout) or none. Tied weights need an embedding that wide.
+ */
+function embeddingOptions(
+  args: Record<string, string | boolean | undefined>,
+  kind: ModelKind,
+  numHiddens: number,
+  word: boolean,
+): Pick<LanguageModelSpec, 'embeddingDim' | 'lmDropout' | 'tieWeights'> {
+  const bidirectional = args.bidirectional === true;
+  const defaults = word ? wordLevelSpec(kind, numHiddens, bidirectional) : {};
+  const tieWeights =
+    choice(args['tie-weights'], 'tie-weights', ['on', 'off'] as const, defaults.tieWeights ? 'on' : 'off') === 'on';
+  const width = numHiddens * (bidirectional ? 2 : 1);
+  const embeddingDim =
+    args.embedding === undefined
+      ? (defaults.embeddingDim ?? (tieWeights ? width : undefined))
+      : integer(args.embedding, 'embedding', 1);
+  const lmDropout = probability(args['lm-dropout'], 'lm-dropout', defaults.lmDropout ?? 0);
+  return {
+    ...(embeddingDim !== undefined && { embeddingDim }),
+    ...(lmDropout > 0 && { lmDropout }),
+    ...(tieWeights && { tieWeights }),
+  };
+}
+
+/** Whether the corpus options read the Time Machine as d2l does (what a checkpoint without a text record means). */
+function isD2lReading(corpus: { lowercase: boolean; charset: string; minFreq: number }, stride: number): boolean {
+  return corpus.lowercase && corpus.charset === 'letters' && corpus.minFreq === 0 && stride === 1;
 }
 
 function formatEpoch(r: EpochRecord, maxEpochs: number): string {
@@ -390,7 +472,7 @@ function formatEpoch(r: EpochRecord, maxEpochs: number): string {
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: "train the d2l character language model and generate text (the chapter's settings by default)",
+  summary: "train the d2l language model (the chapter's settings by default; any text with --text) and generate",
   usage: USAGE,
   run,
 };

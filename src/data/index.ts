@@ -20,5 +20,14 @@ export {
   type TimeMachineOptions,
   type TokenBatch,
 } from './time-machine.js';
+export {
+  D2L_TEXT_FORMAT,
+  joinTokens,
+  normalizeText,
+  textFormat,
+  tokenizeText,
+  type Charset,
+  type TextFormat,
+} from './text-format.js';
 export { preprocess, tokenize, tokenizeChars, tokenizeWords, type Tokenizer } from './tokenize.js';
 export { compareCodePoints, UNK_TOKEN, Vocab, type TokenFreq, type VocabJSON, type VocabOptions } from './vocab.js';

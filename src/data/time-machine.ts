@@ -4,9 +4,15 @@
 // Training batches are reshuffled every epoch, validation batches come in
 // order, and the last partial batch is kept (DataLoader's drop_last=False).
 // Takes the raw text, does no I/O: it runs in browsers as is.
+//
+// Beyond the book, for any text: the text format (words, case, punctuation;
+// see text-format.ts), windows `stride` tokens apart (numSteps: each token is
+// predicted once per epoch, instead of numSteps times), and a split by
+// fraction (valFraction) instead of d2l's fixed 10,000 + 5,000 windows.
 
 import { Random } from '../util/random.js';
-import { preprocess, tokenize, type Tokenizer } from './tokenize.js';
+import { D2L_TEXT_FORMAT, textFormat, tokenizeText, type TextFormat } from './text-format.js';
+import type { Tokenizer } from './tokenize.js';
 import { Vocab } from './vocab.js';
 
 /** A minibatch of token ids, row-major (batchSize, numSteps); Y is X shifted by one token. */
@@ -17,11 +23,12 @@ export interface TokenBatch {
   numSteps: number;
 }
 
-export interface CorpusOptions {
-  /** Reuse a vocabulary (e.g. a checkpoint's) instead of building one; unknown tokens map to `<unk>`. */
+export interface CorpusOptions extends Partial<TextFormat> {
+  /**
+   * Reuse a vocabulary (e.g. a checkpoint's) instead of building one; unknown tokens map to `<unk>`.
+   * The text is then read with the vocabulary's textFormat, if it has one.
+   */
   vocab?: Vocab;
-  /** 'char' (d2l's TimeMachine) or 'word'. */
-  tokenizer?: Tokenizer;
   /** When building the vocabulary: tokens seen fewer times map to `<unk>`. */
   minFreq?: number;
 }
@@ -32,12 +39,36 @@ export interface BuiltCorpus {
   vocab: Vocab;
 }
 
-/** d2l's `TimeMachine.build(raw_text, vocab=None)`: preprocess, tokenize, index. */
+/**
+ * d2l's `TimeMachine.build(raw_text, vocab=None)`: preprocess, tokenize, index. The text format
+ * (tokenizer, lowercase, charset) defaults to d2l's: letters only, lowercased, characters.
+ */
 export function buildCorpus(rawText: string, options: CorpusOptions = {}): BuiltCorpus {
   if (typeof rawText !== 'string') throw new TypeError('buildCorpus: the text must be a string');
-  const tokens = tokenize(preprocess(rawText), options.tokenizer ?? 'char');
-  const vocab = options.vocab ?? new Vocab(tokens, { minFreq: options.minFreq ?? 0 });
+  const format = corpusFormat(options);
+  const tokens = tokenizeText(rawText, format);
+  const vocab = options.vocab ?? new Vocab(tokens, { minFreq: options.minFreq ?? 0, ...format });
   return { tokens, corpus: vocab.encode(tokens), vocab };
+}
+
+/** The format buildCorpus reads with: the options', over a reused vocabulary's, over d2l's. */
+function corpusFormat(options: CorpusOptions): TextFormat {
+  const given = { tokenizer: options.tokenizer, lowercase: options.lowercase, charset: options.charset };
+  const vocabFormat = options.vocab?.textFormat;
+  if (vocabFormat) {
+    for (const [key, value] of Object.entries(given) as [keyof TextFormat, unknown][]) {
+      if (value !== undefined && value !== vocabFormat[key]) {
+        throw new RangeError(
+          `buildCorpus: ${key} ${String(value)} differs from the vocabulary's (${String(vocabFormat[key])})`,
+        );
+      }
+    }
+  }
+  try {
+    return textFormat(given, vocabFormat ?? D2L_TEXT_FORMAT);
+  } catch (error) {
+    throw new RangeError(`buildCorpus: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 export interface TimeMachineOptions extends CorpusOptions {
@@ -45,10 +76,17 @@ export interface TimeMachineOptions extends CorpusOptions {
   text: string;
   batchSize: number;
   numSteps: number;
-  /** Training windows (default 10 000, as d2l). */
+  /** Training windows (default 10 000, as d2l; with valFraction, all windows before the validation ones). */
   numTrain?: number;
   /** Validation windows after them (default 5 000). */
   numVal?: number;
+  /**
+   * Instead of numTrain and numVal: the last fraction of the windows (rounded, at least one) validates,
+   * all the others train. For texts of any size.
+   */
+  valFraction?: number;
+  /** Tokens between the starts of consecutive windows (default 1, as d2l; numSteps: windows do not overlap). */
+  stride?: number;
   /** Seed of the per-epoch shuffles (default: a fresh random seed; read it back from `seed`). */
   seed?: number;
 }
@@ -58,6 +96,7 @@ export class TimeMachine {
   readonly numSteps: number;
   readonly numTrain: number;
   readonly numVal: number;
+  readonly stride: number;
   readonly seed: number;
   readonly tokenizer: Tokenizer;
   readonly vocab: Vocab;
@@ -66,11 +105,18 @@ export class TimeMachine {
   private nextEpoch = 0;
 
   constructor(options: TimeMachineOptions) {
-    const { batchSize, numSteps, numTrain = 10_000, numVal = 5_000, tokenizer = 'char' } = options;
+    const { batchSize, numSteps, stride = 1, valFraction } = options;
     requireInteger('batchSize', batchSize, 1);
     requireInteger('numSteps', numSteps, 1);
-    requireInteger('numTrain', numTrain, 1);
-    requireInteger('numVal', numVal, 0);
+    requireInteger('stride', stride, 1);
+    if (valFraction !== undefined) {
+      if (!(valFraction > 0 && valFraction < 1)) {
+        throw new RangeError(`TimeMachine: valFraction must be in (0, 1), got ${String(valFraction)}`);
+      }
+      if (options.numTrain !== undefined || options.numVal !== undefined) {
+        throw new RangeError('TimeMachine: give either valFraction or numTrain and numVal, not both');
+      }
+    }
     if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) {
       throw new RangeError(`TimeMachine: seed must be a safe integer, got ${options.seed}`);
     }
@@ -78,27 +124,41 @@ export class TimeMachine {
       throw new TypeError('TimeMachine: text must be the raw text of the book (a string)');
     }
     const { corpus, vocab } = buildCorpus(options.text, options);
-    const windows = Math.max(0, corpus.length - numSteps);
+    const windows = windowCount(corpus.length, numSteps, stride);
+    let { numTrain = 10_000, numVal = 5_000 } = options;
+    if (valFraction !== undefined) {
+      numVal = Math.max(1, Math.round(windows * valFraction));
+      numTrain = windows - numVal;
+      if (numTrain < 1) {
+        throw new RangeError(
+          `TimeMachine: a corpus of ${corpus.length} tokens has ${windows} window(s) of numSteps + 1 = ` +
+            `${numSteps + 1} tokens, too few to split into training and validation`,
+        );
+      }
+    }
+    requireInteger('numTrain', numTrain, 1);
+    requireInteger('numVal', numVal, 0);
     if (numTrain + numVal > windows) {
       throw new RangeError(
         `TimeMachine: numTrain + numVal = ${numTrain + numVal} windows do not fit: a corpus of ${corpus.length} ` +
-          `tokens has ${windows} windows of numSteps + 1 = ${numSteps + 1} tokens ` +
-          `(numTrain + numVal + numSteps must be <= the corpus length)`,
+          `tokens has ${windows} windows of numSteps + 1 = ${numSteps + 1} tokens` +
+          (stride === 1 ? ' (numTrain + numVal + numSteps must be <= the corpus length)' : `, ${stride} apart`),
       );
     }
     this.batchSize = batchSize;
     this.numSteps = numSteps;
     this.numTrain = numTrain;
     this.numVal = numVal;
+    this.stride = stride;
     this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
-    this.tokenizer = tokenizer;
+    this.tokenizer = vocab.textFormat?.tokenizer ?? options.tokenizer ?? 'char';
     this.vocab = vocab;
     this.corpus = corpus;
   }
 
-  /** Stride-1 windows in the whole corpus (d2l builds X and Y from all of them). */
+  /** Windows in the whole corpus, `stride` tokens apart (d2l: stride 1, and X and Y are built from all of them). */
   get numWindows(): number {
-    return this.corpus.length - this.numSteps;
+    return windowCount(this.corpus.length, this.numSteps, this.stride);
   }
 
   get numTrainBatches(): number {
@@ -119,14 +179,15 @@ export class TimeMachine {
     this.nextEpoch = value;
   }
 
-  /** Window i: X = corpus[i : i + numSteps], Y = corpus[i + 1 : i + 1 + numSteps] (views, do not write). */
+  /** Window i, starting at token s = i stride: X = corpus[s : s + numSteps], Y = corpus[s + 1 : s + 1 + numSteps] (views, do not write). */
   window(i: number): { X: Int32Array; Y: Int32Array } {
     if (!Number.isInteger(i) || i < 0 || i >= this.numWindows) {
       throw new RangeError(`TimeMachine.window: index ${i} is outside [0, ${this.numWindows})`);
     }
+    const s = i * this.stride;
     return {
-      X: this.corpus.subarray(i, i + this.numSteps),
-      Y: this.corpus.subarray(i + 1, i + 1 + this.numSteps),
+      X: this.corpus.subarray(s, s + this.numSteps),
+      Y: this.corpus.subarray(s + 1, s + 1 + this.numSteps),
     };
   }
 
@@ -164,13 +225,18 @@ export class TimeMachine {
       const X = new Int32Array(rows * T);
       const Y = new Int32Array(rows * T);
       for (let r = 0; r < rows; r++) {
-        const i = windowIndices[start + r];
+        const i = windowIndices[start + r] * this.stride;
         X.set(this.corpus.subarray(i, i + T), r * T);
         Y.set(this.corpus.subarray(i + 1, i + 1 + T), r * T);
       }
       yield { X, Y, batchSize: rows, numSteps: T };
     }
   }
+}
+
+/** Windows of numSteps + 1 tokens that start `stride` apart in a corpus of `length` tokens. */
+function windowCount(length: number, numSteps: number, stride: number): number {
+  return length > numSteps ? Math.floor((length - numSteps - 1) / stride) + 1 : 0;
 }
 
 function requireInteger(name: string, value: number, min: number): void {

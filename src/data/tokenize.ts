@@ -1,9 +1,12 @@
 // d2l's TimeMachine text processing (d2l 9.2): every run of non-letters becomes
 // one space, then everything is lowercased; tokens are characters or words.
+// Other formats (case, punctuation, any characters) are in text-format.ts.
+
+import { D2L_TEXT_FORMAT, normalizeText } from './text-format.js';
 
 /** `re.sub('[^A-Za-z]+', ' ', text).lower()`: keeps a trailing space when the text ends in punctuation. */
 export function preprocess(text: string): string {
-  return text.replace(/[^A-Za-z]+/g, ' ').toLowerCase();
+  return normalizeText(text, D2L_TEXT_FORMAT);
 }
 
 /** `list(text)`: one token per code point (as Python iterates a str). */

@@ -1,10 +1,17 @@
 // Vocab (d2l 9.2): token <-> index. As in d2l v1, indices follow the sorted
 // (code point) order of the token set, not frequency order, so for the
 // character corpus ' ' = 0, '<unk>' = 1, 'a' = 2, ..., 'z' = 27.
+//
+// A vocabulary may also record the text format its tokens were cut with
+// (tokenizer, lowercase, charset; see text-format.ts): `tokenize` then reads
+// text the same way, and `join` writes tokens back as text, which is what
+// generation needs to take a prefix and print words with spaces between them.
+
+import { D2L_TEXT_FORMAT, joinTokens, textFormat, tokenizeText, type TextFormat } from './text-format.js';
 
 export const UNK_TOKEN = '<unk>';
 
-export interface VocabOptions {
+export interface VocabOptions extends Partial<TextFormat> {
   /** Tokens seen fewer times are left out (they map to `<unk>`). d2l's default 0 keeps all. */
   minFreq?: number;
   /** Always in the vocabulary, e.g. '<pad>', '<bos>', '<eos>'. */
@@ -17,6 +24,8 @@ export interface VocabJSON {
   version: 1;
   idxToToken: string[];
   tokenFreqs: [string, number][];
+  /** The text format of the tokens (null: none recorded); absent in files written before it existed, which were d2l's. */
+  textFormat?: TextFormat | null;
 }
 
 export type TokenFreq = readonly [token: string, count: number];
@@ -30,10 +39,21 @@ export class Vocab {
   readonly tokenFreqs!: readonly TokenFreq[];
   /** Index of `<unk>`: what unknown tokens map to. */
   readonly unk!: number;
+  /**
+   * How text becomes this vocabulary's tokens (tokenize) and tokens text (join); null when none was
+   * given: the tokens are then characters taken as they are.
+   */
+  readonly textFormat!: Readonly<TextFormat> | null;
 
-  /** `tokens` may be a token list or a list of token lists (flattened, as d2l does). */
+  /**
+   * `tokens` may be a token list or a list of token lists (flattened, as d2l does); they are counted as
+   * given. The format options (tokenizer, lowercase, charset; unset ones take d2l's) record how they
+   * were made from text (buildCorpus passes its own); without any, textFormat is null.
+   */
   constructor(tokens: readonly string[] | readonly (readonly string[])[] = [], options: VocabOptions = {}) {
-    const { minFreq = 0, reservedTokens = [] } = options;
+    const { minFreq = 0, reservedTokens = [], tokenizer, lowercase, charset } = options;
+    const hasFormat = tokenizer !== undefined || lowercase !== undefined || charset !== undefined;
+    const format = hasFormat ? textFormat({ tokenizer, lowercase, charset }) : null;
     if (typeof minFreq !== 'number' || Number.isNaN(minFreq)) {
       throw new RangeError(`Vocab: minFreq must be a number, got ${String(minFreq)}`);
     }
@@ -45,7 +65,7 @@ export class Vocab {
     const tokenFreqs = [...counts].sort((a, b) => b[1] - a[1]); // Array.prototype.sort is stable
     const kept = tokenFreqs.filter(([, count]) => count >= minFreq).map(([token]) => token);
     const idxToToken = [...new Set([UNK_TOKEN, ...reservedTokens, ...kept])].sort(compareCodePoints);
-    initialise(this, idxToToken, tokenFreqs);
+    initialise(this, idxToToken, tokenFreqs, format);
   }
 
   /** Rebuilds a vocabulary exactly as serialised (same indices). */
@@ -67,11 +87,19 @@ export class Vocab {
       Array.isArray(tokenFreqs) &&
       tokenFreqs.every((f) => Array.isArray(f) && f.length === 2 && typeof f[0] === 'string' && Number.isInteger(f[1]));
     if (!freqsValid) throw new TypeError('Vocab.fromJSON: tokenFreqs must be [token, count] pairs');
+    let format: TextFormat | null;
+    try {
+      // Files from before the field existed were written by the d2l pipeline.
+      format = data.textFormat === undefined ? { ...D2L_TEXT_FORMAT } : data.textFormat && textFormat(data.textFormat);
+    } catch (error) {
+      throw new TypeError(`Vocab.fromJSON: textFormat: ${(error as Error).message}`, { cause: error });
+    }
     const vocab = Object.create(Vocab.prototype) as Vocab;
     initialise(
       vocab,
       [...idxToToken],
       tokenFreqs.map(([t, c]) => [t, c] as [string, number]),
+      format,
     );
     return vocab;
   }
@@ -99,6 +127,21 @@ export class Vocab {
     return ids;
   }
 
+  /** Text -> tokens by the vocabulary's textFormat (without one: its characters, as they are). */
+  tokenize(text: string): string[] {
+    return this.textFormat ? tokenizeText(text, this.textFormat) : Array.from(text);
+  }
+
+  /** Tokens -> text by the vocabulary's textFormat: words joined by spaces, characters concatenated. */
+  join(tokens: readonly string[]): string {
+    return this.textFormat ? joinTokens(tokens, this.textFormat) : tokens.join('');
+  }
+
+  /** Indices -> text (toTokens, then join). */
+  decode(indices: ArrayLike<number>): string {
+    return this.join(this.toTokens(indices));
+  }
+
   /** d2l's `to_tokens`: one index gives a token; a list gives a list (even of length 1, unlike d2l). */
   toTokens(index: number): string;
   toTokens(indices: ArrayLike<number>): string[];
@@ -113,6 +156,7 @@ export class Vocab {
       version: 1,
       idxToToken: [...this.idxToToken],
       tokenFreqs: this.tokenFreqs.map(([t, c]) => [t, c]),
+      textFormat: this.textFormat && { ...this.textFormat },
     };
   }
 
@@ -124,8 +168,14 @@ export class Vocab {
   }
 }
 
-function initialise(vocab: Vocab, idxToToken: string[], tokenFreqs: [string, number][]): void {
+function initialise(
+  vocab: Vocab,
+  idxToToken: string[],
+  tokenFreqs: [string, number][],
+  format: TextFormat | null,
+): void {
   const target = vocab as Mutable<Vocab>;
+  target.textFormat = format && Object.freeze(format);
   target.idxToToken = Object.freeze(idxToToken);
   target.tokenToIdx = new Map(idxToToken.map((token, index) => [token, index]));
   target.tokenFreqs = Object.freeze(tokenFreqs.map((f) => Object.freeze(f)));

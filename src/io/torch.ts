@@ -11,6 +11,7 @@
 // else in the file is an error that says what was expected.
 
 import type { Backend } from '../backend/backend.js';
+import { D2L_TEXT_FORMAT, type TextFormat } from '../data/text-format.js';
 import { UNK_TOKEN, Vocab, type VocabJSON } from '../data/vocab.js';
 import type { CellKind } from '../layers/cell-kernels.js';
 import type { RNNLMScratch } from '../models/rnnlm-scratch.js';
@@ -231,7 +232,10 @@ export function importTorchStateDict(
   return { model, spec, vocab, names };
 }
 
-/** A vocabulary from a Vocab, a token list in index order, or a VocabJSON (object or JSON text). */
+/**
+ * A vocabulary from a Vocab, a token list in index order (its text format: see tokenListFormat), or a
+ * VocabJSON (object or JSON text, which records its text format).
+ */
 export function vocabularyFrom(source: Vocab | readonly string[] | VocabJSON | string): Vocab {
   if (source instanceof Vocab) return source;
   let value: unknown = source;
@@ -248,7 +252,8 @@ export function vocabularyFrom(source: Vocab | readonly string[] | VocabJSON | s
       if (!value.includes(UNK_TOKEN)) {
         throw new TypeError(`the token list has no '${UNK_TOKEN}' (d2l's vocabularies always have it)`);
       }
-      return Vocab.fromJSON({ format: 'lstm-simd.vocab', version: 1, idxToToken: value, tokenFreqs: [] });
+      const json = { format: 'lstm-simd.vocab', version: 1, idxToToken: value, tokenFreqs: [] };
+      return Vocab.fromJSON({ ...json, textFormat: tokenListFormat(value) });
     }
     return Vocab.fromJSON(value);
   } catch (error) {
@@ -256,6 +261,16 @@ export function vocabularyFrom(source: Vocab | readonly string[] | VocabJSON | s
       `the vocabulary must be a JSON list of tokens in index order or an lstm-simd VocabJSON: ${(error as Error).message}`,
     );
   }
+}
+
+/**
+ * How a bare token list reads text: d2l's characters, unless a token other than a `<...>` special is
+ * longer than one character: then words and punctuation marks, lowercased when no token has a capital.
+ */
+function tokenListFormat(tokens: readonly string[]): TextFormat {
+  const plain = tokens.filter((t) => !/^<.+>$/.test(t));
+  if (!plain.some((t) => [...t].length > 1)) return { ...D2L_TEXT_FORMAT };
+  return { tokenizer: 'word', lowercase: !plain.some((t) => t !== t.toLowerCase()), charset: 'all' };
 }
 
 function biasOf(weight: string): string {

@@ -30,6 +30,11 @@ export type EmbeddingProjection = 'auto' | 'table' | 'gather';
 export interface EmbeddingOptions {
   /** Seed of the initial weights (default: a fresh random seed). */
   seed?: number;
+  /**
+   * Share this (numEmbeddings, embeddingDim) parameter as the weight instead of drawing one (weight
+   * tying: RNNLM's tieWeights passes its output layer's weight).
+   */
+  weight?: Tensor;
   backend?: Backend;
 }
 
@@ -48,7 +53,7 @@ export class Embedding extends Module {
     readonly embeddingDim: number,
     options: EmbeddingOptions = {},
   ) {
-    super(options.backend);
+    super(options.backend ?? options.weight?.backend);
     for (const [key, value] of [
       ['numEmbeddings', numEmbeddings],
       ['embeddingDim', embeddingDim],
@@ -56,11 +61,18 @@ export class Embedding extends Module {
       if (!Number.isInteger(value) || value < 1)
         throw new RangeError(`Embedding: ${key} must be a positive integer, got ${value}`);
     }
-    this.weight = this.parameter(
-      'weight',
-      [numEmbeddings, embeddingDim],
-      normal(new Random(options.seed ?? freshSeed()), 1),
-    );
+    const { weight } = options;
+    if (weight) {
+      if (weight.rank !== 2 || weight.shape[0] !== numEmbeddings || weight.shape[1] !== embeddingDim) {
+        throw new RangeError(
+          `Embedding: the shared weight must be (${numEmbeddings}, ${embeddingDim}), got [${weight.shape}]`,
+        );
+      }
+      this.weight = this.sharedParameter('weight', weight);
+    } else {
+      const init = normal(new Random(options.seed ?? freshSeed()), 1);
+      this.weight = this.parameter('weight', [numEmbeddings, embeddingDim], init);
+    }
   }
 
   /**

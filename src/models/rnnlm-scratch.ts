@@ -14,13 +14,45 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
 import { freshSeed, normal } from '../nn/init.js';
 import type { Recurrent, RecurrentState } from '../nn/recurrent.js';
+import { argmaxExcept, sampleToken, tokenFilter, type SamplingOptions } from './sampling.js';
 
-/** What predict needs from a vocabulary (data/vocab.ts's Vocab fits). */
+/**
+ * What generation needs from a vocabulary (data/vocab.ts's Vocab fits). Without `tokenize` a prefix
+ * is read character by character, without `join` tokens are concatenated; without `unk` every token
+ * of a prefix is taken as known.
+ */
 export interface TokenVocabulary {
   readonly length: number;
   readonly idxToToken: readonly string[];
   indexOf(token: string): number;
+  /** The index unknown tokens map to: a prefix must not contain unknown tokens, and generation never picks it. */
+  readonly unk?: number;
+  /** Text -> tokens, as the training text was read (Vocab: by its textFormat). */
+  tokenize?(text: string): string[];
+  /** Tokens -> text (Vocab: words joined by spaces, characters concatenated). */
+  join?(tokens: readonly string[]): string;
 }
+
+/** Options of predict. */
+export interface PredictOptions {
+  /** Called with each new token as it is chosen: the text it adds (see stream) and its index. */
+  onToken?: (piece: string, id: number) => void;
+}
+
+/** Options of sample: how tokens are drawn, and a callback per token. */
+export interface SampleOptions extends SamplingOptions, PredictOptions {}
+
+/** Options of stream: greedy decoding (as predict) or drawing (as sample, the default). */
+export interface StreamOptions extends SamplingOptions {
+  /** Take the most likely token each step, as predict does (sampling options are then an error). */
+  greedy?: boolean;
+}
+
+/** Picks the next token's index from the logits of the last step. */
+type TokenChooser = (logits: Float64Array) => number;
+
+/** How often (ms of work) stream hands the event loop a turn, so that a page stays responsive. */
+const STREAM_YIELD_MS = 10;
 
 export interface RNNLMOptions {
   vocabSize: number;
@@ -106,80 +138,173 @@ export class RNNLMScratch extends Module {
   }
 
   /**
-   * d2l's predict: warm up on the prefix (feeding each true character with the
-   * state carried along), then append the argmax character numPreds times.
-   * Returns the prefix followed by numPreds characters.
+   * d2l's predict: warm up on the prefix (feeding each true token with the state carried along),
+   * then append the argmax token numPreds times. Returns the prefix followed by numPreds tokens,
+   * as text: the prefix as the vocabulary reads it (a d2l vocabulary lowercases it and turns
+   * punctuation into spaces; a word vocabulary splits it into words), the tokens joined as the
+   * vocabulary joins them (words with spaces). A prefix token the vocabulary lacks is an error
+   * naming it; `<unk>` is never chosen.
    */
-  predict(prefix: string, numPreds: number, vocab: TokenVocabulary): string {
-    return this.generate(prefix, numPreds, vocab, (logits) => argmax(logits));
+  predict(prefix: string, numPreds: number, vocab: TokenVocabulary, options: PredictOptions = {}): string {
+    const unk = vocab.unk ?? -1;
+    return this.decode('predict', prefix, numPreds, vocab, (logits) => argmaxExcept(logits, unk), options.onToken);
   }
 
   /**
-   * Like predict, but each new character is drawn from softmax(logits / temperature)
-   * with a seeded generator, so the text does not loop. temperature -> 0 approaches predict.
+   * Like predict, but each new token is drawn from softmax(logits / temperature), restricted to
+   * the topK most likely tokens and to the most likely ones whose probability reaches topP
+   * (SamplingOptions), with a seeded generator, so the text does not loop. A temperature near 0
+   * approaches predict.
    */
-  sample(
+  sample(prefix: string, numPreds: number, vocab: TokenVocabulary, options: SampleOptions = {}): string {
+    return this.decode('sample', prefix, numPreds, vocab, samplingChooser('sample', vocab, options), options.onToken);
+  }
+
+  /**
+   * The tokens of sample (or of predict, with `greedy`) one at a time, as they are chosen:
+   * `for await (const piece of model.stream(prefix, 100, vocab)) write(piece)`. Each piece is the
+   * text the token adds (a word with its leading space; the prefix is not repeated), so the pieces
+   * concatenated are the returned text of sample or predict after its prefix. The state persists
+   * from token to token; breaking out of the loop stops generation and frees its memory. Every
+   * 10 ms of work the stream waits for a macrotask, so that a page stays responsive. The weights
+   * are read when the stream starts: do not train the model while a stream is open.
+   */
+  async *stream(
     prefix: string,
     numPreds: number,
     vocab: TokenVocabulary,
-    options: { temperature?: number; seed?: number } = {},
-  ): string {
-    const temperature = options.temperature ?? 1;
-    if (!(temperature > 0)) throw new RangeError(`sample: temperature must be positive, got ${temperature}`);
-    const random = new Random(options.seed ?? freshSeed());
-    return this.generate(prefix, numPreds, vocab, (logits) => sampleFrom(logits, temperature, random));
+    options: StreamOptions = {},
+  ): AsyncGenerator<string, void, undefined> {
+    const { greedy = false, ...sampling } = options;
+    if (greedy && Object.values(sampling).some((v) => v !== undefined)) {
+      throw new RangeError('stream: greedy decoding takes no sampling options (temperature, topK, topP, seed)');
+    }
+    const unk = vocab.unk ?? -1;
+    const choose: TokenChooser = greedy
+      ? (logits) => argmaxExcept(logits, unk)
+      : samplingChooser('stream', vocab, sampling);
+    const prefixIds = this.prefixIds('stream', prefix, numPreds, vocab);
+    let previous = vocab.idxToToken[prefixIds[prefixIds.length - 1]];
+    let lastYield = performance.now();
+    for (const id of this.generateIds(prefixIds, numPreds, choose)) {
+      const token = vocab.idxToToken[id];
+      yield piece(vocab, previous, token);
+      previous = token;
+      if (performance.now() - lastYield >= STREAM_YIELD_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = performance.now();
+      }
+    }
   }
 
+  /**
+   * d2l's predict loop with a choice function: every token through rnn.forward with the state
+   * carried (any Recurrent supports it). Returns the prefix and numPreds tokens as text.
+   */
   protected generate(
     prefix: string,
     numPreds: number,
     vocab: TokenVocabulary,
     choose: (logits: Float64Array) => number,
   ): string {
-    const chars = this.checkGeneration(prefix, numPreds, vocab);
-    return noGrad(() => {
-      let state: RecurrentState | undefined;
-      const outputs = [vocab.indexOf(chars[0])];
-      for (let i = 0; i < chars.length + numPreds - 1; i++) {
-        const [rnnOutputs, newState] = this.rnn.forward(this.embed([outputs[outputs.length - 1]], 1, 1), state);
-        state = newState;
-        if (i < chars.length - 1)
-          outputs.push(vocab.indexOf(chars[i + 1])); // warm-up
-        else outputs.push(choose(this.outputLayer(rnnOutputs).toArray()));
-      }
-      return outputs.map((i) => vocab.idxToToken[i]).join('');
-    });
+    const prefixIds = this.prefixIds('predict', prefix, numPreds, vocab);
+    return joinIds(vocab, [...prefixIds, ...recurrentLoop(this, prefixIds, numPreds, choose)]);
   }
 
-  /** Validates predict/sample arguments; returns the prefix as characters (code points). */
-  protected checkGeneration(prefix: string, numPreds: number, vocab: TokenVocabulary): string[] {
-    const chars = [...prefix];
-    if (chars.length === 0) throw new RangeError('predict: the prefix must contain at least one character');
+  /**
+   * The numPreds token indices after the prefix (given as indices), chosen one at a time from the
+   * logits, the state carried from token to token. Here d2l's loop (see generate); RNNLM steps its
+   * fused layer instead. The generator holds its memory until it finishes or is returned.
+   */
+  protected generateIds(prefixIds: readonly number[], numPreds: number, choose: TokenChooser): Iterable<number> {
+    return recurrentLoop(this, prefixIds, numPreds, choose);
+  }
+
+  /** The prefix as token indices: read as the vocabulary reads text, each token known (or an error). */
+  protected prefixIds(who: string, prefix: string, numPreds: number, vocab: TokenVocabulary): number[] {
+    if (typeof prefix !== 'string') throw new TypeError(`${who}: the prefix must be a string`);
     if (!Number.isInteger(numPreds) || numPreds < 0) {
-      throw new RangeError(`predict: numPreds must be a non-negative integer, got ${numPreds}`);
+      throw new RangeError(`${who}: numPreds must be a non-negative integer, got ${numPreds}`);
     }
     if (vocab.length !== this.vocabSize) {
-      throw new RangeError(`predict: the vocabulary has ${vocab.length} tokens but the model ${this.vocabSize}`);
+      throw new RangeError(`${who}: the vocabulary has ${vocab.length} tokens but the model ${this.vocabSize}`);
     }
-    return chars;
+    const tokens = vocab.tokenize ? vocab.tokenize(prefix) : [...prefix];
+    if (tokens.length === 0) {
+      throw new RangeError(`${who}: the prefix ${JSON.stringify(prefix)} has no token the vocabulary reads`);
+    }
+    const ids = tokens.map((t) => vocab.indexOf(t));
+    const unknown = tokens.filter((t, i) => ids[i] === vocab.unk && t !== vocab.idxToToken[vocab.unk]);
+    if (unknown.length > 0) {
+      const list = [...new Set(unknown)].map((t) => JSON.stringify(t)).join(', ');
+      throw new RangeError(`${who}: the vocabulary has no ${list} (from the prefix ${JSON.stringify(prefix)})`);
+    }
+    return ids;
+  }
+
+  /** The text of prefix + generated tokens, each new token also handed to onToken. */
+  private decode(
+    who: string,
+    prefix: string,
+    numPreds: number,
+    vocab: TokenVocabulary,
+    choose: TokenChooser,
+    onToken: PredictOptions['onToken'],
+  ): string {
+    const ids = this.prefixIds(who, prefix, numPreds, vocab);
+    let previous = vocab.idxToToken[ids[ids.length - 1]];
+    for (const id of this.generateIds([...ids], numPreds, choose)) {
+      ids.push(id);
+      if (onToken) {
+        const token = vocab.idxToToken[id];
+        onToken(piece(vocab, previous, token), id);
+        previous = token;
+      }
+    }
+    return joinIds(vocab, ids);
   }
 }
 
-export function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
+/**
+ * d2l's loop: feed prefix[0], then each next prefix token (warm-up, no logits), then the chosen
+ * tokens; yields the numPreds chosen indices. Each step runs under noGrad on its own (a generator
+ * cannot hold noGrad across its yields).
+ */
+function* recurrentLoop(
+  model: RNNLMScratch,
+  prefixIds: readonly number[],
+  numPreds: number,
+  choose: TokenChooser,
+): Generator<number, void, undefined> {
+  let state: RecurrentState | undefined;
+  let last = prefixIds[0];
+  for (let i = 0; i < prefixIds.length + numPreds - 1; i++) {
+    const [rnnOutputs, newState] = noGrad(() => model.rnn.forward(model.embed([last], 1, 1), state));
+    state = newState;
+    if (i < prefixIds.length - 1) {
+      last = prefixIds[i + 1]; // warm-up
+      continue;
+    }
+    last = choose(noGrad(() => model.outputLayer(rnnOutputs).toArray()));
+    yield last;
+  }
 }
 
-function sampleFrom(logits: ArrayLike<number>, temperature: number, random: Random): number {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
-  const weights = Array.from(logits, (l) => Math.exp((l - max) / temperature));
-  const total = weights.reduce((a, b) => a + b, 0);
-  let u = random.uniform() * total;
-  for (let i = 0; i < weights.length; i++) {
-    u -= weights[i];
-    if (u < 0) return i;
-  }
-  return weights.length - 1;
+/** A chooser that draws tokens by `options` (validated now), never the vocabulary's unk. */
+function samplingChooser(who: string, vocab: TokenVocabulary, options: SamplingOptions): TokenChooser {
+  const filter = tokenFilter(options, who);
+  const random = new Random(options.seed ?? freshSeed());
+  const unk = vocab.unk ?? -1;
+  return (logits) => sampleToken(logits, filter, random, unk);
+}
+
+function joinIds(vocab: TokenVocabulary, ids: readonly number[]): string {
+  const tokens = ids.map((i) => vocab.idxToToken[i]);
+  return vocab.join ? vocab.join(tokens) : tokens.join('');
+}
+
+/** The text `token` adds after `previous` when the vocabulary joins them. */
+function piece(vocab: TokenVocabulary, previous: string, token: string): string {
+  if (!vocab.join) return token;
+  return vocab.join([previous, token]).slice(vocab.join([previous]).length);
 }

@@ -8,18 +8,21 @@
 //
 // With `embeddingDim`, ids pass through an Embedding first (a PyTorch model
 // nn.Embedding + nn.LSTM + nn.Linear: parameters `embedding.weight`, `rnn.*`,
-// `linear.*`), so a large vocabulary needs no one-hot inputs at all.
+// `linear.*`), so a large vocabulary needs no one-hot inputs at all. With
+// `dropout`, as PyTorch's word_language_model example: in training mode the
+// embedded inputs and the recurrent outputs are dropped out.
 
 import { Embedding } from '../layers/embedding.js';
 import { Linear } from '../layers/linear.js';
 import { RecurrentLayer } from '../layers/recurrent-layer.js';
-import { swapLeadingAxes } from '../layers/sequence-ops.js';
+import { dropout, swapLeadingAxes } from '../layers/sequence-ops.js';
 import { reshape, stack } from '../tensor/ops.js';
+import { isRecording } from '../tensor/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Recurrent, RecurrentState } from '../nn/recurrent.js';
 import { freshSeed } from '../nn/init.js';
 import { Random } from '../util/random.js';
-import { RNNLMScratch, type RNNLMOptions, type TokenVocabulary } from './rnnlm-scratch.js';
+import { RNNLMScratch, type RNNLMOptions } from './rnnlm-scratch.js';
 
 /** Options of the concise RNNLM: those of RNNLMScratch, and an optional embedding of the tokens. */
 export interface ConciseRNNLMOptions extends RNNLMOptions {
@@ -29,6 +32,20 @@ export interface ConciseRNNLMOptions extends RNNLMOptions {
    * network takes one-hot tokens (numInputs = vocabSize), as in d2l.
    */
   embeddingDim?: number;
+  /**
+   * Dropout probability on the embedded inputs (with embeddingDim) and on the recurrent network's
+   * outputs before the output layer, in training mode while gradients are recorded (default 0; never
+   * under noGrad, so never while generating). Dropout between stacked layers is the recurrent layer's
+   * own option.
+   */
+  dropout?: number;
+  /**
+   * Weight tying (Press & Wolf 2017; PyTorch's word_language_model --tied): the embedding shares the
+   * output layer's weight (vocabSize, W), registered under both names, `embedding.weight` and
+   * `linear.weight`, as a tied PyTorch model's state_dict lists it. Needs embeddingDim = W, the
+   * recurrent output width. The shared weight starts as the output layer's, U(-1/sqrt(W), 1/sqrt(W)).
+   */
+  tieWeights?: boolean;
 }
 
 /** d2l's concise language model: any recurrent network, an optional embedding, a dense output layer. */
@@ -37,11 +54,22 @@ export class RNNLM extends RNNLMScratch {
   declare linear: Linear;
   /** The token embedding, or null when the network takes one-hot tokens. */
   readonly embedding: Embedding | null;
+  /** Dropout on the embedded inputs and the recurrent outputs in training mode (see ConciseRNNLMOptions). */
+  readonly dropout: number;
+  private readonly dropoutRandom: Random;
 
   constructor(rnn: Recurrent, options: ConciseRNNLMOptions) {
     super(rnn, options);
-    const { embeddingDim } = options;
+    const { embeddingDim, dropout = 0 } = options;
+    if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`RNNLM: dropout must be in [0, 1), got ${dropout}`);
+    this.dropout = dropout;
+    const seed = options.seed ?? freshSeed();
+    // Registered when it draws (so that models without dropout list the generators they always did):
+    // a checkpoint saves its state and a resumed run draws the same masks.
+    const dropoutRandom = new Random(Random.deriveSeed(seed, 3));
+    this.dropoutRandom = dropout > 0 ? this.randomGenerator('dropout', dropoutRandom) : dropoutRandom;
     if (embeddingDim === undefined) {
+      if (options.tieWeights) throw new RangeError('RNNLM: tieWeights needs an embedding (embeddingDim)');
       this.embedding = null;
       return;
     }
@@ -50,11 +78,16 @@ export class RNNLM extends RNNLMScratch {
         `RNNLM: the recurrent network takes ${rnn.numInputs} inputs but embeddingDim is ${embeddingDim}`,
       );
     }
+    if (options.tieWeights && embeddingDim !== this.linear.numInputs) {
+      throw new RangeError(
+        `RNNLM: tieWeights needs embeddingDim (${embeddingDim}) = the recurrent output width (${this.linear.numInputs})`,
+      );
+    }
     // A stream of its own, so that adding an embedding does not change the output layer's weights.
-    const seed = Random.deriveSeed(options.seed ?? freshSeed(), 2);
+    const weight = options.tieWeights ? this.linear.weight : undefined;
     this.embedding = this.module(
       'embedding',
-      new Embedding(this.vocabSize, embeddingDim, { seed, backend: this.backend }),
+      new Embedding(this.vocabSize, embeddingDim, { seed: Random.deriveSeed(seed, 2), weight, backend: this.backend }),
     );
   }
 
@@ -65,9 +98,9 @@ export class RNNLM extends RNNLMScratch {
     );
   }
 
-  /** Recurrent outputs (T x (B, W) or (T, B, W)) -> logits (T, B, V). */
+  /** Recurrent outputs (T x (B, W) or (T, B, W)) -> logits (T, B, V); dropped out first in training mode. */
   override outputLayer(rnnOutputs: Tensor[] | Tensor): Tensor {
-    const H = Array.isArray(rnnOutputs) ? stack(rnnOutputs) : rnnOutputs;
+    const H = this.dropped(Array.isArray(rnnOutputs) ? stack(rnnOutputs) : rnnOutputs);
     const [T, B, width] = H.shape;
     return reshape(this.linear.forward(reshape(H, [T * B, width])), [T, B, this.vocabSize]);
   }
@@ -75,7 +108,7 @@ export class RNNLM extends RNNLMScratch {
   /** The inputs a (non-fused) recurrent network sees for ids X (B, T): embedded or one-hot, (T, B, ...). */
   override embed(X: ArrayLike<number>, batchSize: number, numSteps: number): Tensor {
     if (!this.embedding) return super.embed(X, batchSize, numSteps);
-    return this.embedding.forwardTimeMajor(X, batchSize, numSteps);
+    return this.dropped(this.embedding.forwardTimeMajor(X, batchSize, numSteps));
   }
 
   /** Logits (T, B, V) for token ids X (B, T) row-major, and the final state. */
@@ -87,48 +120,69 @@ export class RNNLM extends RNNLMScratch {
   ): [Tensor, RecurrentState] {
     const rnn = this.fusedLayer();
     if (!rnn) return super.forward(X, batchSize, numSteps, state);
-    const [outputs, newState] = rnn.forwardTokens(X, batchSize, numSteps, state, this.embedding ?? undefined);
+    let result: [Tensor, RecurrentState];
+    if (this.embedding && this.dropping) {
+      // Dropout on the embedded inputs needs them gathered: the layer takes them as dense inputs.
+      const x = this.embed(X, batchSize, numSteps);
+      result = rnn.forward(rnn.batchFirst ? swapLeadingAxes(x) : x, state);
+    } else {
+      result = rnn.forwardTokens(X, batchSize, numSteps, state, this.embedding ?? undefined);
+    }
+    const [outputs, newState] = result;
     return [this.outputLayer(rnn.batchFirst ? swapLeadingAxes(outputs) : outputs), newState];
   }
 
-  protected override generate(
-    prefix: string,
+  /**
+   * The fused layer's generation: one RecurrentStepper step per token on a state of its own (no
+   * scratch memory, nothing recorded), the output layer applied only where a token is chosen.
+   * Other recurrent networks take d2l's loop.
+   */
+  protected override *generateIds(
+    prefixIds: readonly number[],
     numPreds: number,
-    vocab: TokenVocabulary,
     choose: (logits: Float64Array) => number,
-  ): string {
+  ): Generator<number, void, undefined> {
     const rnn = this.fusedLayer();
-    if (!rnn) return super.generate(prefix, numPreds, vocab, choose);
-    const chars = this.checkGeneration(prefix, numPreds, vocab);
+    if (!rnn) {
+      yield* super.generateIds(prefixIds, numPreds, choose);
+      return;
+    }
     const backend = this.backend;
     const V = this.vocabSize;
     const embedding = this.embedding;
     const stepper = rnn.stepper(1);
     const logitsArena = backend.createArena('generation-logits', V);
-    const logits = logitsArena.allocate(V);
-    const values = new Float64Array(V);
-    const id = [0];
     try {
-      const outputs = [vocab.indexOf(chars[0])];
-      for (let i = 0; i < chars.length + numPreds - 1; i++) {
-        id[0] = outputs[outputs.length - 1];
+      const logits = logitsArena.allocate(V);
+      const values = new Float64Array(V);
+      const id = [prefixIds[0]];
+      for (let i = 0; i < prefixIds.length + numPreds - 1; i++) {
         // Through an embedding, the step's input is the token's row of its weight, read in place.
         const h = embedding
           ? stepper.stepInputs(embedding.weight.ptr + id[0] * embedding.embeddingDim)
           : stepper.stepTokens(id);
-        if (i < chars.length - 1) {
-          outputs.push(vocab.indexOf(chars[i + 1])); // warm-up on the prefix: no logits needed
+        if (i < prefixIds.length - 1) {
+          id[0] = prefixIds[i + 1]; // warm-up on the prefix: no logits needed
           continue;
         }
         this.linear.forwardInto(h, 1, logits.ptr);
         values.set(backend.heap.floats.subarray(logits.ptr, logits.ptr + V));
-        outputs.push(choose(values));
+        id[0] = choose(values);
+        yield id[0];
       }
-      return outputs.map((i) => vocab.idxToToken[i]).join('');
     } finally {
       stepper.dispose();
       logitsArena.dispose();
     }
+  }
+
+  /** Whether dropout applies now: p > 0, training mode, and gradients recorded (not under noGrad: generation). */
+  private get dropping(): boolean {
+    return this.training && this.dropout > 0 && isRecording();
+  }
+
+  private dropped(x: Tensor): Tensor {
+    return this.dropping ? dropout(x, this.dropout, this.dropoutRandom) : x;
   }
 
   /** The recurrent network when it is a fused layer whose inputs are the vocabulary or the embedding (token ids fit). */

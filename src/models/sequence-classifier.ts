@@ -24,7 +24,7 @@ import { noGrad } from '../tensor/tape.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
 import type { ValidationResult } from '../train/trainer.js';
 import { freshSeed } from '../nn/init.js';
-import { argmax } from './rnnlm-scratch.js';
+import { argmaxExcept } from './sampling.js';
 
 /** A minibatch of labelled sequences, row-major. */
 export interface SequenceBatch {
@@ -211,7 +211,7 @@ export class SequenceClassifier extends Module {
 function argmaxRows(logits: Float64Array, numClasses: number): Int32Array {
   const rows = logits.length / numClasses;
   const classes = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) classes[r] = argmax(logits.subarray(r * numClasses, (r + 1) * numClasses));
+  for (let r = 0; r < rows; r++) classes[r] = argmaxExcept(logits.subarray(r * numClasses, (r + 1) * numClasses), -1);
   return classes;
 }
 

@@ -29,6 +29,10 @@ export interface LanguageModelSpec {
   dropout?: number;
   /** Width of a token embedding before the recurrent layers (`embedding.weight`); concise models only (default: none, one-hot inputs). */
   embeddingDim?: number;
+  /** RNNLM's dropout on the embedded inputs and the recurrent outputs; concise models only (default 0). */
+  lmDropout?: number;
+  /** RNNLM's tieWeights: the embedding shares the output layer's weight (needs embeddingDim = numHiddens x directions). */
+  tieWeights?: boolean;
   lr: number;
   /** Seed of the initial weights and the dropout masks (default: a fresh random seed). */
   seed?: number;
@@ -84,6 +88,48 @@ const CONCISE = {
 
 export type ModelKind = keyof typeof SCRATCH | keyof typeof CONCISE;
 
+/** A word-level language model's settings (`lstm-simd train --level word`): see WORD_LEVEL_DEFAULTS. */
+export interface WordLevelDefaults extends ChapterDefaults {
+  kind: ModelKind;
+  /** RNNLM's dropout on the embedded inputs and the recurrent outputs. */
+  lmDropout: number;
+  /** Tie the embedding to the output layer; its width is then the recurrent output width. */
+  tieWeights: boolean;
+}
+
+/**
+ * The word-level model of the chapter's exercise 2, with settings that beat a Kneser-Ney bigram on
+ * the Time Machine (test/models/word-level.test.ts; README "Word level"): an embedding tied to the
+ * output layer before a concise LSTM, dropout on its inputs and outputs, SGD with clipping, windows
+ * that do not overlap.
+ */
+export const WORD_LEVEL_DEFAULTS: Readonly<WordLevelDefaults> = Object.freeze({
+  kind: 'lstm',
+  numHiddens: 128,
+  lmDropout: 0.5,
+  tieWeights: true,
+  lr: 4,
+  maxEpochs: 30,
+  batchSize: 16,
+  numSteps: 32,
+  gradientClipVal: 1,
+  chapter: '10.1 LSTM, exercise 2 (words)',
+});
+
+/**
+ * What a concise word-level model adds to its spec by default: WORD_LEVEL_DEFAULTS' dropout and
+ * tying, with an embedding as wide as the recurrent outputs. Nothing for d2l's scratch cells.
+ */
+export function wordLevelSpec(
+  kind: ModelKind,
+  numHiddens: number,
+  bidirectional = false,
+): Pick<LanguageModelSpec, 'embeddingDim' | 'lmDropout' | 'tieWeights'> {
+  if (isScratchKind(kind)) return {};
+  const { lmDropout, tieWeights } = WORD_LEVEL_DEFAULTS;
+  return { embeddingDim: numHiddens * (bidirectional ? 2 : 1), lmDropout, tieWeights };
+}
+
 export const MODEL_DEFAULTS: Record<ModelKind, ChapterDefaults> = { ...SCRATCH, ...CONCISE };
 
 export function isModelKind(name: string): name is ModelKind {
@@ -104,6 +150,8 @@ const SPEC_FIELDS = new Set([
   'bidirectional',
   'dropout',
   'embeddingDim',
+  'lmDropout',
+  'tieWeights',
   'lr',
   'seed',
 ]);
@@ -116,7 +164,7 @@ export function checkLanguageModelSpec(spec: LanguageModelSpec): void {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
     throw new TypeError(`a model spec must be an object, got ${JSON.stringify(spec)}`);
   }
-  const { kind, numLayers = 1, bidirectional = false, dropout = 0, embeddingDim } = spec;
+  const { kind, numLayers = 1, bidirectional = false, dropout = 0, embeddingDim, lmDropout = 0, tieWeights } = spec;
   if (!isModelKind(kind)) {
     throw new RangeError(`unknown model '${String(kind)}' (expected one of ${Object.keys(MODEL_DEFAULTS).join(', ')})`);
   }
@@ -139,26 +187,41 @@ export function checkLanguageModelSpec(spec: LanguageModelSpec): void {
     throw new RangeError(`numLayers must be a positive integer, got ${numLayers}`);
   }
   if (typeof bidirectional !== 'boolean') throw new RangeError(`bidirectional must be a boolean, got ${bidirectional}`);
-  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
-    throw new RangeError(`dropout must be in [0, 1), got ${JSON.stringify(dropout)}`);
+  for (const [name, value] of [
+    ['dropout', dropout],
+    ['lmDropout', lmDropout],
+  ] as const) {
+    if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+      throw new RangeError(`${name} must be in [0, 1), got ${JSON.stringify(value)}`);
+    }
   }
   if (embeddingDim !== undefined && (!Number.isSafeInteger(embeddingDim) || embeddingDim < 1)) {
     throw new RangeError(`embeddingDim must be a positive integer, got ${JSON.stringify(embeddingDim)}`);
   }
-  if (isScratchKind(kind) && (numLayers !== 1 || bidirectional || dropout !== 0 || embeddingDim !== undefined)) {
+  if (tieWeights !== undefined && typeof tieWeights !== 'boolean') {
+    throw new RangeError(`tieWeights must be a boolean, got ${String(tieWeights)}`);
+  }
+  const concise =
+    numLayers !== 1 || bidirectional || dropout !== 0 || embeddingDim !== undefined || lmDropout !== 0 || tieWeights;
+  if (isScratchKind(kind) && concise) {
     throw new RangeError(
-      `${kind} is one of d2l's single-layer scratch cells: numLayers, bidirectional, dropout and embeddingDim need a ` +
-        `concise model (${kind.replace('-scratch', '')})`,
+      `${kind} is one of d2l's single-layer scratch cells: numLayers, bidirectional, dropout, embeddingDim, ` +
+        `lmDropout and tieWeights need a concise model (${kind.replace('-scratch', '')})`,
     );
+  }
+  const width = spec.numHiddens * (bidirectional ? 2 : 1);
+  if (tieWeights && embeddingDim !== width) {
+    throw new RangeError(`tieWeights needs embeddingDim = the recurrent output width ${width}, got ${embeddingDim}`);
   }
 }
 
 export function createLanguageModel(spec: LanguageModelSpec, backend?: Backend): RNNLMScratch {
   checkLanguageModelSpec(spec);
-  const { kind, vocabSize, numHiddens, lr, seed = freshSeed(), embeddingDim } = spec;
+  const { kind, vocabSize, numHiddens, lr, seed = freshSeed(), embeddingDim, lmDropout, tieWeights } = spec;
   // The cell and the output layer draw from separate streams of the same seed.
   const options = { seed, backend };
   const head = { vocabSize, lr, seed: seed + 1 };
+  const concise = { ...head, embeddingDim, dropout: lmDropout, tieWeights };
   const layer: RecurrentLayerOptions = {
     numInputs: embeddingDim ?? vocabSize,
     numHiddens,
@@ -175,11 +238,11 @@ export function createLanguageModel(spec: LanguageModelSpec, backend?: Backend):
     case 'rnn-scratch':
       return new RNNLMScratch(new RNNScratch(vocabSize, numHiddens, 0.01, options), head);
     case 'lstm':
-      return new RNNLM(new LSTM(layer), { ...head, embeddingDim });
+      return new RNNLM(new LSTM(layer), concise);
     case 'gru':
-      return new RNNLM(new GRU(layer), { ...head, embeddingDim });
+      return new RNNLM(new GRU(layer), concise);
     case 'rnn':
-      return new RNNLM(new RNN(layer), { ...head, embeddingDim });
+      return new RNNLM(new RNN(layer), concise);
   }
 }
 
@@ -253,6 +316,8 @@ export function describeLanguageModel(model: RNNLMScratch): LanguageModelSpec {
       bidirectional: rnn.bidirectional,
       dropout: rnn.dropout,
       ...(embeddingDim === undefined ? {} : { embeddingDim }),
+      ...(model.dropout === 0 ? {} : { lmDropout: model.dropout }),
+      ...(model.embedding?.weight === model.linear.weight ? { tieWeights: true } : {}),
       lr,
     };
   }

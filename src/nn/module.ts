@@ -51,6 +51,21 @@ export abstract class Module {
     return tensor;
   }
 
+  /**
+   * Registers an existing parameter under `name` too (weight tying: one tensor, two names, its
+   * gradient the sum of both uses). It must be a parameter on this module's backend.
+   */
+  protected sharedParameter(name: string, tensor: Tensor): Tensor {
+    if (this.ownParameters.has(name) || this.children.has(name)) {
+      throw new Error(`${this.constructor.name}: '${name}' is already registered`);
+    }
+    if (tensor.storage.step !== null || tensor.backend !== this.backend) {
+      throw new Error(`${this.constructor.name}: '${name}' must share a parameter on this module's backend`);
+    }
+    this.ownParameters.set(name, tensor);
+    return tensor;
+  }
+
   /** Registers a submodule; its parameters appear as `name.child`. */
   protected module<M extends Module>(name: string, child: M): M {
     if (this.ownParameters.has(name) || this.children.has(name)) {
@@ -119,10 +134,10 @@ export abstract class Module {
     for (const parameter of this.ownParameters.values()) store.release(parameter);
   }
 
-  /** Total number of parameter values. */
+  /** Total number of parameter values (a tensor shared under two names counts once). */
   numParameters(): number {
     let n = 0;
-    for (const p of this.parameters().values()) n += p.size;
+    for (const p of new Set(this.parameters().values())) n += p.size;
     return n;
   }
 

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/backend/registry.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { loadModelFile } from '../../src/node/model-files.js';
+import { epochLines } from '../support/cli.js';
 import { corpusPath } from '../support/corpus.js';
 
 const execFileAsync = promisify(execFile);
@@ -32,14 +33,6 @@ async function cli(args: string[]) {
 
 // A small concise model with dropout between two layers: the dropout generator's state matters.
 const SMALL = ['--model', 'lstm', '--layers', '2', '--dropout', '0.3', '--hidden', '8', '--batch-size', '256'];
-
-function epochLines(stdout: string): string[] {
-  // The epoch lines without their timing columns.
-  return stdout
-    .split('\n')
-    .filter((l) => l.startsWith('epoch '))
-    .map((l) => l.replace(/\/\d+/, '').replace(/ {2}[\d.]+ s .*$/, ''));
-}
 
 function history(file: string): unknown[] {
   const { epochs } = JSON.parse(readFileSync(file, 'utf8'));

@@ -18,6 +18,8 @@ import {
   RNNLMScratch,
   saveCheckpoint,
   saveModel,
+  RNNLM,
+  vocabularyFrom,
   Vocab,
   type Backend,
   type LanguageModelSpec,
@@ -39,6 +41,8 @@ const SPECS: LanguageModelSpec[] = [
   { kind: 'rnn', vocabSize: V, numHiddens: 3, numLayers: 3, bidirectional: true, dropout: 0.5, lr: 1, seed: 7 },
   { kind: 'gru', vocabSize: V, numHiddens: 5, embeddingDim: 3, lr: 1, seed: 8 },
   { kind: 'lstm', vocabSize: V, numHiddens: 4, numLayers: 2, bidirectional: true, embeddingDim: 7, lr: 1, seed: 9 },
+  // The word-level model: an embedding tied to the output layer, dropout on its inputs and outputs.
+  { kind: 'lstm', vocabSize: V, numHiddens: 4, embeddingDim: 4, lmDropout: 0.5, tieWeights: true, lr: 4, seed: 10 },
 ];
 
 function withoutSeed(spec: LanguageModelSpec): Omit<LanguageModelSpec, 'seed'> {
@@ -79,6 +83,40 @@ describe('model files', () => {
     expect(evalLogits(loaded.model, ids, 2, 5)).toEqual(evalLogits(model, ids, 2, 5));
     // The dropout rate came back too: it is part of the spec.
     if (spec.dropout) expect((loaded.model.rnn as LSTM).dropout).toBe(spec.dropout);
+    loaded.model.dispose();
+    model.dispose();
+  });
+
+  it("a word vocabulary's text format and a tied model come back from the file and from a VocabJSON", () => {
+    const words = new Vocab(['The', 'Time', ',', 'Traveller', '.'], {
+      tokenizer: 'word',
+      lowercase: false,
+      charset: 'all',
+    });
+    const spec = SPECS[SPECS.length - 1];
+    const model = createLanguageModel({ ...spec, vocabSize: words.length }, backend);
+    const loaded = loadModel(saveModel(model, { vocab: words }), { backend });
+    expect(loaded.vocab!.textFormat).toEqual({ tokenizer: 'word', lowercase: false, charset: 'all' });
+    expect(loaded.vocab!.tokenize('The Time, Traveller.')).toEqual(['The', 'Time', ',', 'Traveller', '.']);
+    expect(loaded.vocab!.join(['The', 'Time', ',', 'Traveller'])).toBe('The Time, Traveller');
+    // Still one tensor under both names: training the loaded model updates both.
+    const tied = loaded.model as RNNLM;
+    expect(tied.embedding!.weight).toBe(tied.linear.weight);
+    expect(loaded.model.numParameters()).toBe(model.numParameters());
+    // generate --weights --vocab: a VocabJSON (object or text) keeps the format; a bare token list is read
+    // as d2l's characters, or as words when it has tokens of several characters (lowercased without capitals).
+    for (const source of [words.toJSON(), JSON.stringify(words.toJSON())]) {
+      expect(vocabularyFrom(source).textFormat).toEqual(words.textFormat);
+    }
+    expect(vocabularyFrom(['<unk>', 'a', 'b', ' ']).textFormat).toEqual({
+      tokenizer: 'char',
+      lowercase: true,
+      charset: 'letters',
+    });
+    const list = vocabularyFrom(['<unk>', '<eos>', 'the', 'time', ',']);
+    expect(list.textFormat).toEqual({ tokenizer: 'word', lowercase: true, charset: 'all' });
+    expect(list.tokenize('The time,')).toEqual(['the', 'time', ',']);
+    expect(vocabularyFrom(['<unk>', 'The', 'time']).textFormat?.lowercase).toBe(false);
     loaded.model.dispose();
     model.dispose();
   });

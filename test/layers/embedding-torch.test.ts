@@ -1,7 +1,8 @@
 // The concise RNNLM with an embedding against real PyTorch: the model a PyTorch user writes
 // (nn.Embedding + nn.LSTM/GRU/RNN + nn.Linear, attributes embedding, rnn, linear) with its
 // state_dict loaded by name, on every backend, through both input projections of the first layer
-// (the (V, G H) table E W_ih^T read by id, and the gathered rows times W_ih^T). Goldens from
+// (the (V, G H) table E W_ih^T read by id, and the gathered rows times W_ih^T); one model ties the
+// embedding to the output layer (one tensor under both names, its gradient summing both uses). Goldens from
 // scripts/torch-golden/embedding-lm.py (test/fixtures/torch/embedding-lm.json).
 //
 // Tolerances: float32 backends within 2e-6 of torch's float32 logits and loss (values of order 1,
@@ -32,6 +33,7 @@ interface TorchCase {
   numHiddens: number;
   numLayers: number;
   bidirectional: boolean;
+  tieWeights: boolean;
   batchSize: number;
   numSteps: number;
   X: number[];
@@ -46,7 +48,8 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/torch/embedding-lm.
 };
 
 function label(c: TorchCase): string {
-  return `${c.cell} V=${c.vocabSize} D=${c.embeddingDim} H=${c.numHiddens} L=${c.numLayers} bi=${c.bidirectional}`;
+  const tied = c.tieWeights ? ' tied' : '';
+  return `${c.cell} V=${c.vocabSize} D=${c.embeddingDim} H=${c.numHiddens} L=${c.numLayers} bi=${c.bidirectional}${tied}`;
 }
 
 /** The torch model rebuilt with its state_dict; the parameter names must be exactly torch's. */
@@ -59,7 +62,12 @@ function build(backend: Backend, c: TorchCase): RNNLM {
     seed: 1,
     backend,
   });
-  const model = new RNNLM(rnn, { vocabSize: c.vocabSize, embeddingDim: c.embeddingDim, seed: 2 });
+  const model = new RNNLM(rnn, {
+    vocabSize: c.vocabSize,
+    embeddingDim: c.embeddingDim,
+    tieWeights: c.tieWeights,
+    seed: 2,
+  });
   const params = model.parameters();
   expect([...params.keys()].sort()).toEqual(Object.keys(c.parameters).sort());
   for (const [name, { shape, data }] of Object.entries(c.parameters)) {

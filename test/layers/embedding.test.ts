@@ -12,13 +12,13 @@ import { Embedding, type EmbeddingProjection } from '../../src/layers/embedding.
 import { LSTM } from '../../src/layers/lstm.js';
 import { LSTMScratch } from '../../src/models/lstm-scratch.js';
 import { RNNLM } from '../../src/models/rnnlm.js';
-import { RNNLMScratch, type TokenVocabulary } from '../../src/models/rnnlm-scratch.js';
+import type { TokenVocabulary } from '../../src/models/rnnlm-scratch.js';
 import { createLanguageModel } from '../../src/models/zoo.js';
 import { endStep } from '../../src/tensor/tensor.js';
 import { float64Reference, kernelVariants, randomIds } from '../support/backends.js';
 import { maxAbs, maxDiff } from '../support/compare.js';
 import { checkGradients, project } from '../support/gradcheck.js';
-import { makeLayer } from './support.js';
+import { d2lPredict, expectFlatMemory, makeLayer } from './support.js';
 
 describe('Embedding', async () => {
   const backend = await createBackend('js');
@@ -96,6 +96,19 @@ describe('Embedding and RNNLM: gradients against finite differences (float64 js)
     checkGradients(backend, [...model.parameters().values()], () => model.loss(model.forward(X, B, T)[0], Y));
   });
 
+  it.each(['table', 'gather'] as const)(
+    'RNNLM with tied weights (embedding = output layer), projection %s',
+    (projection) => {
+      const rnn = makeLayer('lstm', { numInputs: 3, numHiddens: 3, seed: 7, backend });
+      const model = new RNNLM(rnn, { vocabSize: V, embeddingDim: 3, tieWeights: true, seed: 8 });
+      model.embedding!.projection = projection;
+      const params = model.parameters();
+      expect(params.get('embedding.weight')).toBe(params.get('linear.weight'));
+      // Both uses add into the one gradient: checked against finite differences of the shared values.
+      checkGradients(backend, [...new Set(params.values())], () => model.loss(model.forward(X, B, T)[0], Y));
+    },
+  );
+
   it('RNNLM around a scratch cell takes the embedding too (embedded inputs instead of one-hot)', () => {
     const model = new RNNLM(new LSTMScratch(D, 2, 0.5, { seed: 5, backend }), {
       vocabSize: V,
@@ -167,20 +180,11 @@ describe.each(kernelVariants())('$variant: RNNLM with an embedding', ({ create }
     const got = model.predict('it has', 20, vocab);
     expect(got).toHaveLength(26);
     // d2l's loop: RNNLMScratch's generate, which feeds rnn.forward(embed(token)) with the state carried.
-    const argmax = (l: Float64Array) => l.indexOf(Math.max(...l));
-    const generate = (
-      RNNLMScratch.prototype as unknown as {
-        generate(this: RNNLM, p: string, n: number, v: TokenVocabulary, c: (l: Float64Array) => number): string;
-      }
-    ).generate;
-    expect(got).toBe(generate.call(model, 'it has', 20, vocab, argmax));
-    endStep(backend);
-    const heap = backend.heap.usedBytes;
-    const scratch = backend.scratch.usedElements;
-    model.predict('time traveller', 100, vocab);
-    model.sample('the', 50, vocab, { seed: 1 });
-    expect(backend.heap.usedBytes).toBe(heap);
-    expect(backend.scratch.usedElements).toBe(scratch);
+    expect(got).toBe(d2lPredict(model, 'it has', 20, vocab));
+    expectFlatMemory(backend, () => {
+      model.predict('time traveller', 100, vocab);
+      model.sample('the', 50, vocab, { seed: 1 });
+    });
   });
 });
 
@@ -208,6 +212,60 @@ describe('RNNLM with an embedding: construction', async () => {
     expect(model.linear.weight.toArray()).toEqual(plain.linear.weight.toArray());
   });
 
+  it('drops out the embedded inputs and the outputs in training mode only, and never while generating', () => {
+    const V = 30;
+    const make = (dropout: number) =>
+      new RNNLM(new LSTM({ numInputs: 8, numHiddens: 8, seed: 1, backend }), {
+        vocabSize: V,
+        embeddingDim: 8,
+        dropout,
+        seed: 2,
+      });
+    const model = make(0.5);
+    const plain = make(0);
+    const X = randomIds(1, 12, V);
+    const logits = (m: RNNLM) => {
+      const values = m.forward(X, 3, 4)[0].toArray();
+      endStep(backend);
+      return values;
+    };
+    const a = logits(model);
+    const b = logits(model);
+    expect(maxDiff(a, b)).toBeGreaterThan(1e-3); // fresh masks each forward
+    expect(maxDiff(a, logits(plain))).toBeGreaterThan(1e-3);
+    model.eval();
+    expect(maxDiff(logits(model), logits(plain))).toBe(0);
+    model.train();
+    const vocab = {
+      length: V,
+      idxToToken: Array.from({ length: V }, (_, i) => String.fromCharCode(97 + i)),
+      indexOf: (t: string) => t.charCodeAt(0) - 97,
+    };
+    expect(model.predict('abc', 20, vocab)).toBe(plain.predict('abc', 20, vocab));
+    expect(() => make(1)).toThrow(/RNNLM: dropout must be in \[0, 1\), got 1/);
+  });
+
+  it('ties weights only with an embedding as wide as the recurrent outputs, and counts them once', () => {
+    const tied = new RNNLM(new LSTM({ numInputs: 8, numHiddens: 8, seed: 1, backend }), {
+      vocabSize: 50,
+      embeddingDim: 8,
+      tieWeights: true,
+      seed: 2,
+    });
+    expect(tied.numParameters()).toBe(50 * 8 + 4 * 8 * (8 + 8 + 2) + 50);
+    expect(
+      () =>
+        new RNNLM(new LSTM({ numInputs: 6, numHiddens: 8, backend }), {
+          vocabSize: 50,
+          embeddingDim: 6,
+          tieWeights: true,
+        }),
+    ).toThrow(/tieWeights needs embeddingDim \(6\) = the recurrent output width \(8\)/);
+    expect(
+      () => new RNNLM(new LSTM({ numInputs: 50, numHiddens: 8, backend }), { vocabSize: 50, tieWeights: true }),
+    ).toThrow(/tieWeights needs an embedding/);
+  });
+
   it('refuses a recurrent network whose inputs are not the embedding width', () => {
     const rnn = new LSTM({ numInputs: 12, numHiddens: 8, seed: 1, backend });
     expect(() => new RNNLM(rnn, { vocabSize: 50, embeddingDim: 16 })).toThrow(
@@ -227,7 +285,7 @@ describe('RNNLM with an embedding: construction', async () => {
         { kind: 'lstm-scratch', vocabSize: 40, numHiddens: 8, embeddingDim: 6, lr: 1, seed: 3 },
         backend,
       ),
-    ).toThrow(/embeddingDim need a concise model/);
+    ).toThrow(/embeddingDim, lmDropout and tieWeights need a concise model/);
     expect(() =>
       createLanguageModel({ kind: 'lstm', vocabSize: 40, numHiddens: 8, embeddingDim: 0, lr: 1, seed: 3 }, backend),
     ).toThrow(/embeddingDim must be a positive integer, got 0/);

@@ -16,7 +16,7 @@ import { endStep } from '../../src/tensor/tensor.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { kernelVariants, randomIds } from '../support/backends.js';
 import { maxDiff } from '../support/compare.js';
-import { makeLayer } from './support.js';
+import { d2lPredict, expectFlatMemory, makeLayer } from './support.js';
 
 // d2l's character vocabulary, with '#' standing in for '<unk>' so that every token is one character.
 const ALPHABET = [' ', '#', ...'abcdefghijklmnopqrstuvwxyz'];
@@ -29,17 +29,6 @@ const vocab: TokenVocabulary = {
   },
 };
 const V = ALPHABET.length;
-
-/** d2l's RNNLMScratch.predict loop (one-hot input, rnn.forward per token with the state carried). */
-function rerunPredict(model: RNNLM, prefix: string, numPreds: number): string {
-  const generate = (
-    RNNLMScratch.prototype as unknown as {
-      generate(this: RNNLM, p: string, n: number, v: TokenVocabulary, c: (l: Float64Array) => number): string;
-    }
-  ).generate;
-  const argmax = (l: Float64Array) => l.indexOf(Math.max(...l));
-  return generate.call(model, prefix, numPreds, vocab, argmax);
-}
 
 describe.each(kernelVariants())('$variant: RNNLM with fused layers', ({ create }) => {
   const cells: CellKind[] = ['lstm', 'gru', 'rnn'];
@@ -78,14 +67,11 @@ describe.each(kernelVariants())('$variant: RNNLM with fused layers', ({ create }
     const got = model.predict('it has', 20, vocab);
     expect(got).toHaveLength(26);
     expect(got.startsWith('it has')).toBe(true);
-    expect(got).toBe(rerunPredict(model, 'it has', 20));
-    endStep(backend);
-    const heap = backend.heap.usedBytes;
-    const scratch = backend.scratch.usedElements;
-    model.predict('time traveller', 200, vocab);
-    model.sample('the', 100, vocab, { seed: 1 });
-    expect(backend.heap.usedBytes).toBe(heap);
-    expect(backend.scratch.usedElements).toBe(scratch);
+    expect(got).toBe(d2lPredict(model, 'it has', 20, vocab));
+    expectFlatMemory(backend, () => {
+      model.predict('time traveller', 200, vocab);
+      model.sample('the', 100, vocab, { seed: 1 });
+    });
   });
 
   it('sample is seeded, and a tiny temperature gives predict', async () => {

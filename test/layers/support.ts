@@ -12,8 +12,10 @@ import { RNN } from '../../src/layers/rnn.js';
 import { GRUScratch } from '../../src/models/gru-scratch.js';
 import { LSTMScratch } from '../../src/models/lstm-scratch.js';
 import { RNNScratch } from '../../src/models/rnn-scratch.js';
+import { RNNLMScratch, type TokenVocabulary } from '../../src/models/rnnlm-scratch.js';
 import { add, at, concatLast, stack } from '../../src/tensor/ops.js';
-import type { Tensor } from '../../src/tensor/tensor.js';
+import { endStep, type Tensor } from '../../src/tensor/tensor.js';
+import { expect } from 'vitest';
 import { randomFill } from '../support/backends.js';
 import { project } from '../support/gradcheck.js';
 
@@ -224,4 +226,25 @@ export class ReferenceStack {
     });
     return { outputs: stack(steps), hN: stack(finalH), cN: this.cell === 'lstm' ? stack(finalC) : null };
   }
+}
+
+/** d2l's predict loop on `model` (RNNLMScratch's generate: rnn.forward per token, the state carried), greedy. */
+export function d2lPredict(model: RNNLMScratch, prefix: string, numPreds: number, vocab: TokenVocabulary): string {
+  const generate = (
+    RNNLMScratch.prototype as unknown as {
+      generate(this: RNNLMScratch, p: string, n: number, v: TokenVocabulary, c: (l: Float64Array) => number): string;
+    }
+  ).generate;
+  const argmax = (l: Float64Array) => l.indexOf(Math.max(...l));
+  return generate.call(model, prefix, numPreds, vocab, argmax);
+}
+
+/** Runs `generate` after an endStep and expects the heap and the scratch arena not to have grown. */
+export function expectFlatMemory(backend: Backend, generate: () => void): void {
+  endStep(backend);
+  const heap = backend.heap.usedBytes;
+  const scratch = backend.scratch.usedElements;
+  generate();
+  expect(backend.heap.usedBytes).toBe(heap);
+  expect(backend.scratch.usedElements).toBe(scratch);
 }

@@ -100,6 +100,10 @@ describe('state dicts', () => {
   it('lists the random generators a model trains with, and their state continues a stream', () => {
     const m = model(1);
     expect([...m.randomGenerators().keys()]).toEqual(['rnn.dropout']);
+    // RNNLM's own dropout (on the inputs and outputs) draws only when it is on: listed then.
+    const rnn = new LSTM({ numInputs: 4, numHiddens: 4, backend });
+    const dropped = new RNNLM(rnn, { vocabSize: 5, embeddingDim: 4, dropout: 0.5, seed: 2 });
+    expect([...dropped.randomGenerators().keys()]).toEqual(['dropout', 'rnn.dropout']);
     const random = new Random(5);
     random.uniform();
     const state = random.getState();

@@ -30,3 +30,11 @@ export function expectOneLineError(result: { code: number; stderr: string }, pat
   expect(lines[0]).toMatch(pattern);
   expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
 }
+
+/** The epoch lines of `lstm-simd train`'s output without their epoch counts' totals and timing columns. */
+export function epochLines(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('epoch '))
+    .map((l) => l.replace(/\/\d+/, '').replace(/ {2}[\d.]+ s .*$/, ''));
+}
