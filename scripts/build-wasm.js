@@ -1,12 +1,13 @@
-// Builds the kernel library twice from one source (asconfig.json targets
-// `simd` and `relaxed`) and embeds each build as base64 in a generated module
-// under src/wasm-binary/, which the loader imports on demand.
+// Builds the kernel library four times from one source (asconfig.json targets
+// `simd` and `relaxed`, and their threads builds `simd-threads` and
+// `relaxed-threads`: shared memory, atomics) and embeds each build as base64 in
+// a generated module under src/wasm-binary/, which the loader imports on demand.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const targets = ['simd', 'relaxed'];
+const targets = ['simd', 'relaxed', 'simd-threads', 'relaxed-threads'];
 
 await mkdir(`${root}/src/wasm-binary`, { recursive: true });
 for (const target of targets) {

@@ -1,9 +1,10 @@
 // lstm-simd: the browser-safe core. Imports no node: module.
 
 export type { Backend, BackendName, BackendVariant, Kernels, Ptr } from './backend/backend.js';
-export { createBackend, getBackend, ready, setBackend, type BackendOptions } from './backend/registry.js';
+export { createBackend, getBackend, ready, setBackend, setThreads, type BackendOptions } from './backend/registry.js';
 export { JsBackend } from './backend/js/index.js';
-export { WasmBackend } from './backend/wasm/index.js';
+export { WasmBackend, type WasmBackendOptions } from './backend/wasm/index.js';
+export { defaultThreads, MAX_DEFAULT_THREADS } from './backend/wasm/thread-count.js';
 export { hasRelaxedSimd, hasSimd } from './backend/wasm/features.js';
 export { WasmUnavailableError, type SimdBuild, type WasmSource } from './backend/wasm/loader.js';
 export { clipByGlobalNorm, globalNorm, type Block } from './backend/clip.js';

@@ -8,6 +8,7 @@ import { TimeMachine } from '../data/time-machine.js';
 import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
 import { createLanguageModel, isModelKind, MODEL_DEFAULTS, type ModelKind } from '../models/zoo.js';
 import { resolveTimeMachineText } from '../node/corpus.js';
+import '../node/threads.js';
 import { boardToSvg } from '../train/plot-svg.js';
 import { Trainer, type EpochRecord } from '../train/trainer.js';
 import { choice, integer, parse, positiveNumber, text, UsageError } from './args.js';
