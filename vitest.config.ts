@@ -1,11 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects:
-// - node:    everything, on js and on whichever wasm build Node picks without flags (baseline SIMD on Node 20);
+// Four projects:
+// - node:    everything, on js and on whichever wasm build Node picks without flags (baseline SIMD on Node 20),
+//            the wasm backends on one thread;
 // - relaxed: the kernel and fused-layer suites again in a Node started with
 //            --experimental-wasm-relaxed-simd, so the relaxed build is exercised on Node 20 too
 //            (the library itself never needs the flag);
-// - browser: the built package in Debian's Chromium through playwright-core.
+// - threads: everything again with the wasm backends on two threads (the threads builds, baseline
+//            and relaxed), every kernel call that can be cut cut however small (test/support/threads-setup.ts);
+// - browser: the built package in Debian's Chromium through playwright-core, in a page without
+//            cross-origin isolation (one thread) and in one with it (two threads).
 export default defineConfig({
   test: {
     projects: [
@@ -14,6 +18,7 @@ export default defineConfig({
           name: 'node',
           include: ['test/**/*.test.ts'],
           exclude: ['test/browser/**'],
+          setupFiles: ['test/support/threads-setup.ts'],
           pool: 'forks',
           testTimeout: 60_000,
         },
@@ -25,6 +30,19 @@ export default defineConfig({
           pool: 'forks',
           execArgv: ['--experimental-wasm-relaxed-simd'],
           env: { LSTM_SIMD_EXPECT_RELAXED: '1' },
+          setupFiles: ['test/support/threads-setup.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'threads',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/browser/**'],
+          pool: 'forks',
+          execArgv: ['--experimental-wasm-relaxed-simd'],
+          env: { LSTM_SIMD_EXPECT_RELAXED: '1', LSTM_SIMD_TEST_THREADS: '2' },
+          setupFiles: ['test/support/threads-setup.ts'],
           testTimeout: 60_000,
         },
       },
