@@ -1,7 +1,10 @@
 // The built package in a real browser: Debian's Chromium, driven by playwright-core
 // (never a browser that playwright downloads). A tiny static server serves the package
 // root; test/browser/index.html imports /dist/index.js as an ES module and page.js
-// measures gemm and the activations on the wasm and js backends against float64.
+// measures gemm and the activations on the wasm and js backends against float64, in a page
+// without cross-origin isolation (so threads fall back to one, with one warning). A second
+// server sends COOP/COEP: there threads.html runs the wasm backend on two threads (module
+// Workers over a shared memory) against one thread (threads-page.js).
 //
 // Needs dist/ (npm test builds it first) and /usr/bin/chromium (apt-get install chromium).
 
@@ -35,8 +38,18 @@ const CONTENT_TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-/** Serves files under ROOT on 127.0.0.1 and a random port; records every request it could not serve. */
-function serveRoot(failures: string[]): Promise<{ server: Server; origin: string }> {
+/** The headers that make a page cross-origin isolated (SharedArrayBuffer, so threads). */
+const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+/**
+ * Serves files under ROOT on 127.0.0.1 and a random port, with the isolation headers when `isolated`;
+ * records every request it could not serve.
+ */
+function serveRoot(failures: string[], isolated = false): Promise<{ server: Server; origin: string }> {
   const server = createServer(async (request, response) => {
     const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
     const file = path.join(ROOT, pathname);
@@ -48,7 +61,9 @@ function serveRoot(failures: string[]): Promise<{ server: Server; origin: string
     }
     try {
       const body = await readFile(file);
-      response.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+      response
+        .writeHead(200, { 'content-type': type, 'cache-control': 'no-store', ...(isolated ? ISOLATION_HEADERS : {}) })
+        .end(body);
     } catch {
       failures.push(`404 ${pathname}`);
       response.writeHead(404).end();
@@ -83,6 +98,8 @@ interface BackendChecks {
 }
 interface PageChecks {
   userAgent: string;
+  crossOriginIsolated: boolean;
+  threadsWithoutIsolation: number[];
   hasSimd: boolean;
   hasRelaxedSimd: boolean;
   streamingCompiles: number;
@@ -108,14 +125,40 @@ function expectAccurate(checks: BackendChecks): void {
   }
 }
 
+interface ThreadChecks {
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  threads: number[];
+  variant: string;
+  gemms: { shape: string; diff: number }[];
+  lossDiff: number;
+  weightDiff: number;
+  texts: string[];
+}
+
 const skipReason = process.env.LSTM_SIMD_SKIP_BROWSER === '1' ? 'LSTM_SIMD_SKIP_BROWSER=1' : undefined;
+
+/** Opens `url` in a new page of `browser`; collects console errors and warnings, page errors and failed requests. */
+async function openPage(browser: Browser, url: string, failures: string[], warnings: string[]): Promise<Page> {
+  const page = await browser.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') failures.push(`console.error: ${message.text()}`);
+    if (message.type() === 'warning') warnings.push(message.text());
+  });
+  page.on('pageerror', (error) => failures.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => failures.push(`request failed: ${request.url()}`));
+  await page.goto(url, { waitUntil: 'load' });
+  return page;
+}
 
 describe.skipIf(skipReason !== undefined)('the built package in Chromium', () => {
   const failures: string[] = [];
-  let server: Server | undefined;
+  const warnings: string[] = [];
+  const isolatedWarnings: string[] = [];
+  const servers: Server[] = [];
   let browser: Browser | undefined;
-  let page: Page | undefined;
   let checks: PageChecks;
+  let threadChecks: ThreadChecks;
 
   beforeAll(async () => {
     if (!existsSync(path.join(ROOT, 'dist', 'index.js'))) {
@@ -127,22 +170,24 @@ describe.skipIf(skipReason !== undefined)('the built package in Chromium', () =>
           'or set LSTM_SIMD_SKIP_BROWSER=1 to skip this test',
       );
     }
-    const served = await serveRoot(failures);
-    server = served.server;
+    const plain = await serveRoot(failures);
+    const isolated = await serveRoot(failures, true);
+    servers.push(plain.server, isolated.server);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-    page = await browser.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') failures.push(`console.error: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => failures.push(`page error: ${error.message}`));
-    page.on('requestfailed', (request) => failures.push(`request failed: ${request.url()}`));
-    await page.goto(`${served.origin}/test/browser/index.html`, { waitUntil: 'load' });
+    const page = await openPage(browser, `${plain.origin}/test/browser/index.html`, failures, warnings);
     checks = (await page.evaluate('window.checks')) as PageChecks;
+    const threadsPage = await openPage(
+      browser,
+      `${isolated.origin}/test/browser/threads.html`,
+      failures,
+      isolatedWarnings,
+    );
+    threadChecks = (await threadsPage.evaluate('window.checks')) as ThreadChecks;
   });
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   });
 
   it('loads the module without a console error, page error or failed request', () => {
@@ -169,5 +214,25 @@ describe.skipIf(skipReason !== undefined)('the built package in Chromium', () =>
     expectAccurate(checks.relaxedSourceUrl!);
     // application/wasm from the server means the loader takes WebAssembly.compileStreaming.
     expect(checks.streamingCompiles).toBe(2);
+  });
+
+  it('without cross-origin isolation, runs on one thread when asked for two, and says so once', () => {
+    expect(checks.crossOriginIsolated).toBe(false);
+    expect(checks.threadsWithoutIsolation).toEqual([1, 1]);
+    const threadWarnings = warnings.filter((w) => w.startsWith('lstm-simd: running the kernels on 1 thread'));
+    expect(threadWarnings).toHaveLength(1);
+    expect(threadWarnings[0]).toMatch(/Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy/);
+  });
+
+  it('cross-origin isolated (COOP/COEP), runs on two threads with the results of one', () => {
+    expect(threadChecks.crossOriginIsolated).toBe(true);
+    expect(threadChecks.threads).toEqual([1, 2, 2]);
+    expect(threadChecks.variant).toBe('wasm-relaxed');
+    expect(isolatedWarnings).toEqual([]);
+    for (const g of threadChecks.gemms) expect(g.diff, `gemm ${g.shape}`).toBeLessThanOrEqual(1e-5);
+    expect(threadChecks.lossDiff, 'training losses').toBeLessThanOrEqual(1e-5);
+    expect(threadChecks.weightDiff, 'weights after three steps').toBeLessThanOrEqual(1e-5);
+    expect(threadChecks.texts[1], 'generation, every kernel call cut').toBe(threadChecks.texts[0]);
+    expect(threadChecks.texts[2], 'generation, cut by the thresholds').toBe(threadChecks.texts[0]);
   });
 });
