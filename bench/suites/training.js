@@ -7,7 +7,7 @@
 
 import { peakCase } from '../lib/peak.js';
 import { packageRunners, tfjsRunners } from '../lib/runners.js';
-import { ms, targetLine } from '../lib/targets.js';
+import { ms, targetLine, threadSpeedupLine } from '../lib/targets.js';
 import { tfLanguageModelWorkload } from '../lib/tfjs-models.js';
 import { checkLosses, languageModelWorkload, NOMINAL_FLOPS, SHAPES } from '../lib/workloads.js';
 
@@ -101,6 +101,14 @@ const STEP_TARGETS = {
   C2: { 'wasm-simd': 200, 'wasm-relaxed': 140 },
 };
 const SPEEDUP_OVER_TFJS_WASM = 15;
+/** Two threads against one, same build (issue 14). */
+const TWO_THREAD_SPEEDUP = 1.7;
+/**
+ * Native PyTorch 2.x (CPU, AVX-512) on the C2 step with two threads, ms: measured on the machine of the
+ * README's figures with bench/reference/pytorch_lm.py (one thread: 102 ms).
+ */
+const PYTORCH_C2_TWO_THREADS_MS = 91;
+const TWO_THREADS = ['wasm-simd-t2', 'wasm-relaxed-t2'];
 
 /** @param {ReturnType<import('../lib/suite.js').makeLookup>} lookup */
 export function targets(lookup) {
@@ -134,6 +142,18 @@ export function targets(lookup) {
           };
         }),
       ),
+    );
+  }
+  for (const label of TWO_THREADS) {
+    const cases = ['C1', 'C2'].map((shape) => [shape, caseName(shape)]);
+    lines.push(threadSpeedupLine(lookup, label, cases, TWO_THREAD_SPEEDUP, 'C1, C2 step'));
+  }
+  for (const label of TWO_THREADS) {
+    const t = lookup.medianMs(caseName('C2'), label);
+    lines.push(
+      targetLine(`C2 step, ${label} < ${PYTORCH_C2_TWO_THREADS_MS} ms (PyTorch, 2 threads)`, label, [
+        { name: '', outcome: t === undefined ? undefined : { ok: t < PYTORCH_C2_TWO_THREADS_MS, text: ms(t) } },
+      ]),
     );
   }
   return lines;
