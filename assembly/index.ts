@@ -3,6 +3,8 @@
 // and passes byte pointers in. No kernel allocates (`--runtime stub`).
 import { TEAM_BYTES } from './team';
 
+export { breakTeam } from './team';
+
 export { gemm, gemmWorkspaceBytes } from './gemm';
 export * from './elementwise';
 export * from './loss';

@@ -447,8 +447,8 @@ export function lstmForward(
         lstmLanes(false, withRows, gate + o, x + o, hBytes, biasIh + o, biasHh + o, cp + o, cell + o, tanhCell + o, h + o);
       }
     }
-    // The next step's product reads every unit of h_t.
-    if (team != NO_TEAM) barrier(team, member, members);
+    // The next step's product reads every unit of h_t (after the last step, the caller's join waits).
+    if (team != NO_TEAM && s + 1 < steps) barrier(team, member, members);
   }
   const last = reverse ? 0 : steps - 1;
   copyState(out, last, batch, rows, ldOut, hN, hidden, j0, j1);
@@ -603,8 +603,8 @@ export function gruForward(
         gruLanes(false, gate + o, x + o, rb + o, hBytes, biasIh + o, biasHh + o, hp + o, hn + o, h + o);
       }
     }
-    // The next step's product reads every unit of h_t.
-    if (team != NO_TEAM) barrier(team, member, members);
+    // The next step's product reads every unit of h_t (after the last step, the caller's join waits).
+    if (team != NO_TEAM && s + 1 < steps) barrier(team, member, members);
   }
   copyState(out, reverse ? 0 : steps - 1, batch, rows, ldOut, hN, hidden, j0, j1);
 }
@@ -742,8 +742,8 @@ export function rnnForward(
         rnnLanes(false, withRows, gate + o, x + o, biasIh + o, biasHh + o, h + o);
       }
     }
-    // The next step's product reads every unit of h_t.
-    if (team != NO_TEAM) barrier(team, member, members);
+    // The next step's product reads every unit of h_t (after the last step, the caller's join waits).
+    if (team != NO_TEAM && s + 1 < steps) barrier(team, member, members);
   }
   copyState(out, reverse ? 0 : steps - 1, batch, rows, ldOut, hN, hidden, j0, j1);
 }

@@ -273,6 +273,61 @@ describe('failures, disposal, thread counts', () => {
     expect(() => backend.fill(y.ptr, 3, 2 * K)).toThrow(/disposed/);
   });
 
+  it('a share of a team call (one row, hidden units cut) that fails breaks the barrier instead of hanging', async () => {
+    const backend = await createBackend('wasm', { threads: 2, splitAll: true });
+    const H = 64;
+    const G = 4 * H;
+    const T = 3;
+    const arena = backend.createArena('team-failure');
+    const [gates, weightHh, bias, out, tanhCells, hN, cN, packed] = [
+      T * G,
+      G * H,
+      G,
+      T * H,
+      T * H,
+      H,
+      H,
+      2 * G * H,
+    ].map((n) => arena.allocate(n));
+    weightHh.view().set(randomArray(1, G * H, -0.1, 0.1));
+    backend.packRecurrentWeights(weightHh.ptr, G, H, packed.ptr);
+    // c_t of step 0 ends at the last float of memory, so the share of the second member writes past it.
+    const cells = backend.heap.sizeBytes / 4 - H / 2;
+    const forward = (cellsPtr: number) =>
+      backend.lstmForward(
+        T,
+        1,
+        H,
+        false,
+        gates.ptr,
+        weightHh.ptr,
+        bias.ptr,
+        bias.ptr,
+        -1,
+        -1,
+        out.ptr,
+        H,
+        cellsPtr,
+        tanhCells.ptr,
+        hN.ptr,
+        cN.ptr,
+        packed.ptr,
+        -1,
+        -1,
+      );
+    expect(() => forward(cells)).toThrow(/out of bounds/);
+    // The team serves the next call, with the single-threaded result.
+    const one = await createBackend('wasm', { threads: 1 });
+    const results = [backend, one].map((b) => {
+      const layer = makeLayer('lstm', { numInputs: 5, numHiddens: H, seed: 7, backend: b });
+      const values = noGrad(() => layer.forwardTokens(randomIds(8, 40, 5), 1, 40)[0].toArray());
+      endStep(b);
+      return values;
+    });
+    expectClose(results[0], results[1], 'outputs after the failure');
+    backend.dispose();
+  });
+
   it('defaults to the cores, at most 4; setThreads and ready({ threads }) choose', async () => {
     const configured = defaultThreads(); // the project's (test/support/threads-setup.ts)
     setDefaultThreads(undefined);

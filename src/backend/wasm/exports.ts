@@ -7,6 +7,8 @@ export interface KernelExports {
   isThreadsBuild(): number;
   /** Bytes of the barrier block of a team of threads (assembly/team.ts). */
   teamBytes(): number;
+  /** Marks a team broken (a member failed) and wakes its members waiting at the barrier. */
+  breakTeam(team: number): void;
 
   gemm(
     transA: number,

@@ -11,7 +11,7 @@
 
 import { Arena } from '../../memory/arena.js';
 import { Heap, MAX_PAGES, type Ptr } from '../../memory/heap.js';
-import type { Backend, BackendVariant } from '../backend.js';
+import { PACK_ROWS, type Backend, type BackendVariant } from '../backend.js';
 import type { KernelExports } from './exports.js';
 import { compileKernels, instantiateKernels, pickBuild, type LoadOptions, type SimdBuild } from './loader.js';
 import { GEMM_QUANTUM, gemmAxis, shares } from './split.js';
@@ -62,6 +62,7 @@ const SHARED_KERNELS = [
   'gruBackward',
   'rnnForward',
   'rnnBackward',
+  'packRecurrentWeights',
 ] as const;
 type SharedKernel = (typeof SHARED_KERNELS)[number];
 
@@ -71,7 +72,7 @@ type SharedKernel = (typeof SHARED_KERNELS)[number];
 // (about a microsecond when it spins, tens when it sleeps) stays small beside its share.
 
 /** Least work worth a share of its own. */
-const MIN_SHARE_NS = 20_000;
+const MIN_SHARE_NS = 5_000;
 /** Per flop of a gemm or a recurrent product (about 40 GFLOP/s). */
 const NS_PER_FLOP = 0.025;
 /** Per element of an elementwise kernel, an optimizer step or a reduction (memory-bound, or a few exps). */
@@ -163,6 +164,8 @@ export class WasmBackend implements Backend {
       team + teamBytes,
       threads - 1,
       SHARED_KERNELS,
+      team,
+      () => kernels.breakTeam(team),
     );
     const backend = new WasmBackend(heap, kernels, build, pool, team, splitAll);
     abandoned.register(backend, pool, backend);
@@ -193,7 +196,13 @@ export class WasmBackend implements Backend {
   private run(name: SharedKernel, members: number, argsFor: (member: number) => readonly number[]): number[] {
     const call = this.kernels[name] as unknown as (...args: readonly number[]) => number | void;
     if (members === 1) return [Number(call(...argsFor(0)) ?? 0)];
-    return this.pool!.run(name, members, argsFor, call);
+    try {
+      return this.pool!.run(name, members, argsFor, call);
+    } catch (error) {
+      // A failed share may have broken the team, or left it mid-barrier: start the next call afresh.
+      this.heap.floats.fill(0, this.team / 4, (this.team + this.kernels.teamBytes()) / 4);
+      throw error;
+    }
   }
 
   /**
@@ -830,7 +839,14 @@ export class WasmBackend implements Backend {
     );
   }
   packRecurrentWeights(weightHh: Ptr, rows: number, cols: number, packed: Ptr): void {
-    this.kernels.packRecurrentWeights(weightHh * 4, rows, cols, packed * 4);
+    // Shares of whole blocks of PACK_ROWS rows: each fills its own stretch of the packed copy.
+    const blockFloats = PACK_ROWS * Math.ceil(cols / 4) * 4;
+    this.runRows('packRecurrentWeights', rows, rows * cols * NS_PER_ELEMENT, PACK_ROWS, (s) => [
+      (weightHh + s.first * cols) * 4,
+      s.count,
+      cols,
+      (packed + (s.first / PACK_ROWS) * blockFloats) * 4,
+    ]);
   }
   transpose(src: Ptr, rows: number, cols: number, dst: Ptr, accumulate: boolean): void {
     this.kernels.transpose(src * 4, rows, cols, dst * 4, accumulate ? 1 : 0);

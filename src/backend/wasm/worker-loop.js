@@ -26,6 +26,8 @@ export const ARGS = 1;
 export const DONE = 64;
 /** 1 when that call threw; the message is at MESSAGE. */
 export const FAILED = 65;
+/** 1 while the worker sleeps in Atomics.wait on CALL (the caller then wakes it). */
+export const SLEEPING = 66;
 /** Float64 index of the call's result (byte 272). */
 export const RESULT = 34;
 /** Length of the error message in UTF-16 code units, which follow from byte 288. */
@@ -49,6 +51,7 @@ const SPIN_MS = 1;
  * @property {WebAssembly.Memory} memory  the backend's shared memory
  * @property {number} header  byte address of the pool's header (CALLER_WAITING)
  * @property {number} slot  byte address of this worker's slot
+ * @property {number} team  byte address of the team block (assembly/team.ts), broken when a call fails
  * @property {string[]} names  the exports calls may name, by index
  */
 
@@ -61,6 +64,8 @@ const SPIN_MS = 1;
 export async function serveKernels(start, ready) {
   /** @type {Function[]} */
   let functions;
+  /** @type {Function} */
+  let breakTeam;
   try {
     const instance = await WebAssembly.instantiate(start.module, {
       env: {
@@ -74,6 +79,7 @@ export async function serveKernels(start, ready) {
     // The stub runtime's start function only sets this instance's globals.
     exports._initialize?.();
     functions = start.names.map((name) => exports[name]);
+    breakTeam = exports.breakTeam;
   } catch (error) {
     ready(error);
     return;
@@ -126,6 +132,8 @@ export async function serveKernels(start, ready) {
       for (let i = 0; i < message.length; i++) text[i] = message.charCodeAt(i);
       slot[MESSAGE_LENGTH] = message.length;
       slot[FAILED] = 1;
+      // Members waiting for this one at a barrier would wait for ever.
+      breakTeam(start.team);
     }
     Atomics.store(slot, DONE, seen);
     if (Atomics.load(header, CALLER_WAITING) !== 0) Atomics.notify(slot, DONE);
@@ -141,7 +149,11 @@ function waitForCall(slot, seen) {
   const deadline = performance.now() + SPIN_MS;
   for (let i = 1; Atomics.load(slot, CALL) === seen; i++) {
     if ((i & 1023) === 0 && performance.now() > deadline) {
+      // Announce the sleep before checking CALL again: the caller bumps CALL before it reads SLEEPING,
+      // so either it sees us asleep and wakes us, or we see its call.
+      Atomics.store(slot, SLEEPING, 1);
       while (Atomics.load(slot, CALL) === seen) Atomics.wait(slot, CALL, seen);
+      Atomics.store(slot, SLEEPING, 0);
       return;
     }
   }

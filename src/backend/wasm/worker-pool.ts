@@ -16,6 +16,7 @@ import {
   MESSAGE_LENGTH,
   MESSAGE_START,
   RESULT,
+  SLEEPING,
   SLOT_BYTES,
 } from './worker-loop.js';
 import type { WorkerHandle, WorkerPlatform } from './worker-platform.js';
@@ -44,6 +45,8 @@ export class WorkerPool {
     base: number,
     private readonly names: readonly string[],
     private readonly callerMayBlock: boolean,
+    /** Called when the calling thread's share fails, before waiting for the workers (see breakTeam). */
+    private readonly onCallerFailure: () => void,
   ) {
     const buffer = memory.buffer;
     this.header = new Int32Array(buffer, base, HEADER_BYTES / 4);
@@ -57,7 +60,8 @@ export class WorkerPool {
   /**
    * Starts `workers` workers on the threads build `module` over `memory`; their slots take
    * poolBytes(workers) bytes at byte address `base` (zeroed, 64-byte aligned, never moved).
-   * `names`: the exports calls may name.
+   * `names`: the exports calls may name; `team`: the team block a failed share breaks (by
+   * breakTeam, the workers' export, and `onCallerFailure` on this thread).
    */
   static async start(
     platform: WorkerPlatform,
@@ -66,6 +70,8 @@ export class WorkerPool {
     base: number,
     workers: number,
     names: readonly string[],
+    team: number,
+    onCallerFailure: () => void,
   ): Promise<WorkerPool> {
     const started = await Promise.allSettled(
       Array.from({ length: workers }, (_, w) =>
@@ -74,6 +80,7 @@ export class WorkerPool {
           memory,
           header: base,
           slot: base + HEADER_BYTES + w * SLOT_BYTES,
+          team,
           names: [...names],
         }),
       ),
@@ -84,7 +91,7 @@ export class WorkerPool {
       for (const handle of handles) handle.terminate();
       throw failure.reason;
     }
-    return new WorkerPool(handles, memory, base, names, platform.callerMayBlock);
+    return new WorkerPool(handles, memory, base, names, platform.callerMayBlock, onCallerFailure);
   }
 
   /** Number of workers (the calling thread not counted). */
@@ -113,6 +120,7 @@ export class WorkerPool {
       results.push(Number(call(...argsFor(0)) ?? 0));
     } catch (error) {
       failure = error;
+      this.onCallerFailure();
     }
     for (let member = 1; member < members; member++) {
       const w = member - 1;
@@ -146,7 +154,7 @@ export class WorkerPool {
     slot[FUNCTION] = index;
     for (let i = 0; i < args.length; i++) numbers[ARGS + i] = args[i];
     Atomics.store(slot, CALL, ++this.calls[w]);
-    Atomics.notify(slot, CALL);
+    if (Atomics.load(slot, SLEEPING) !== 0) Atomics.notify(slot, CALL);
   }
 
   /** Waits until worker w has finished its current call: spins, then (where allowed) sleeps. */
