@@ -339,8 +339,9 @@ describe('failures, disposal, thread counts', () => {
     const two = await ready({ threads: 2 });
     expect(two.threads).toBe(2);
     expect((await createBackend('wasm')).threads).toBe(2);
-    expect(() => setThreads(0)).toThrow(/threads must be a positive integer, got 0/);
-    expect(() => setThreads(1.5)).toThrow(/positive integer/);
+    expect(() => setThreads(0)).toThrow(/threads must be an integer from 1 to 64, got 0/);
+    expect(() => setThreads(1.5)).toThrow(/from 1 to 64/);
+    expect(() => setThreads(65)).toThrow(/from 1 to 64/);
     setDefaultThreads(configured);
   });
 

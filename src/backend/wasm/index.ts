@@ -85,7 +85,7 @@ const NS_PER_GATE_UNIT = 1;
  * Least product per time step (gates x hidden x hidden multiply-adds) for which one batch row is cut
  * by hidden units: below it the barrier after every step costs more than the share saves.
  */
-const MIN_UNIT_SPLIT_MADDS = 4 * 128 * 128;
+const MIN_UNIT_SPLIT_MADDS = 4 * 160 * 160;
 
 /** Wasm's "no buffer" for optional pointers: -1. */
 const NONE = -1;
@@ -478,8 +478,9 @@ export class WasmBackend implements Backend {
   ): void {
     const stepNs = gateCount * hidden * (2 * hidden * NS_PER_FLOP + NS_PER_GATE_UNIT);
     if (batch === 1 && packedHh >= 0) {
-      const units = gateCount * hidden * hidden >= MIN_UNIT_SPLIT_MADDS || this.splitAll ? hidden / 4 : 1;
-      const members = this.membersFor(steps * stepNs, units);
+      // A team is every thread of the backend (its barrier counts on it; see assembly/team.ts).
+      const pays = gateCount * hidden * hidden >= MIN_UNIT_SPLIT_MADDS || this.splitAll;
+      const members = pays && this.membersFor(steps * stepNs, hidden / 4) > 1 ? this.threads : 1;
       const team = members > 1 ? this.team : NO_TEAM;
       this.run(name, members, (member) => argsFor({ first: 0, count: 1, member }, 0, team, members));
       return;

@@ -7,14 +7,17 @@ import { workerPlatform } from './worker-platform.js';
 /** The default never exceeds this: the kernels' shares get small, and few calls gain from more. */
 export const MAX_DEFAULT_THREADS = 4;
 
+/** No backend runs on more threads (the barrier of assembly/team.ts has a flag for each, MAX_MEMBERS). */
+export const MAX_THREADS = 64;
+
 let configured: number | undefined;
 let splitEverything = false;
 let warned = false;
 
-/** Throws unless `threads` is a positive integer; `name` is the argument's name in the message. */
+/** Throws unless `threads` is an integer in [1, MAX_THREADS]; `name` is the argument's name in the message. */
 export function checkThreadCount(threads: number, name = 'threads'): void {
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new RangeError(`lstm-simd: ${name} must be a positive integer, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new RangeError(`lstm-simd: ${name} must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
   }
 }
 
