@@ -6,9 +6,10 @@ import { defineConfig } from 'vitest/config';
 // - relaxed: the kernel and fused-layer suites again in a Node started with
 //            --experimental-wasm-relaxed-simd, so the relaxed build is exercised on Node 20 too
 //            (the library itself never needs the flag);
-// - threads: every suite that runs the wasm backend, again with its backends on two threads (the
-//            threads builds, baseline and relaxed), every kernel call that can be cut cut however
-//            small (test/support/threads-setup.ts); the js variants are left to the node project;
+// - threads: every suite that runs the wasm backend (kernels, layers, models, nn, train, series,
+//            lab, io, demo, cli), again with its backends on two threads (the threads builds,
+//            baseline and relaxed), every kernel call that can be cut cut however small
+//            (test/support/threads-setup.ts); the js variants are left to the node project;
 // - browser: the built package in Debian's Chromium through playwright-core, in a page without
 //            cross-origin isolation (one thread) and in one with it (two threads).
 export default defineConfig({
@@ -38,14 +39,16 @@ export default defineConfig({
       {
         test: {
           name: 'threads',
-          include: ['test/{kernels,layers,models,train,cli}/**/*.test.ts'],
+          include: ['test/{kernels,layers,models,nn,train,series,lab,io,demo,cli}/**/*.test.ts'],
           // float64 js only: nothing of the wasm backend runs there
           exclude: ['test/layers/gradcheck.test.ts'],
           pool: 'forks',
           execArgv: ['--experimental-wasm-relaxed-simd'],
           env: { LSTM_SIMD_EXPECT_RELAXED: '1', LSTM_SIMD_TEST_THREADS: '2' },
           setupFiles: ['test/support/threads-setup.ts'],
-          testTimeout: 60_000,
+          // Every call cut, each a hand-off to a worker: on a busy machine the real-corpus training tests
+          // (resume, divergence, lab) take several times their one-thread time.
+          testTimeout: 300_000,
         },
       },
       {

@@ -7,7 +7,9 @@ export { breakTeam } from './team';
 
 export { gemm, gemmWorkspaceBytes } from './gemm';
 export * from './elementwise';
+export * from './embedding';
 export * from './loss';
+export * from './regression-loss';
 export * from './optim';
 export * from './probe';
 export * from './recurrent';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const DIST_ENTRY = path.join(PACKAGE_ROOT, 'dist', 'index.js');
+export const DIST_ENTRY = path.join(PACKAGE_ROOT, 'dist', 'internal.js');
 
 /** Set in the child process that the bench starts with --experimental-wasm-relaxed-simd. */
 const CHILD_MARK = 'LSTM_SIMD_BENCH_CHILD';

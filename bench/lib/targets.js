@@ -56,3 +56,26 @@ export function threadSpeedupLine(lookup, label, cases, factor, what = cases.map
 export function ms(value) {
   return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ms`;
 }
+
+/**
+ * For each wasm label, the line "<label> >= <factor>x tfjs-wasm": the ratio of tfjs-wasm's median time
+ * to the label's on each case, shown as "<name> 18.1x (39.8 ms vs 722 ms)".
+ * @param {ReturnType<import('./suite.js').makeLookup>} lookup
+ * @param {number} factor
+ * @param {{ name: string, caseName: string }[]} cases
+ */
+export function speedupOverTfjsWasm(lookup, factor, cases) {
+  return ['wasm-simd', 'wasm-relaxed'].map((label) =>
+    targetLine(
+      `${label} >= ${factor}x tfjs-wasm`,
+      label,
+      cases.map(({ name, caseName }) => {
+        const mine = lookup.medianMs(caseName, label);
+        const tf = lookup.medianMs(caseName, 'tfjs-wasm');
+        if (mine === undefined || tf === undefined) return { name };
+        const speedup = tf / mine;
+        return { name, outcome: { ok: speedup >= factor, text: `${speedup.toFixed(1)}x (${ms(mine)} vs ${ms(tf)})` } };
+      }),
+    ),
+  );
+}

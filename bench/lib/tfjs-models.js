@@ -16,7 +16,7 @@
 // Every call runs inside tf.tidy; the loss is read back (dataSync), as a training loop
 // that reports its loss does.
 
-import { CLIP, LEARNING_RATE, tokenIds, VOCAB } from './workloads.js';
+import { CLIP, LEARNING_RATE, recordLoss, tokenIds, VOCAB } from './workloads.js';
 import { randomFloats } from './fixtures.js';
 
 /** A tfjs recurrent layer of the given cell with H units. */
@@ -77,6 +77,21 @@ export function tfLayerWorkload(tf, cell, { B, T, H }, I = VOCAB, seed = 11) {
   };
 }
 
+/**
+ * One training step inside tf.tidy: the gradients of `lossOf()` with respect to `vars`, scaled by
+ * CLIP / max(global norm, CLIP), applied by `optimizer`; returns the loss, read back.
+ */
+export function clippedStep(tf, optimizer, vars, lossOf) {
+  return tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(lossOf, vars);
+    const names = Object.keys(grads);
+    const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
+    const factor = tf.div(CLIP, tf.maximum(norm, CLIP));
+    optimizer.applyGradients(Object.fromEntries(names.map((n) => [n, tf.mul(grads[n], factor)])));
+    return value.dataSync()[0];
+  });
+}
+
 /** The language model: one-hot ids -> recurrent layer (returnSequences) -> dense to V. */
 function tfLanguageModel(tf, cell, { T, H }) {
   return tf.sequential({
@@ -104,26 +119,15 @@ export function tfLanguageModelWorkload(tf, cell, { B, T, H }, seed = 21) {
   const losses = [];
 
   const step = ({ ids, targets }) =>
-    tf.tidy(() => {
+    clippedStep(tf, optimizer, vars, () => {
       const x = tf.oneHot(ids, VOCAB).toFloat();
       const y = tf.oneHot(targets, VOCAB).toFloat();
-      const { value, grads } = tf.variableGrads(
-        () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true })),
-        vars,
-      );
-      const names = Object.keys(grads);
-      const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
-      const factor = tf.div(CLIP, tf.maximum(norm, CLIP));
-      optimizer.applyGradients(Object.fromEntries(names.map((n) => [n, tf.mul(grads[n], factor)])));
-      return value.dataSync()[0];
+      return tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }));
     });
   const forward = ({ ids }) => tf.tidy(() => void model.apply(tf.oneHot(ids, VOCAB).toFloat()).dataSync());
 
   return {
-    trainingStep: () => {
-      losses.push(step(batch));
-      if (losses.length > 64) losses.splice(1, losses.length - 32);
-    },
+    trainingStep: () => recordLoss(losses, step(batch)),
     smallTrainingStep: () => step(small),
     forward: () => forward(batch),
     smallForward: () => forward(small),

@@ -18,7 +18,8 @@ export async function loadTfjs() {
     tf = await import('@tensorflow/tfjs');
     tfWasm = await import('@tensorflow/tfjs-backend-wasm');
   } catch (error) {
-    return unavailable(`TensorFlow.js not loaded (${error.message})`);
+    const hint = error.code === 'ERR_MODULE_NOT_FOUND' ? '; run npm run bench:install to compare with it' : '';
+    return unavailable(`TensorFlow.js not loaded (${error.message.split('\n')[0]}${hint})`);
   }
   // Production mode: no per-op debug checks (and no "install tfjs-node" banner).
   tf.enableProdMode();

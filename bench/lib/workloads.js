@@ -155,8 +155,7 @@ export async function languageModelWorkload(lib, backend, cell, { B, T, H }, { s
       seed: seed + 1,
     });
   }
-  const optimizer = model.configureOptimizers();
-  const parameters = [...model.parameters().values()];
+  const step = trainerStep(lib, backend, model);
   const batchOf = (rows) => ({
     X: tokenIds(rows * T, seed + 2),
     Y: tokenIds(rows * T, seed + 3),
@@ -166,22 +165,9 @@ export async function languageModelWorkload(lib, backend, cell, { B, T, H }, { s
   const batch = batchOf(B);
   const small = batchOf(Math.min(B, 4));
   const losses = [];
-  const step = (data) => {
-    const loss = model.trainingStep(data);
-    optimizer.zeroGrad();
-    loss.backward();
-    lib.clipGradients(parameters, CLIP);
-    optimizer.step();
-    const value = loss.item();
-    lib.endStep(backend);
-    return value;
-  };
   return {
     model,
-    trainingStep: () => {
-      losses.push(step(batch));
-      if (losses.length > 64) losses.splice(1, losses.length - 32); // keep the first and the recent ones
-    },
+    trainingStep: () => recordLoss(losses, step(batch)),
     /** The same step on a 4-row batch: warms up the code without the full cost. */
     smallTrainingStep: () => step(small),
     forward: () => {
@@ -200,6 +186,31 @@ export async function languageModelWorkload(lib, backend, cell, { B, T, H }, { s
       return value;
     },
   };
+}
+
+/**
+ * The Trainer's step on `model` (forward and loss via trainingStep, zeroGrad, backward, global-norm
+ * clipping at CLIP, the model's optimiser, endStep): a function of the batch returning the loss.
+ */
+export function trainerStep(lib, backend, model) {
+  const optimizer = model.configureOptimizers();
+  const parameters = [...model.parameters().values()];
+  return (batch) => {
+    const loss = model.trainingStep(batch);
+    optimizer.zeroGrad();
+    loss.backward();
+    lib.clipGradients(parameters, CLIP);
+    optimizer.step();
+    const value = loss.item();
+    lib.endStep(backend);
+    return value;
+  };
+}
+
+/** Appends a step's loss, keeping the first and the recent ones (a long run must not grow the list). */
+export function recordLoss(losses, value) {
+  losses.push(value);
+  if (losses.length > 64) losses.splice(1, losses.length - 32);
 }
 
 /** Undefined when the losses of a training run look right, else what is wrong. */

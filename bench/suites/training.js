@@ -7,7 +7,7 @@
 
 import { peakCase } from '../lib/peak.js';
 import { packageRunners, tfjsRunners } from '../lib/runners.js';
-import { ms, targetLine, threadSpeedupLine } from '../lib/targets.js';
+import { ms, speedupOverTfjsWasm, targetLine, threadSpeedupLine } from '../lib/targets.js';
 import { tfLanguageModelWorkload } from '../lib/tfjs-models.js';
 import { checkLosses, languageModelWorkload, NOMINAL_FLOPS, SHAPES } from '../lib/workloads.js';
 
@@ -123,27 +123,13 @@ export function targets(lookup) {
       );
     }
   }
-  for (const label of ['wasm-simd', 'wasm-relaxed']) {
-    lines.push(
-      targetLine(
-        `${label} >= ${SPEEDUP_OVER_TFJS_WASM}x tfjs-wasm`,
-        label,
-        ['C1', 'C2'].map((shape) => {
-          const mine = lookup.medianMs(caseName(shape), label);
-          const tf = lookup.medianMs(caseName(shape), 'tfjs-wasm');
-          if (mine === undefined || tf === undefined) return { name: shape };
-          const speedup = tf / mine;
-          return {
-            name: shape,
-            outcome: {
-              ok: speedup >= SPEEDUP_OVER_TFJS_WASM,
-              text: `${speedup.toFixed(1)}x (${ms(mine)} vs ${ms(tf)})`,
-            },
-          };
-        }),
-      ),
-    );
-  }
+  lines.push(
+    ...speedupOverTfjsWasm(
+      lookup,
+      SPEEDUP_OVER_TFJS_WASM,
+      ['C1', 'C2'].map((shape) => ({ name: shape, caseName: caseName(shape) })),
+    ),
+  );
   for (const label of TWO_THREADS) {
     const cases = ['C1', 'C2'].map((shape) => [shape, caseName(shape)]);
     lines.push(threadSpeedupLine(lookup, label, cases, TWO_THREAD_SPEEDUP, 'C1, C2 step'));

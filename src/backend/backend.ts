@@ -88,13 +88,52 @@ export interface Kernels {
    * gradient for dLoss = 1 (written, not accumulated). gradient: (rows, cols), must not alias logits.
    */
   crossEntropyWithGradient(logits: Ptr, targets: Ptr, rows: number, cols: number, gradient: Ptr): number;
+  /**
+   * Mean squared error, mean_i (prediction[i] - target[i])^2 (PyTorch's mse_loss); prediction, target: (n),
+   * n >= 1. Each difference is rounded once to float32; squares are summed in float64.
+   */
+  mseForward(prediction: Ptr, target: Ptr, n: number): number;
+  /**
+   * mseForward, and gradient: (n) = 2 (prediction - target) / n written, the gradient for dLoss = 1
+   * (with respect to the prediction; the target's is its negative).
+   */
+  mseWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number;
+  /** Mean absolute error, mean_i |prediction[i] - target[i]| (PyTorch's l1_loss); shapes as mseForward. */
+  maeForward(prediction: Ptr, target: Ptr, n: number): number;
+  /**
+   * maeForward, and gradient: (n) = sign(prediction - target) / n written (dLoss = 1), 0 where they are
+   * equal (torch.sign's subgradient at the kink).
+   */
+  maeWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number;
 
   // ---- optimizers over one contiguous block of n parameters ---------------
-  /** param -= lr * grad */
+  // PyTorch's update formulas (torch.optim, single-tensor path), operation for operation;
+  // hyperparameters are float64 numbers, applied to float32 data as PyTorch applies a Python float.
+  /** param -= lr * grad (d2l's plain SGD). */
   sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void;
   /**
-   * Adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
-   * param -= lr * (m / correction1) / (sqrt(v / correction2) + eps), correction_i = 1 - b_i^t.
+   * torch.optim.SGD. d = grad + weightDecay param; when momentum != 0:
+   * velocity = firstStep ? d : momentum velocity + (1 - dampening) d, then d = nesterov ? d + momentum velocity
+   * : velocity; finally param -= lr d. param, grad, velocity: (n); with momentum 0 velocity is neither read
+   * nor written (-1 allowed).
+   */
+  sgdMomentumStep(
+    param: Ptr,
+    grad: Ptr,
+    velocity: Ptr,
+    n: number,
+    lr: number,
+    weightDecay: number,
+    momentum: number,
+    dampening: number,
+    nesterov: boolean,
+    firstStep: boolean,
+  ): void;
+  /**
+   * torch.optim.Adam (decoupled false: g = grad + weightDecay param) and torch.optim.AdamW (decoupled true:
+   * param *= 1 - lr weightDecay first, g = grad). m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+   * param -= (lr / correction1) m / (sqrt(v) / sqrt(correction2) + eps), correction_i = 1 - b_i^t at step t >= 1.
+   * param, grad, m, v: (n).
    */
   adamStep(
     param: Ptr,
@@ -108,9 +147,45 @@ export interface Kernels {
     eps: number,
     correction1: number,
     correction2: number,
+    weightDecay: number,
+    decoupled: boolean,
+  ): void;
+  /**
+   * torch.optim.RMSprop. g = grad + weightDecay param; squareAvg = alpha squareAvg + (1 - alpha) g^2;
+   * centered: gradAvg = alpha gradAvg + (1 - alpha) g and avg = sqrt(squareAvg - gradAvg^2) + eps, else
+   * avg = sqrt(squareAvg) + eps; momentum > 0: velocity = momentum velocity + g / avg, param -= lr velocity,
+   * else param -= lr g / avg. param, grad, squareAvg, gradAvg, velocity: (n); gradAvg is used only when
+   * centered, velocity only when momentum > 0 (-1 allowed otherwise).
+   */
+  rmspropStep(
+    param: Ptr,
+    grad: Ptr,
+    squareAvg: Ptr,
+    gradAvg: Ptr,
+    velocity: Ptr,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+    centered: boolean,
   ): void;
   /** sum_i x[i]^2 (accumulated so that blocks of 1e7 elements keep float32 accuracy). */
   sumOfSquares(x: Ptr, n: number): number;
+
+  // ---- embedding: rows of a (V, width) table by token id ---------------------
+  /**
+   * out[r, :] = table[ids[r], :]: an embedding lookup (the forward of Embedding).
+   * table: (V, width); ids: (n) int32 in [0, V) (caller validates); out: (n, ldOut), ldOut >= width.
+   */
+  gatherRows(table: Ptr, width: number, ids: Ptr, n: number, out: Ptr, ldOut: number): void;
+  /**
+   * table[ids[r], :] += src[r, :], in order of r (repeated ids add up): the embedding's weight gradient.
+   * src: (n, ldSrc), ldSrc >= width; ids: (n) int32 in [0, V) (caller validates); table: (V, width);
+   * table must not alias src.
+   */
+  scatterAddRows(src: Ptr, ldSrc: number, ids: Ptr, n: number, width: number, table: Ptr): void;
 
   // ---- fused recurrent layers (LSTM, GRU, RNN tanh) --------------------------
   // One direction of one layer over a whole sequence: T steps, B rows, H hidden

@@ -1,12 +1,12 @@
 // A dense layer with PyTorch's layout and default initialisation (nn.Linear):
 // y = x W^T + b, W: (out, in), b: (out), both from U(-1/sqrt(in), 1/sqrt(in)).
 
-import type { Backend } from '../backend/backend.js';
-import { freshSeed, uniform } from '../models/init.js';
+import type { Backend, Ptr } from '../backend/backend.js';
+import { freshSeed, uniform } from '../nn/init.js';
 import { Module } from '../nn/module.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { checkTensorArgument, type Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
-import { linear } from './sequence-ops.js';
+import { linear, linearInto } from './sequence-ops.js';
 
 export class Linear extends Module {
   readonly weight: Tensor;
@@ -32,6 +32,12 @@ export class Linear extends Module {
 
   /** x: (n, numInputs) -> (n, numOutputs). */
   forward(x: Tensor): Tensor {
+    checkTensorArgument('Linear: x', x, this.backend);
     return linear(x, this.weight, this.bias);
+  }
+
+  /** Inference on heap buffers, nothing recorded: out (rows, numOutputs) = x (rows, numInputs) W^T + b. */
+  forwardInto(x: Ptr, rows: number, out: Ptr): void {
+    linearInto(this.backend, x, rows, this.numInputs, this.weight.ptr, this.bias.ptr, this.numOutputs, out);
   }
 }

@@ -1,9 +1,9 @@
 // The autograd op of one fused recurrent layer (both directions): forward runs
 // the input projection of all T x B rows as one gemm (for token ids the kernel
-// reads rows of W_ih^T by id instead) and then the fused cell kernel per
-// direction; backward runs the BPTT kernel per direction and turns its gate
-// gradients into weight, bias, input and initial-state gradients with gemms
-// over all T x B rows at once.
+// reads rows of W_ih^T by id instead; for token ids through an embedding E, rows
+// of the table E W_ih^T) and then the fused cell kernel per direction; backward
+// runs the BPTT kernel per direction and turns its gate gradients into weight,
+// bias, input and initial-state gradients with gemms over all T x B rows at once.
 //
 // Pointer discipline as in tensor/ops.ts: allocate everything, then read `.ptr`.
 
@@ -12,8 +12,7 @@ import type { ArenaSlice } from '../memory/arena.js';
 import { isRecording, record } from '../tensor/tape.js';
 import { empty, Tensor } from '../tensor/tensor.js';
 import { gradsOf } from '../tensor/track.js';
-
-export type CellKind = 'lstm' | 'gru' | 'rnn';
+import { cellBackward, cellForward, GATE_COUNT, type CellKind } from './cell-kernels.js';
 
 /**
  * Sequences at least this long with one batch row run on a packed copy of W_hh: packing
@@ -28,9 +27,6 @@ const PACK_MIN_STEPS = 32;
  */
 const SWAP_HH_GRAD_MAX_HIDDEN = 64;
 
-/** Gates per hidden unit: LSTM i, f, g, o; GRU r, z, n; RNN one. */
-export const GATE_COUNT: Record<CellKind, number> = { lstm: 4, gru: 3, rnn: 1 };
-
 /** The parameters of one direction of one layer, in PyTorch's layout. */
 export interface DirectionWeights {
   weightIh: Tensor; // (G H, I)
@@ -43,6 +39,22 @@ export interface DirectionWeights {
 export class TokenIds {
   private constructor(readonly slice: ArenaSlice) {}
 
+  /** Copies ids into the scratch arena in the order given, validating each (integers in [0, vocabSize)). */
+  static fromArray(backend: Backend, ids: ArrayLike<number>, vocabSize: number): TokenIds {
+    const slice = backend.scratch.allocate(ids.length);
+    const ints = backend.heap.ints;
+    const base = backend.heap.intIndex(slice.ptr);
+    const integral = ids instanceof Int32Array;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!(id >= 0 && id < vocabSize) || (!integral && !Number.isInteger(id))) {
+        throw new RangeError(`token id ${id} at index ${i} is outside [0, ${vocabSize})`);
+      }
+      ints[base + i] = id;
+    }
+    return new TokenIds(slice);
+  }
+
   /** Copies ids (B, T) row-major into the scratch arena in time-major order, validating each. */
   static fromBatch(
     backend: Backend,
@@ -51,6 +63,9 @@ export class TokenIds {
     steps: number,
     vocabSize: number,
   ): TokenIds {
+    if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') {
+      throw new TypeError(`expected token ids as an array or typed array, got ${ids === null ? 'null' : typeof ids}`);
+    }
     if (ids.length !== batch * steps) {
       throw new RangeError(`expected ${batch} x ${steps} = ${batch * steps} token ids, got ${ids.length}`);
     }
@@ -77,6 +92,22 @@ export class TokenIds {
     return this.slice.ptr;
   }
 }
+
+/**
+ * Token ids looked up in an embedding E (V, I) right before the layer: x W_ih^T for token v is row v
+ * of E W_ih^T, so the layer builds that (V, G H) table with one gemm and reads it by id, as for
+ * one-hot inputs, instead of multiplying T x B gathered rows (see Embedding.projection).
+ */
+export class EmbeddedTokens {
+  constructor(
+    readonly ids: TokenIds,
+    /** E: (V, I), the embedding's weight. */
+    readonly embedding: Tensor,
+  ) {}
+}
+
+/** What a layer reads: dense inputs (T, B, I), one-hot token ids, or token ids through an embedding. */
+export type LayerInput = Tensor | TokenIds | EmbeddedTokens;
 
 export interface LayerStates {
   /** (D, B, H) views of the initial state, or null for zeros. */
@@ -113,7 +144,8 @@ export function leadingSlice(t: Tensor, first: number, count: number): Tensor {
 }
 
 /**
- * One layer, all directions. input: (T, B, I) or token ids (T x B, I = vocabSize); directions[0] runs
+ * One layer, all directions. input: (T, B, I), token ids (T x B, I = vocabSize) or token ids through an
+ * embedding (V, I); directions[0] runs
  * forward in time, directions[1] (if any) backward. Returns the outputs (T, B, D H): direction d in
  * columns [d H, (d + 1) H). Writes the final state into states.hN (and cN).
  */
@@ -122,7 +154,7 @@ export function recurrentLayer(
   steps: number,
   batch: number,
   hidden: number,
-  input: Tensor | TokenIds,
+  input: LayerInput,
   directions: readonly DirectionWeights[],
   states: LayerStates,
 ): Tensor {
@@ -134,6 +166,10 @@ export function recurrentLayer(
   const stateSize = batch * H;
   const numInputs = directions[0].weightIh.shape[1];
   const { h0, c0, hN, cN } = states;
+  const embedding = input instanceof EmbeddedTokens ? input.embedding : null;
+  const tokens = input instanceof TokenIds ? input : input instanceof EmbeddedTokens ? input.ids : null;
+  // Rows of the input table: the vocabulary (one-hot inputs) or the embedding's.
+  const tableRows = embedding ? embedding.shape[0] : numInputs;
 
   stagger(backend, 1);
   const out = empty([steps, batch, D * H], backend);
@@ -141,277 +177,264 @@ export function recurrentLayer(
   const saved = directions.map((_, d) => (cell === 'rnn' ? null : staggered(backend, n * H, 4 + d))); // c_t or W_hn h + b_hn
   const tanhCells = directions.map((_, d) => (cell === 'lstm' ? staggered(backend, n * H, 12 + d) : null));
   const work = cell === 'gru' ? backend.scratch.allocate(batch * G) : null;
-  const transposedIh = input instanceof TokenIds ? directions.map(() => backend.scratch.allocate(numInputs * G)) : null;
+  const inputTables = tokens ? directions.map(() => backend.scratch.allocate(tableRows * G)) : null;
   // One batch row over a long sequence: a packed copy of W_hh makes each step's product faster
   // (see Kernels.packRecurrentWeights and PACK_MIN_STEPS).
   const packHh = batch === 1 && steps >= PACK_MIN_STEPS;
   const packedHh = packHh ? directions.map(() => backend.scratch.allocate(packedRecurrentSize(G, H))) : null;
 
-  // A missing initial state is the zero state: -1 to the forward kernels, which then skip the
-  // first step's product (the backward kernels read it as a buffer of zeros).
-  const h0Forward = (d: number): Ptr => (h0 ? h0.ptr + d * stateSize : -1);
-  const c0Forward = (d: number): Ptr => (c0 ? c0.ptr + d * stateSize : -1);
-
   directions.forEach((w, d) => {
     // The input projection of every step at once, x W_ih^T; for token ids the kernel reads row id
-    // of W_ih^T inside its time loop instead (a one-hot row times W_ih^T is that row).
-    let inputRows: Ptr = -1;
-    let ids: Ptr = -1;
-    if (input instanceof TokenIds) {
-      backend.transpose(w.weightIh.ptr, G, numInputs, transposedIh![d].ptr, false);
-      inputRows = transposedIh![d].ptr;
-      ids = input.ptr;
-    } else {
+    // of W_ih^T inside its time loop instead (a one-hot row times W_ih^T is that row), and through
+    // an embedding E row id of E W_ih^T.
+    if (embedding) {
+      const E = embedding.ptr;
       backend.gemm(
         false,
         true,
-        n,
+        tableRows,
         G,
         numInputs,
         1,
-        input.ptr,
+        E,
         numInputs,
         w.weightIh.ptr,
         numInputs,
         0,
-        gates[d].ptr,
+        inputTables![d].ptr,
         G,
       );
+    } else if (tokens) backend.transpose(w.weightIh.ptr, G, numInputs, inputTables![d].ptr, false);
+    else {
+      const x = (input as Tensor).ptr;
+      backend.gemm(false, true, n, G, numInputs, 1, x, numInputs, w.weightIh.ptr, numInputs, 0, gates[d].ptr, G);
     }
-    const reverse = d === 1;
-    const outPtr = out.ptr + d * H;
-    const hNPtr = hN.ptr + d * stateSize;
-    const packed = packedHh ? packedHh[d].ptr : -1;
-    if (packedHh) backend.packRecurrentWeights(w.weightHh.ptr, G, H, packed);
-    if (cell === 'lstm') {
-      backend.lstmForward(
-        steps,
-        batch,
-        H,
-        reverse,
-        gates[d].ptr,
-        w.weightHh.ptr,
-        w.biasIh.ptr,
-        w.biasHh.ptr,
-        h0Forward(d),
-        c0Forward(d),
-        outPtr,
-        D * H,
-        saved[d]!.ptr,
-        tanhCells[d]!.ptr,
-        hNPtr,
-        cN!.ptr + d * stateSize,
-        packed,
-        inputRows,
-        ids,
-      );
-    } else if (cell === 'gru') {
-      backend.gruForward(
-        steps,
-        batch,
-        H,
-        reverse,
-        gates[d].ptr,
-        w.weightHh.ptr,
-        w.biasIh.ptr,
-        w.biasHh.ptr,
-        h0Forward(d),
-        outPtr,
-        D * H,
-        saved[d]!.ptr,
-        work!.ptr,
-        hNPtr,
-        packed,
-        inputRows,
-        ids,
-      );
-    } else {
-      backend.rnnForward(
-        steps,
-        batch,
-        H,
-        reverse,
-        gates[d].ptr,
-        w.weightHh.ptr,
-        w.biasIh.ptr,
-        w.biasHh.ptr,
-        h0Forward(d),
-        outPtr,
-        D * H,
-        hNPtr,
-        packed,
-        inputRows,
-        ids,
-      );
-    }
+    if (packedHh) backend.packRecurrentWeights(w.weightHh.ptr, G, H, packedHh[d].ptr);
+    cellForward(backend, cell, {
+      steps,
+      batch,
+      hidden: H,
+      reverse: d === 1,
+      gates: gates[d].ptr,
+      weightHh: w.weightHh.ptr,
+      biasIh: w.biasIh.ptr,
+      biasHh: w.biasHh.ptr,
+      // A missing initial state is the zero state: -1 to the forward kernels, which then skip the
+      // first step's product (the backward kernels read it as a buffer of zeros).
+      h0: h0 ? h0.ptr + d * stateSize : -1,
+      c0: c0 ? c0.ptr + d * stateSize : -1,
+      out: out.ptr + d * H,
+      ldOut: D * H,
+      saved: saved[d]?.ptr ?? -1,
+      tanhCells: tanhCells[d]?.ptr ?? -1,
+      work: work?.ptr ?? -1,
+      hN: hN.ptr + d * stateSize,
+      cN: cN ? cN.ptr + d * stateSize : -1,
+      packedHh: packedHh ? packedHh[d].ptr : -1,
+      inputRows: inputTables ? inputTables[d].ptr : -1,
+      ids: tokens ? tokens.ptr : -1,
+    });
   });
 
-  const x = input instanceof Tensor ? input : null;
+  const x = tokens ? null : (input as Tensor);
   const weights = directions.flatMap((w) => [w.weightIh, w.weightHh, w.biasIh, w.biasHh]);
-  const differentiable = [...weights, ...(x ? [x] : []), ...(h0 ? [h0] : []), ...(c0 ? [c0] : [])];
+  const inputs = x ?? embedding;
+  const differentiable = [...weights, ...(inputs ? [inputs] : []), ...(h0 ? [h0] : []), ...(c0 ? [c0] : [])];
   if (!isRecording() || !differentiable.some((t) => t.requiresGrad)) return out;
   out.requiresGrad = true;
   hN.requiresGrad = true;
   if (cN) cN.requiresGrad = true;
 
+  const forward: LayerForward = {
+    cell,
+    steps,
+    batch,
+    hidden: H,
+    input,
+    directions,
+    states,
+    out,
+    gates,
+    saved,
+    tanhCells,
+  };
   record({
     hasGradient: () => out.hasGrad || hN.hasGrad || (cN !== null && cN.hasGrad),
     backward: () => {
       gradsOf(...differentiable);
-      out.storage.grad();
-      const dGates = directions.map((_, d) => staggered(backend, n * G, 6 + d));
-      const dGatesHh = cell === 'gru' ? directions.map((_, d) => staggered(backend, n * G, 8 + d)) : null;
-      const dh0 = staggered(backend, stateSize, 10);
-      const dc0 = cell === 'lstm' ? staggered(backend, stateSize, 11) : null;
-      const zeroGrad = !hN.hasGrad || (cN !== null && !cN.hasGrad) ? backend.scratch.allocate(stateSize) : null;
-      const biasSum = backend.scratch.allocate(G);
-      const idGrad = input instanceof TokenIds ? backend.scratch.allocate(numInputs * G) : null;
-      const transposedHhGrad = H <= SWAP_HH_GRAD_MAX_HIDDEN ? backend.scratch.allocate(H * G) : null;
-      // A missing h0 is read only by gruBackward, a missing c0 only by lstmBackward (dW_hh's first step needs an h0).
-      const zeroInitial = (cell === 'gru' && h0 === null) || (cell === 'lstm' && c0 === null);
-      const zeroState = zeroInitial ? backend.scratch.allocate(stateSize) : null;
-      if (zeroGrad) backend.fill(zeroGrad.ptr, 0, stateSize);
-      if (zeroState) backend.fill(zeroState.ptr, 0, stateSize);
-      const h0Ptr = (d: number): Ptr => (h0 ? h0.ptr + d * stateSize : zeroState!.ptr);
-      const c0Ptr = (d: number): Ptr => (c0 ? c0.ptr + d * stateSize : zeroState!.ptr);
-      // Only a given h0 that requires a gradient needs dh0 (the kernels' last product).
-      const initialGradient = h0 !== null && h0.requiresGrad;
-
-      directions.forEach((w, d) => {
-        const reverse = d === 1;
-        const dOut = out.gradPtr + d * H;
-        const dhN = hN.hasGrad ? hN.gradPtr + d * stateSize : zeroGrad!.ptr;
-        const dG = dGates[d].ptr;
-        // Token ids: the kernel adds each gate-gradient row into its token's row of idGrad (dW_ih^T).
-        const tokens = input instanceof TokenIds && w.weightIh.requiresGrad ? input : null;
-        if (tokens) backend.fill(idGrad!.ptr, 0, numInputs * G);
-        const idGradPtr = tokens ? idGrad!.ptr : -1;
-        const idsPtr = tokens ? tokens.ptr : -1;
-        if (cell === 'lstm') {
-          const dcN = cN!.hasGrad ? cN!.gradPtr + d * stateSize : zeroGrad!.ptr;
-          backend.lstmBackward(
-            steps,
-            batch,
-            H,
-            reverse,
-            gates[d].ptr,
-            saved[d]!.ptr,
-            tanhCells[d]!.ptr,
-            c0Ptr(d),
-            w.weightHh.ptr,
-            dOut,
-            D * H,
-            dhN,
-            dcN,
-            dG,
-            dh0.ptr,
-            dc0!.ptr,
-            initialGradient,
-            idGradPtr,
-            idsPtr,
-          );
-        } else if (cell === 'gru') {
-          backend.gruBackward(
-            steps,
-            batch,
-            H,
-            reverse,
-            gates[d].ptr,
-            saved[d]!.ptr,
-            h0Ptr(d),
-            out.ptr + d * H,
-            D * H,
-            w.weightHh.ptr,
-            dOut,
-            dhN,
-            dG,
-            dGatesHh![d].ptr,
-            dh0.ptr,
-            initialGradient,
-            idGradPtr,
-            idsPtr,
-          );
-        } else {
-          backend.rnnBackward(
-            steps,
-            batch,
-            H,
-            reverse,
-            gates[d].ptr,
-            w.weightHh.ptr,
-            dOut,
-            D * H,
-            dhN,
-            dG,
-            dh0.ptr,
-            initialGradient,
-            idGradPtr,
-            idsPtr,
-          );
-        }
-        if (h0?.requiresGrad) backend.axpy(1, dh0.ptr, h0.gradPtr + d * stateSize, stateSize);
-        if (dc0 && c0?.requiresGrad) backend.axpy(1, dc0.ptr, c0.gradPtr + d * stateSize, stateSize);
-
-        // Gradient of the recurrent product h_{t-1} W_hh^T (+ b_hh): for LSTM and RNN the same as the gates'.
-        const dGh = dGatesHh ? dGatesHh[d].ptr : dG;
-        // dW_ih += dG^T x over all T x B rows (for token ids: the rows the kernel added up, transposed)
-        const idGradHoldsRowSums = tokens !== null;
-        if (tokens) {
-          backend.transpose(idGrad!.ptr, numInputs, G, w.weightIh.gradPtr, true);
-        } else if (w.weightIh.requiresGrad) {
-          backend.gemm(true, false, G, numInputs, n, 1, dG, G, input.ptr, numInputs, 1, w.weightIh.gradPtr, numInputs);
-        }
-        // dW_hh += dGh_t^T h_{t-1}: the steps whose previous state is an output row, in one gemm,
-        // then the first step (in loop order), whose previous state is h0.
-        if (w.weightHh.requiresGrad) {
-          const ld = D * H;
-          const rowsAfterFirst = (steps - 1) * batch;
-          if (rowsAfterFirst > 0) {
-            const dFrom = reverse ? dGh : dGh + batch * G; // steps 0..T-2 (reverse) or 1..T-1
-            const hFrom = reverse ? out.ptr + d * H + batch * ld : out.ptr + d * H; // outputs 1..T-1 or 0..T-2
-            if (transposedHhGrad) {
-              // h^T dGh (H, G), then added transposed: see SWAP_HH_GRAD_MAX_HIDDEN.
-              backend.gemm(true, false, H, G, rowsAfterFirst, 1, hFrom, ld, dFrom, G, 0, transposedHhGrad.ptr, G);
-              backend.transpose(transposedHhGrad.ptr, H, G, w.weightHh.gradPtr, true);
-            } else {
-              backend.gemm(true, false, G, H, rowsAfterFirst, 1, dFrom, G, hFrom, ld, 1, w.weightHh.gradPtr, H);
-            }
-          }
-          if (h0) {
-            const firstStep = reverse ? steps - 1 : 0;
-            backend.gemm(
-              true,
-              false,
-              G,
-              H,
-              batch,
-              1,
-              dGh + firstStep * batch * G,
-              G,
-              h0Ptr(d),
-              H,
-              1,
-              w.weightHh.gradPtr,
-              H,
-            );
-          }
-        }
-        if (w.biasIh.requiresGrad || w.biasHh.requiresGrad) {
-          // Every row of dG went into exactly one row of idGrad: its V rows have the same column sums as dG's T B.
-          if (idGradHoldsRowSums) backend.columnSums(idGrad!.ptr, numInputs, G, biasSum.ptr, false);
-          else backend.columnSums(dG, n, G, biasSum.ptr, false);
-          if (w.biasIh.requiresGrad) backend.axpy(1, biasSum.ptr, w.biasIh.gradPtr, G);
-          if (w.biasHh.requiresGrad) {
-            if (dGatesHh) backend.columnSums(dGh, n, G, w.biasHh.gradPtr, true);
-            else backend.axpy(1, biasSum.ptr, w.biasHh.gradPtr, G);
-          }
-        }
-        // dx += dG W_ih (directions add up)
-        if (x?.requiresGrad) {
-          backend.gemm(false, false, n, numInputs, G, 1, dG, G, w.weightIh.ptr, numInputs, 1, x.gradPtr, numInputs);
-        }
-      });
+      recurrentLayerBackward(forward);
     },
   });
   return out;
+}
+
+/** What the forward of one layer leaves for its backward. */
+interface LayerForward {
+  cell: CellKind;
+  steps: number;
+  batch: number;
+  hidden: number;
+  input: LayerInput;
+  directions: readonly DirectionWeights[];
+  states: LayerStates;
+  out: Tensor;
+  /** Per direction: the activated gates, c_t or W_hn h + b_hn, tanh(c_t). */
+  gates: ArenaSlice[];
+  saved: (ArenaSlice | null)[];
+  tanhCells: (ArenaSlice | null)[];
+}
+
+/**
+ * Backpropagation through time of one layer: the BPTT kernel per direction writes the gate
+ * gradients of every step, which then become the weight, bias, input and initial-state gradients
+ * with gemms over all T x B rows at once. Every gradient is accumulated (+=).
+ */
+function recurrentLayerBackward(f: LayerForward): void {
+  const { cell, steps, batch, hidden: H, input, directions, out } = f;
+  const { h0, c0, hN, cN } = f.states;
+  const backend = out.backend;
+  const D = directions.length;
+  const G = GATE_COUNT[cell] * H;
+  const n = steps * batch;
+  const stateSize = batch * H;
+  const numInputs = directions[0].weightIh.shape[1];
+  const x = input instanceof Tensor ? input : null;
+  const embedding = input instanceof EmbeddedTokens ? input.embedding : null;
+  const ids = input instanceof TokenIds ? input : input instanceof EmbeddedTokens ? input.ids : null;
+  const tableRows = embedding ? embedding.shape[0] : numInputs;
+
+  out.storage.grad();
+  const dGates = directions.map((_, d) => staggered(backend, n * G, 6 + d));
+  const dGatesHh = cell === 'gru' ? directions.map((_, d) => staggered(backend, n * G, 8 + d)) : null;
+  const dh0 = staggered(backend, stateSize, 10);
+  const dc0 = cell === 'lstm' ? staggered(backend, stateSize, 11) : null;
+  const zeroGrad = !hN.hasGrad || (cN !== null && !cN.hasGrad) ? backend.scratch.allocate(stateSize) : null;
+  const biasSum = backend.scratch.allocate(G);
+  const idGrad = ids ? backend.scratch.allocate(tableRows * G) : null;
+  const transposedHhGrad = H <= SWAP_HH_GRAD_MAX_HIDDEN ? backend.scratch.allocate(H * G) : null;
+  // A missing h0 is read only by gruBackward, a missing c0 only by lstmBackward (dW_hh's first step needs an h0).
+  const zeroInitial = (cell === 'gru' && h0 === null) || (cell === 'lstm' && c0 === null);
+  const zeroState = zeroInitial ? backend.scratch.allocate(stateSize) : null;
+  if (zeroGrad) backend.fill(zeroGrad.ptr, 0, stateSize);
+  if (zeroState) backend.fill(zeroState.ptr, 0, stateSize);
+  const h0Ptr = (d: number): Ptr => (h0 ? h0.ptr + d * stateSize : zeroState!.ptr);
+  const c0Ptr = (d: number): Ptr => (c0 ? c0.ptr + d * stateSize : zeroState!.ptr);
+  // Only a given h0 that requires a gradient needs dh0 (the kernels' last product).
+  const initialGradient = h0 !== null && h0.requiresGrad;
+
+  directions.forEach((w, d) => {
+    const reverse = d === 1;
+    const dG = dGates[d].ptr;
+    // Token ids: the kernel adds each gate-gradient row into its token's row of idGrad, the gradient
+    // of the input table (W_ih^T, or E W_ih^T through an embedding).
+    const tokens = ids && (w.weightIh.requiresGrad || embedding?.requiresGrad) ? ids : null;
+    if (tokens) backend.fill(idGrad!.ptr, 0, tableRows * G);
+    cellBackward(backend, cell, {
+      steps,
+      batch,
+      hidden: H,
+      reverse,
+      gates: f.gates[d].ptr,
+      saved: f.saved[d]?.ptr ?? -1,
+      tanhCells: f.tanhCells[d]?.ptr ?? -1,
+      h0: cell === 'gru' ? h0Ptr(d) : -1,
+      c0: cell === 'lstm' ? c0Ptr(d) : -1,
+      out: out.ptr + d * H,
+      weightHh: w.weightHh.ptr,
+      dOut: out.gradPtr + d * H,
+      ldOut: D * H,
+      dhN: hN.hasGrad ? hN.gradPtr + d * stateSize : zeroGrad!.ptr,
+      dcN: cN ? (cN.hasGrad ? cN.gradPtr + d * stateSize : zeroGrad!.ptr) : -1,
+      dGates: dG,
+      dGatesHh: dGatesHh ? dGatesHh[d].ptr : -1,
+      dh0: dh0.ptr,
+      dc0: dc0 ? dc0.ptr : -1,
+      initialGradient,
+      inputRowsGrad: tokens ? idGrad!.ptr : -1,
+      ids: tokens ? tokens.ptr : -1,
+    });
+    if (h0?.requiresGrad) backend.axpy(1, dh0.ptr, h0.gradPtr + d * stateSize, stateSize);
+    if (dc0 && c0?.requiresGrad) backend.axpy(1, dc0.ptr, c0.gradPtr + d * stateSize, stateSize);
+
+    // Gradient of the recurrent product h_{t-1} W_hh^T (+ b_hh): for LSTM and RNN the same as the gates'.
+    const dGh = dGatesHh ? dGatesHh[d].ptr : dG;
+    // dW_ih += dG^T x over all T x B rows (for token ids: the rows the kernel added up, transposed;
+    // through an embedding E: dW_ih += idGrad^T E and dE += idGrad W_ih)
+    if (tokens && embedding) {
+      const dTable = idGrad!.ptr;
+      if (w.weightIh.requiresGrad) {
+        backend.gemm(
+          true,
+          false,
+          G,
+          numInputs,
+          tableRows,
+          1,
+          dTable,
+          G,
+          embedding.ptr,
+          numInputs,
+          1,
+          w.weightIh.gradPtr,
+          numInputs,
+        );
+      }
+      if (embedding.requiresGrad) {
+        backend.gemm(
+          false,
+          false,
+          tableRows,
+          numInputs,
+          G,
+          1,
+          dTable,
+          G,
+          w.weightIh.ptr,
+          numInputs,
+          1,
+          embedding.gradPtr,
+          numInputs,
+        );
+      }
+    } else if (tokens) {
+      backend.transpose(idGrad!.ptr, numInputs, G, w.weightIh.gradPtr, true);
+    } else if (w.weightIh.requiresGrad && x) {
+      backend.gemm(true, false, G, numInputs, n, 1, dG, G, x.ptr, numInputs, 1, w.weightIh.gradPtr, numInputs);
+    }
+    // dW_hh += dGh_t^T h_{t-1}: the steps whose previous state is an output row, in one gemm,
+    // then the first step (in loop order), whose previous state is h0.
+    if (w.weightHh.requiresGrad) {
+      const ld = D * H;
+      const rowsAfterFirst = (steps - 1) * batch;
+      if (rowsAfterFirst > 0) {
+        const dFrom = reverse ? dGh : dGh + batch * G; // steps 0..T-2 (reverse) or 1..T-1
+        const hFrom = reverse ? out.ptr + d * H + batch * ld : out.ptr + d * H; // outputs 1..T-1 or 0..T-2
+        if (transposedHhGrad) {
+          // h^T dGh (H, G), then added transposed: see SWAP_HH_GRAD_MAX_HIDDEN.
+          backend.gemm(true, false, H, G, rowsAfterFirst, 1, hFrom, ld, dFrom, G, 0, transposedHhGrad.ptr, G);
+          backend.transpose(transposedHhGrad.ptr, H, G, w.weightHh.gradPtr, true);
+        } else {
+          backend.gemm(true, false, G, H, rowsAfterFirst, 1, dFrom, G, hFrom, ld, 1, w.weightHh.gradPtr, H);
+        }
+      }
+      if (h0) {
+        const firstRows = dGh + (reverse ? steps - 1 : 0) * batch * G;
+        backend.gemm(true, false, G, H, batch, 1, firstRows, G, h0Ptr(d), H, 1, w.weightHh.gradPtr, H);
+      }
+    }
+    if (w.biasIh.requiresGrad || w.biasHh.requiresGrad) {
+      // Every row of dG went into exactly one row of idGrad: its V rows have the same column sums as dG's T B.
+      if (tokens) backend.columnSums(idGrad!.ptr, tableRows, G, biasSum.ptr, false);
+      else backend.columnSums(dG, n, G, biasSum.ptr, false);
+      if (w.biasIh.requiresGrad) backend.axpy(1, biasSum.ptr, w.biasIh.gradPtr, G);
+      if (w.biasHh.requiresGrad) {
+        if (dGatesHh) backend.columnSums(dGh, n, G, w.biasHh.gradPtr, true);
+        else backend.axpy(1, biasSum.ptr, w.biasHh.gradPtr, G);
+      }
+    }
+    // dx += dG W_ih (directions add up)
+    if (x?.requiresGrad) {
+      backend.gemm(false, false, n, numInputs, G, 1, dG, G, w.weightIh.ptr, numInputs, 1, x.gradPtr, numInputs);
+    }
+  });
 }

@@ -2,7 +2,8 @@
 // besides the fused layer itself: a dense layer with PyTorch's weight layout,
 // dropout with a seeded mask, and swapping the batch and time axes.
 
-import type { Backend } from '../backend/backend.js';
+import type { Backend, Ptr } from '../backend/backend.js';
+import { oneHot, reshape } from '../tensor/ops.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
 import { gradsOf, track } from '../tensor/track.js';
 import type { Random } from '../util/random.js';
@@ -16,8 +17,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
     throw new RangeError(`linear: cannot apply weight [${weight.shape}] and bias [${bias.shape}] to [${x.shape}]`);
   }
   const out = empty([rows, numOut], backend);
-  backend.gemm(false, true, rows, numOut, numIn, 1, x.ptr, numIn, weight.ptr, numIn, 0, out.ptr, numOut);
-  backend.addBias(out.ptr, bias.ptr, out.ptr, rows, numOut);
+  linearInto(backend, x.ptr, rows, numIn, weight.ptr, bias.ptr, numOut, out.ptr);
   return track(out, [x, weight, bias], () => {
     // A scratch x without a gradient yet gets dy W written into a fresh slice (no zero fill, no read-back).
     const freshGrad = x.requiresGrad && x.canAdoptGrad;
@@ -48,6 +48,24 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
   });
 }
 
+/**
+ * The forward of `linear` on heap buffers, recording nothing (inference):
+ * out (rows, numOut) = x (rows, numIn) W^T + b, W: (numOut, numIn), b: (numOut).
+ */
+export function linearInto(
+  backend: Backend,
+  x: Ptr,
+  rows: number,
+  numIn: number,
+  weight: Ptr,
+  bias: Ptr,
+  numOut: number,
+  out: Ptr,
+): void {
+  backend.gemm(false, true, rows, numOut, numIn, 1, x, numIn, weight, numIn, 0, out, numOut);
+  backend.addBias(out, bias, out, rows, numOut);
+}
+
 /** Inverted dropout: each value is zeroed with probability p, the others scaled by 1 / (1 - p). */
 export function dropout(x: Tensor, p: number, random: Random): Tensor {
   const backend = x.backend;
@@ -63,6 +81,54 @@ export function dropout(x: Tensor, p: number, random: Random): Tensor {
     backend.mul(out.gradPtr, mask.ptr, product.ptr, x.size);
     backend.axpy(1, product.ptr, x.gradPtr, x.size);
   });
+}
+
+/**
+ * Throws unless `ids` holds batchSize x numSteps integers in [0, vocabSize). Checked before the ids are
+ * copied into an Int32Array, which would turn NaN into 0 and 2^32 + 1 into 1.
+ */
+export function checkIds(
+  ids: ArrayLike<number>,
+  batchSize: number,
+  numSteps: number,
+  vocabSize: number,
+  what = 'token id',
+): void {
+  if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') {
+    throw new TypeError(`expected ${what}s as an array or typed array, got ${ids === null ? 'null' : typeof ids}`);
+  }
+  if (!Number.isInteger(batchSize) || batchSize < 1 || !Number.isInteger(numSteps) || numSteps < 1) {
+    throw new RangeError(`batchSize and numSteps must be positive integers, got ${batchSize} and ${numSteps}`);
+  }
+  if (ids.length !== batchSize * numSteps) {
+    throw new RangeError(`expected ${batchSize} x ${numSteps} = ${batchSize * numSteps} ${what}s, got ${ids.length}`);
+  }
+  // An Int32Array holds integers already: one range check per id instead of Number.isInteger.
+  const integral = ids instanceof Int32Array;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (!(id >= 0 && id < vocabSize) || (!integral && !Number.isInteger(id))) {
+      throw new RangeError(
+        `${what} ${id} at (${Math.floor(i / numSteps)}, ${i % numSteps}) is outside [0, ${vocabSize})`,
+      );
+    }
+  }
+}
+
+/** Token ids (B, T) row-major -> one-hot rows, time-major (T, B, numClasses). Not differentiable. */
+export function oneHotTimeMajor(
+  backend: Backend,
+  ids: ArrayLike<number>,
+  batchSize: number,
+  numSteps: number,
+  numClasses: number,
+): Tensor {
+  checkIds(ids, batchSize, numSteps, numClasses);
+  const timeMajor = new Int32Array(batchSize * numSteps);
+  for (let b = 0; b < batchSize; b++) {
+    for (let t = 0; t < numSteps; t++) timeMajor[t * batchSize + b] = ids[b * numSteps + t];
+  }
+  return reshape(oneHot(timeMajor, numClasses, backend), [numSteps, batchSize, numClasses]);
 }
 
 /** (a, b, ...rest) -> (b, a, ...rest): batch-first to time-major and back. */

@@ -10,7 +10,7 @@
 
 import { packedRecurrentSize, type Backend, type Ptr } from '../backend/backend.js';
 import type { Arena, ArenaSlice } from '../memory/arena.js';
-import { GATE_COUNT } from './recurrent-op.js';
+import { cellForward, GATE_COUNT } from './cell-kernels.js';
 import type { RecurrentLayer } from './recurrent-layer.js';
 
 export class RecurrentStepper {
@@ -122,74 +122,33 @@ export class RecurrentStepper {
         // Token ids: the kernel reads each id's row of W_ih^T itself; dense inputs: project them first.
         const inputRows = input === null ? this.transposedIh[d].ptr : -1;
         const ids = input === null ? this.ids.ptr : -1;
-        if (input !== null)
+        if (input !== null) {
           backend.gemm(false, true, batch, G, inWidth, 1, input, inWidth, w.weightIh.ptr, inWidth, 0, gates, G);
-        const slot = (l * D + d) * stateSize;
-        const h0 = this.states[from].ptr + slot;
-        const hN = this.states[to].ptr + slot;
-        const reverse = d === 1;
-        const packed = this.packedHh ? this.packedHh[l][d].ptr : -1;
-        if (layer.cell === 'lstm') {
-          backend.lstmForward(
-            1,
-            batch,
-            H,
-            reverse,
-            gates,
-            w.weightHh.ptr,
-            w.biasIh.ptr,
-            w.biasHh.ptr,
-            h0,
-            this.cellStates[from].ptr + slot,
-            out + d * H,
-            D * H,
-            this.saved.ptr,
-            this.tanhCells.ptr,
-            hN,
-            this.cellStates[to].ptr + slot,
-            packed,
-            inputRows,
-            ids,
-          );
-        } else if (layer.cell === 'gru') {
-          backend.gruForward(
-            1,
-            batch,
-            H,
-            reverse,
-            gates,
-            w.weightHh.ptr,
-            w.biasIh.ptr,
-            w.biasHh.ptr,
-            h0,
-            out + d * H,
-            D * H,
-            this.saved.ptr,
-            this.work.ptr,
-            hN,
-            packed,
-            inputRows,
-            ids,
-          );
-        } else {
-          backend.rnnForward(
-            1,
-            batch,
-            H,
-            reverse,
-            gates,
-            w.weightHh.ptr,
-            w.biasIh.ptr,
-            w.biasHh.ptr,
-            h0,
-            out + d * H,
-            D * H,
-            hN,
-            packed,
-            inputRows,
-            ids,
-          );
         }
+        const slot = (l * D + d) * stateSize;
+        const hasCell = layer.cell === 'lstm';
+        cellForward(backend, layer.cell, {
+          steps: 1,
+          batch,
+          hidden: H,
+          reverse: d === 1,
+          gates,
+          weightHh: w.weightHh.ptr,
+          biasIh: w.biasIh.ptr,
+          biasHh: w.biasHh.ptr,
+          h0: this.states[from].ptr + slot,
+          c0: hasCell ? this.cellStates[from].ptr + slot : -1,
+          out: out + d * H,
+          ldOut: D * H,
+          saved: this.saved.ptr,
+          tanhCells: this.tanhCells.ptr,
+          work: this.work.ptr,
+          hN: this.states[to].ptr + slot,
+          cN: hasCell ? this.cellStates[to].ptr + slot : -1,
+          packedHh: this.packedHh ? this.packedHh[l][d].ptr : -1,
+          inputRows,
+          ids,
+        });
       });
     }
     this.current = to;

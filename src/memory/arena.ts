@@ -11,16 +11,24 @@
 import type { Heap, Ptr } from './heap.js';
 
 export class ArenaSlice {
+  /** The arena's dispose count when the slice was made: a slice from before a dispose points at freed memory. */
+  private readonly disposals: number;
+
   constructor(
     readonly arena: Arena,
     /** Elements from the start of the arena. */
     readonly offset: number,
     /** Number of elements. */
     readonly length: number,
-  ) {}
+  ) {
+    this.disposals = arena.disposals;
+  }
 
   /** Element offset into the heap; recompute after any allocation (the arena may move). */
   get ptr(): Ptr {
+    if (this.disposals !== this.arena.disposals) {
+      throw new Error(`lstm-simd: arena '${this.arena.name}' was disposed; its memory is no longer this slice's`);
+    }
     return this.arena.base + this.offset;
   }
 
@@ -49,6 +57,8 @@ export class Arena {
   generation = 0;
   /** Incremented by every reset: slices from before a reset are dead. */
   resets = 0;
+  /** Incremented by every dispose: slices from before a dispose are dead (ArenaSlice.ptr throws). */
+  disposals = 0;
 
   constructor(
     readonly heap: Heap,
@@ -110,11 +120,23 @@ export class Arena {
     this.resets++;
   }
 
-  /** Returns the region to the heap; the arena may be used again afterwards. */
+  /**
+   * Forgets the slices that start at or after `elements` (which must be a slice boundary): the free of a
+   * bump allocator's top, for owners that hand back ranges (ParameterStore).
+   */
+  truncate(elements: number): void {
+    if (!Number.isInteger(elements) || elements < 0 || elements > this.used || elements % SLICE_ALIGN !== 0) {
+      throw new RangeError(`Arena '${this.name}': cannot truncate ${this.used} elements to ${elements}`);
+    }
+    this.used = elements;
+  }
+
+  /** Returns the region to the heap; the arena may be used again afterwards (earlier slices may not). */
   dispose(): void {
     if (this.region >= 0) this.heap.release(this.region);
     this.region = -1;
     this.capacity = 0;
     this.used = 0;
+    this.disposals++;
   }
 }

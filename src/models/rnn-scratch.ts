@@ -2,9 +2,10 @@
 
 import { add, at, matmul, tanh } from '../tensor/ops.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkInputs, type Recurrent, type RecurrentState } from './recurrent.js';
-import { ScratchCell, type ScratchOptions } from './scratch-cell.js';
+import { checkInputs, type Recurrent, type RecurrentState } from '../nn/recurrent.js';
+import { ScratchCell, type ScratchForwardOptions, type ScratchOptions } from './scratch-cell.js';
 
+/** d2l's plain RNN cell as autograd ops: H = tanh(X W_xh + H W_hh + b_h). */
 export class RNNScratch extends ScratchCell implements Recurrent {
   readonly W_xh: Tensor;
   readonly W_hh: Tensor;
@@ -16,14 +17,15 @@ export class RNNScratch extends ScratchCell implements Recurrent {
   }
 
   /** inputs: (T, B, numInputs); state: H (B, numHiddens), zeros when omitted. */
-  forward(inputs: Tensor, state?: RecurrentState): [Tensor[], Tensor] {
-    const [numSteps, batch] = checkInputs('RNNScratch', inputs, this.numInputs);
+  forward(inputs: Tensor, state?: RecurrentState, options: ScratchForwardOptions = {}): [Tensor[], Tensor] {
+    const [numSteps, batch] = checkInputs(this, inputs);
     if (Array.isArray(state)) throw new TypeError('RNNScratch: state must be one tensor H');
     let H = this.initialState(state as Tensor | undefined, batch);
     const outputs: Tensor[] = [];
     for (let t = 0; t < numSteps; t++) {
       H = tanh(add(add(matmul(at(inputs, t), this.W_xh), matmul(H, this.W_hh)), this.b_h));
       outputs.push(H);
+      options.onStep?.(t, { H });
     }
     return [outputs, H];
   }

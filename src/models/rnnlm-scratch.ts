@@ -7,12 +7,13 @@
 import type { TokenBatch } from '../data/time-machine.js';
 import { Module } from '../nn/module.js';
 import { SGD } from '../optim/sgd.js';
-import { add, crossEntropy, matmul, oneHot, reshape, stack } from '../tensor/ops.js';
+import { checkIds, oneHotTimeMajor } from '../layers/sequence-ops.js';
+import { add, crossEntropy, matmul, reshape, stack } from '../tensor/ops.js';
 import { noGrad } from '../tensor/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
-import { freshSeed, normal } from './init.js';
-import type { Recurrent, RecurrentState } from './recurrent.js';
+import { freshSeed, normal } from '../nn/init.js';
+import type { Recurrent, RecurrentState } from '../nn/recurrent.js';
 
 /** What predict needs from a vocabulary (data/vocab.ts's Vocab fits). */
 export interface TokenVocabulary {
@@ -59,12 +60,7 @@ export class RNNLMScratch extends Module {
 
   /** Token ids (B, T) row-major -> one-hot, time-major (T, B, V). */
   oneHot(X: ArrayLike<number>, batchSize: number, numSteps: number): Tensor {
-    checkIds(X, batchSize, numSteps);
-    const timeMajor = new Int32Array(batchSize * numSteps);
-    for (let b = 0; b < batchSize; b++) {
-      for (let t = 0; t < numSteps; t++) timeMajor[t * batchSize + b] = X[b * numSteps + t];
-    }
-    return reshape(oneHot(timeMajor, this.vocabSize, this.backend), [numSteps, batchSize, this.vocabSize]);
+    return oneHotTimeMajor(this.backend, X, batchSize, numSteps, this.vocabSize);
   }
 
   /** The inputs the recurrent network sees for token ids X (B, T): (T, B, V) one-hot. */
@@ -89,7 +85,7 @@ export class RNNLMScratch extends Module {
   /** Mean cross-entropy of logits (T, B, V) against targets Y (B, T) row-major. */
   loss(logits: Tensor, Y: ArrayLike<number>): Tensor {
     const [T, B, V] = logits.shape;
-    checkIds(Y, B, T);
+    checkIds(Y, B, T, V, 'target');
     const timeMajor = new Int32Array(T * B);
     for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) timeMajor[t * B + b] = Y[b * T + t]; // sequential writes
     return crossEntropy(reshape(logits, [T * B, V]), timeMajor);
@@ -166,15 +162,6 @@ export class RNNLMScratch extends Module {
       throw new RangeError(`predict: the vocabulary has ${vocab.length} tokens but the model ${this.vocabSize}`);
     }
     return chars;
-  }
-}
-
-function checkIds(ids: ArrayLike<number>, batchSize: number, numSteps: number): void {
-  if (!Number.isInteger(batchSize) || batchSize < 1 || !Number.isInteger(numSteps) || numSteps < 1) {
-    throw new RangeError(`batchSize and numSteps must be positive integers, got ${batchSize} and ${numSteps}`);
-  }
-  if (ids.length !== batchSize * numSteps) {
-    throw new RangeError(`expected ${batchSize} x ${numSteps} = ${batchSize * numSteps} token ids, got ${ids.length}`);
   }
 }
 

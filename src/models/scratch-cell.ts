@@ -6,8 +6,21 @@ import type { Backend } from '../backend/backend.js';
 import { Module, type Initializer } from '../nn/module.js';
 import { zeros, type Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
-import { freshSeed, normal } from './init.js';
-import { checkState } from './recurrent.js';
+import { freshSeed, normal } from '../nn/init.js';
+import { checkState } from '../nn/recurrent.js';
+
+/** One time step's activations of a scratch cell, each (B, numHiddens), by their names in the book. */
+export type StepActivations = Readonly<Record<string, Tensor>>;
+
+/** What a scratch cell's forward takes besides its inputs and state. */
+export interface ScratchForwardOptions {
+  /**
+   * Called after each time step with that step's activations (LSTM: I, F, O, CTilde, C, H; GRU: R, Z, HTilde,
+   * H; RNN: H). They are the graph's own tensors: read them (toArray) or, after backward, their gradients
+   * (gradToArray: dL/dH_t, dL/dC_t), before endStep.
+   */
+  onStep?: (step: number, activations: StepActivations) => void;
+}
 
 export interface ScratchOptions {
   /** Seed of the weights' random generator (default: a fresh random seed). */

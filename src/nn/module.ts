@@ -3,7 +3,16 @@
 import type { Backend } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import type { Shape, Tensor } from '../tensor/tensor.js';
+import type { Random } from '../util/random.js';
 import { contiguousRuns, ParameterStore, runPointers } from './parameter-store.js';
+import {
+  loadStateDictInto,
+  stateDictOf,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  type NamedTensor,
+  type StateDictSource,
+} from './state-dict.js';
 
 /** Fills a parameter's values (a view valid only during the call). */
 export type Initializer = (values: Float32Array | Float64Array, shape: Shape) => void;
@@ -14,6 +23,8 @@ export abstract class Module {
   readonly backend: Backend;
   private readonly ownParameters = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
+  private readonly ownGenerators = new Map<string, Random>();
+  private isDisposed = false;
 
   constructor(backend?: Backend) {
     this.backend = backend ?? getBackend();
@@ -43,6 +54,24 @@ export abstract class Module {
     return child;
   }
 
+  /**
+   * Registers a random generator that the module draws from while training (dropout masks), so that a
+   * checkpoint can save its state and a resumed run continue the same stream (see randomGenerators).
+   */
+  protected randomGenerator(name: string, random: Random): Random {
+    this.ownGenerators.set(name, random);
+    return random;
+  }
+
+  /** name -> random generator used in training, submodules' prefixed with their name. */
+  randomGenerators(): Map<string, Random> {
+    const all = new Map<string, Random>(this.ownGenerators);
+    for (const [childName, child] of this.children) {
+      for (const [name, random] of child.randomGenerators()) all.set(`${childName}.${name}`, random);
+    }
+    return all;
+  }
+
   /** name -> parameter, submodules' parameters prefixed with their name. */
   parameters(): Map<string, Tensor> {
     const all = new Map<string, Tensor>(this.ownParameters);
@@ -50,6 +79,37 @@ export abstract class Module {
       for (const [name, tensor] of child.parameters()) all.set(`${childName}.${name}`, tensor);
     }
     return all;
+  }
+
+  /** Copies of every parameter by name (PyTorch's state_dict names for the layers that follow PyTorch). */
+  stateDict(): Map<string, NamedTensor> {
+    return stateDictOf(this.parameters());
+  }
+
+  /**
+   * Loads parameters by name, as torch.nn.Module.load_state_dict: with `strict` (the default) every
+   * parameter must be present and no other key; shapes must match exactly and values be finite.
+   * Everything is checked first: on a StateDictError (which lists every problem) nothing was written.
+   */
+  loadStateDict(source: StateDictSource, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    return loadStateDictInto(this.parameters(), source, options);
+  }
+
+  /** Whether dispose() was called. */
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
+  /**
+   * Returns the memory of every parameter and gradient (submodules' too) to the backend, for the next
+   * model to reuse. The module must not be used afterwards: reading a parameter throws.
+   */
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    for (const child of this.children.values()) child.dispose();
+    const store = ParameterStore.of(this.backend);
+    for (const parameter of this.ownParameters.values()) store.release(parameter);
   }
 
   /** Total number of parameter values. */

@@ -2,8 +2,8 @@
 // directory, else a download (SHA-1 checked, as d2l.download does) that is then
 // written to the cache atomically.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -15,6 +15,7 @@ import {
   TIME_MACHINE_URL,
   type FetchFunction,
 } from '../data/corpus.js';
+import { writeFileAtomically } from './files.js';
 
 export interface ResolveTimeMachineOptions {
   /** A local copy (the CLI's --data PATH). Used as is: a SHA-1 mismatch is only a warning. */
@@ -47,7 +48,7 @@ export class CorpusUnavailableError extends Error {
   override name = 'CorpusUnavailableError';
 }
 
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const fromEnv = env.LSTM_SIMD_CACHE;
   return fromEnv !== undefined && fromEnv !== '' ? resolve(fromEnv) : join(homedir(), '.cache', 'lstm-simd');
 }
@@ -66,22 +67,27 @@ function reason(error: unknown): string {
   return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
 }
 
+/** Why reading a file failed, in words: 'no such file', 'permission denied', ... */
+export function describeReadError(error: unknown): string {
+  const code = errorCode(error);
+  return code === 'ENOENT'
+    ? 'no such file'
+    : code === 'EISDIR'
+      ? 'it is a directory, not a file'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : reason(error);
+}
+
 async function readGivenPath(given: string): Promise<ResolvedTimeMachineText> {
   const path = resolve(given);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (error) {
-    const code = errorCode(error);
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory, not a file'
-          : code === 'EACCES' || code === 'EPERM'
-            ? 'permission denied'
-            : reason(error);
-    throw new CorpusUnavailableError(`cannot read the corpus file ${path}: ${why}`, { cause: error });
+    throw new CorpusUnavailableError(`cannot read the corpus file ${path}: ${describeReadError(error)}`, {
+      cause: error,
+    });
   }
   const sha1 = sha1Of(bytes);
   const result: ResolvedTimeMachineText = { text: decodeText(bytes), source: 'path', path, sha1 };
@@ -89,19 +95,6 @@ async function readGivenPath(given: string): Promise<ResolvedTimeMachineText> {
     result.warning = `${path} has SHA-1 ${sha1}, not d2l's timemachine.txt (${TIME_MACHINE_SHA1}); using it as given`;
   }
   return result;
-}
-
-/** Writes next to the target, then renames: readers never see a partial file. */
-async function writeAtomically(file: string, dir: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, bytes, { flag: 'wx' });
-    await rename(temporary, file);
-  } catch (error) {
-    await unlink(temporary).catch(() => {});
-    throw error;
-  }
 }
 
 /**
@@ -155,7 +148,7 @@ export async function resolveTimeMachineText(
   const sha1 = sha1Of(bytes);
   let path: string | null = cacheFile;
   try {
-    await writeAtomically(cacheFile, cacheDir, bytes);
+    writeFileAtomically(cacheFile, bytes);
   } catch (error) {
     path = null;
     warnings.push(`could not write the cache file ${cacheFile}: ${reason(error)}`);

@@ -10,3 +10,6 @@ export {
   type ResolveTimeMachineOptions,
 } from './corpus.js';
 export { loadTimeMachine } from './time-machine.js';
+export { checkWritableDirectory, writeFileAtomically } from './files.js';
+export { importKerasModelFile, importTorchModelFile, loadModelFile, saveModelFile } from './model-files.js';
+export { FileReadError, readCsvSeriesFile } from './csv.js';

@@ -7,6 +7,7 @@
 // allocates first (outputs, gradients, temporaries) and reads `.ptr` after.
 
 import type { Backend } from '../backend/backend.js';
+import type { ArenaSlice } from '../memory/arena.js';
 import { isRecording } from './tape.js';
 import { checkShape, empty, Storage, Tensor, type Shape } from './tensor.js';
 import { gradsOf, track } from './track.js';
@@ -153,6 +154,14 @@ export function at(a: Tensor, i: number): Tensor {
   return new Tensor(a.storage, a.shape.slice(1), a.offset + i * inner, a.requiresGrad);
 }
 
+/**
+ * The same values cut from the graph (PyTorch's detach): no gradient flows back through the result.
+ * Shares the values; nothing is copied.
+ */
+export function detach(a: Tensor): Tensor {
+  return new Tensor(a.storage, a.shape, a.offset, false);
+}
+
 /** Stacks same-shaped tensors along a new first axis: n x (d...) -> (n, d...). */
 export function stack(parts: readonly Tensor[]): Tensor {
   if (parts.length === 0) throw new RangeError('stack: needs at least one tensor');
@@ -296,15 +305,83 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number>): Tensor
   const gradient = backend.scratch.allocate(size);
   const loss = backend.crossEntropyWithGradient(logits.ptr, targetStorage.data.ptr, rows, cols, gradient.ptr);
   backend.fill(out.ptr, loss, 1);
-  return track(out, [logits], () => {
-    const dLoss = backend.heap.floats[out.gradPtr];
-    if (logits.canAdoptGrad) {
-      // Nothing else has written a gradient into these (scratch) logits: the computed one becomes theirs.
-      logits.storage.adoptGrad(gradient);
-      if (dLoss !== 1) backend.scale(gradient.ptr, dLoss, gradient.ptr, size);
-    } else {
-      gradsOf(logits);
-      backend.axpy(dLoss, gradient.ptr, logits.gradPtr, size);
+  return track(out, [logits], () => addLossGradient(logits, gradient, backend.heap.floats[out.gradPtr]));
+}
+
+/**
+ * input.grad += dLoss * gradient, where `gradient` is a fused loss kernel's gradient for dLoss = 1
+ * (a scratch slice of input.size). When nothing else has written a gradient into a scratch input,
+ * the slice (scaled in place) becomes its gradient instead: no zero fill, no second pass.
+ */
+function addLossGradient(input: Tensor, gradient: ArenaSlice, dLoss: number): void {
+  const backend = input.backend;
+  if (input.canAdoptGrad) {
+    input.storage.adoptGrad(gradient);
+    if (dLoss !== 1) backend.scale(gradient.ptr, dLoss, gradient.ptr, input.size);
+  } else {
+    gradsOf(input);
+    backend.axpy(dLoss, gradient.ptr, input.gradPtr, input.size);
+  }
+}
+
+/**
+ * Mean squared error between predictions and targets of the same size, as a one-element tensor
+ * (PyTorch's mse_loss with reduction 'mean'). `target` is a tensor (gradients flow to it too when it
+ * requires them) or plain numbers, copied into the step's scratch memory. As crossEntropy, one kernel
+ * computes the loss and its gradient when the call records for backward.
+ *
+ * @example
+ * const loss = ops.mseLoss(model.forward(x), [0.5, -1.25]);
+ */
+export function mseLoss(prediction: Tensor, target: Tensor | ArrayLike<number>): Tensor {
+  return regressionLoss('mseLoss', prediction, target);
+}
+
+/**
+ * Mean absolute error, mean |prediction - target|, as a one-element tensor (PyTorch's l1_loss with
+ * reduction 'mean'); arguments as mseLoss. Its gradient is sign(prediction - target) / n, 0 where the
+ * two are equal (the subgradient torch uses at the kink).
+ */
+export function maeLoss(prediction: Tensor, target: Tensor | ArrayLike<number>): Tensor {
+  return regressionLoss('maeLoss', prediction, target);
+}
+
+function regressionLoss(op: 'mseLoss' | 'maeLoss', prediction: Tensor, target: Tensor | ArrayLike<number>): Tensor {
+  const backend = prediction.backend;
+  const n = prediction.size;
+  if (n === 0) throw new RangeError(`${op}: the prediction [${prediction.shape}] is empty`);
+  let targetTensor: Tensor;
+  if (target instanceof Tensor) {
+    sameBackend(prediction, target, op);
+    sameShape(prediction, target, op);
+    targetTensor = target;
+  } else {
+    if (target.length !== n) {
+      throw new RangeError(`${op}: ${target.length} targets for a prediction of shape [${prediction.shape}]`);
     }
+    targetTensor = empty(prediction.shape, backend).assign(target);
+  }
+  const squared = op === 'mseLoss';
+  const out = empty([1], backend);
+  const needsGrad = isRecording() && (prediction.requiresGrad || targetTensor.requiresGrad);
+  if (!needsGrad) {
+    const loss = squared
+      ? backend.mseForward(prediction.ptr, targetTensor.ptr, n)
+      : backend.maeForward(prediction.ptr, targetTensor.ptr, n);
+    backend.fill(out.ptr, loss, 1);
+    return out;
+  }
+  const gradient = backend.scratch.allocate(n);
+  const loss = squared
+    ? backend.mseWithGradient(prediction.ptr, targetTensor.ptr, n, gradient.ptr)
+    : backend.maeWithGradient(prediction.ptr, targetTensor.ptr, n, gradient.ptr);
+  backend.fill(out.ptr, loss, 1);
+  return track(out, [prediction, targetTensor], () => {
+    const dLoss = backend.heap.floats[out.gradPtr];
+    if (targetTensor.requiresGrad) {
+      gradsOf(targetTensor);
+      backend.axpy(-dLoss, gradient.ptr, targetTensor.gradPtr, n);
+    }
+    if (prediction.requiresGrad) addLossGradient(prediction, gradient, dLoss);
   });
 }

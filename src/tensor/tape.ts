@@ -13,6 +13,12 @@ export interface TapeNode {
 
 const nodes: TapeNode[] = [];
 let gradDepth = 0; // > 0 inside noGrad
+let generation = 0; // advanced whenever the tape is emptied: outputs recorded before belong to a gone graph
+
+/** Which tape the next recorded node joins; a backward or clearTape starts the next one. */
+export function tapeGeneration(): number {
+  return generation;
+}
 
 export function isRecording(): boolean {
   return gradDepth === 0;
@@ -40,6 +46,7 @@ export function runBackward(): void {
     }
   } finally {
     nodes.length = 0;
+    generation++;
   }
 }
 
@@ -51,4 +58,5 @@ export function tapeLength(): number {
 /** Forgets every recorded node (end of a step, or an abandoned forward pass). */
 export function clearTape(): void {
   nodes.length = 0;
+  generation++;
 }

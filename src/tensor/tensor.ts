@@ -9,12 +9,16 @@
 import type { Backend, Ptr } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import type { Arena, ArenaSlice } from '../memory/arena.js';
-import { clearTape, runBackward } from './tape.js';
+import { clearTape, runBackward, tapeGeneration } from './tape.js';
 
 export type Shape = readonly number[];
 
 export class Storage {
   private gradSlice: ArenaSlice | null = null;
+  /** Set by ParameterStore.release: the memory is no longer this storage's. */
+  disposed = false;
+  /** The tape generation in which an op recorded this storage as its output (-1: none); see Tensor.backward. */
+  recordedIn = -1;
 
   constructor(
     readonly backend: Backend,
@@ -48,6 +52,9 @@ export class Storage {
   }
 
   checkAlive(): void {
+    if (this.disposed) {
+      throw new Error("lstm-simd: this parameter's module was disposed (dispose() returned its memory)");
+    }
     if (this.step !== null && this.step !== this.data.arena.resets) {
       throw new Error(
         'lstm-simd: this tensor was a temporary of an earlier step and its memory has been reused ' +
@@ -122,12 +129,19 @@ export class Tensor {
     return Float64Array.from(floats.subarray(grad.ptr + this.offset, grad.ptr + this.offset + this.size));
   }
 
-  /** Overwrites the values from an array of the same size. */
-  assign(values: ArrayLike<number>): this {
-    if (values.length !== this.size) {
-      throw new RangeError(`Tensor.assign: got ${values.length} values for shape [${this.shape}]`);
+  /**
+   * Overwrites the values: from an array of exactly `size` values, or from a tensor-like {shape, data}
+   * whose shape must be this tensor's (a transposed matrix of the same size is refused).
+   */
+  assign(values: ArrayLike<number> | { readonly shape: readonly number[]; readonly data: ArrayLike<number> }): this {
+    const data = 'shape' in values && 'data' in values ? values.data : (values as ArrayLike<number>);
+    if ('shape' in values && 'data' in values && !sameShape(values.shape, this.shape)) {
+      throw new RangeError(`Tensor.assign: got shape [${values.shape}] for a tensor of shape [${this.shape}]`);
     }
-    this.valuesView().set(values);
+    if (data.length !== this.size) {
+      throw new RangeError(`Tensor.assign: got ${data.length} values for shape [${this.shape}]`);
+    }
+    this.valuesView().set(data);
     return this;
   }
 
@@ -141,6 +155,12 @@ export class Tensor {
   backward(): void {
     if (this.size !== 1) throw new RangeError(`Tensor.backward: needs a scalar, got shape [${this.shape}]`);
     if (!this.requiresGrad) throw new Error('Tensor.backward: this tensor does not depend on any parameter');
+    if (this.storage.step !== null && this.storage.recordedIn !== tapeGeneration()) {
+      throw new Error(
+        'Tensor.backward: the graph of this tensor is gone: backward() already ran on it (or endStep() or ' +
+          'another backward() came after the forward pass); run the forward pass again',
+      );
+    }
     this.backend.fill(this.gradPtr, 1, 1);
     runBackward();
   }
@@ -180,6 +200,30 @@ export function fromArray(values: ArrayLike<number>, shape: Shape, backend: Back
 export function endStep(backend: Backend = getBackend()): void {
   clearTape();
   backend.scratch.reset();
+}
+
+/**
+ * Throws a TypeError unless `value` is a Tensor, and an Error unless it lives on `backend`: a kernel
+ * given another backend's pointer would read unrelated memory of its own heap.
+ */
+export function checkTensorArgument(name: string, value: unknown, backend: Backend): Tensor {
+  if (!(value instanceof Tensor)) {
+    throw new TypeError(`${name} must be a Tensor, got ${value === null ? 'null' : typeof value}`);
+  }
+  if (value.backend !== backend) {
+    throw new Error(`${name} lives on another backend (${value.backend.variant}) than the module (${backend.variant})`);
+  }
+  return value;
+}
+
+/** A shape as messages print it: [4, 8]. */
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** Whether two shapes are equal, dimension by dimension. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 export function checkShape(shape: Shape): void {

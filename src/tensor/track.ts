@@ -1,13 +1,14 @@
 // Helpers every differentiable op shares (tensor/ops.ts, layers/*-op.ts). Kept
 // out of ops.ts, whose exports are the public `ops` namespace.
 
-import { isRecording, record } from './tape.js';
+import { isRecording, record, tapeGeneration } from './tape.js';
 import type { Tensor } from './tensor.js';
 
 /** Records `backward` for `output` when any input needs gradients. */
 export function track(output: Tensor, inputs: Tensor[], backward: () => void): Tensor {
   if (isRecording() && inputs.some((t) => t.requiresGrad)) {
     output.requiresGrad = true;
+    output.storage.recordedIn = tapeGeneration();
     record({ backward, hasGradient: () => output.hasGrad });
   }
   return output;

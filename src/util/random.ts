@@ -34,6 +34,20 @@ export class Random {
     return mix32((seedToState(seed) ^ mix32(seedToState(stream) + 0x9e3779b9)) >>> 0);
   }
 
+  /** The whole state (one 32-bit word): save it to continue the same stream later with setState. */
+  getState(): number {
+    return this.state;
+  }
+
+  /** Continues from a state getState returned. */
+  setState(state: number): this {
+    if (!Number.isInteger(state) || state < 0 || state > 0xffffffff) {
+      throw new RangeError(`Random.setState: the state must be an integer in [0, 2^32), got ${state}`);
+    }
+    this.state = state;
+    return this;
+  }
+
   /** Uniform in [0, 1), 32 bits of resolution. */
   uniform(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;

@@ -5,8 +5,11 @@ import {
   at,
   concatLast,
   crossEntropy,
+  detach,
+  maeLoss,
   matmul,
   mean,
+  mseLoss,
   mul,
   reshape,
   scale,
@@ -16,11 +19,28 @@ import {
   sum,
   tanh,
 } from '../../src/tensor/ops.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
 import { float64Reference } from '../support/backends.js';
 import { checkGradients, leaf, project } from '../support/gradcheck.js';
 
 describe('autograd ops vs finite differences (float64 js backend)', async () => {
   const backend = await float64Reference();
+
+  it('detach: the same values, and no gradient flows back through it', () => {
+    const a = leaf(backend, [2, 3], 40);
+    const b = leaf(backend, [2, 3], 41);
+    expect(detach(a).toArray()).toEqual(a.toArray());
+    const gradientOfA = (build: () => Tensor) => {
+      backend.fill(a.gradPtr, 0, a.size);
+      project(backend, build(), 42).backward(); // the same projection weights (seed 42) every time
+      return a.gradToArray()!;
+    };
+    const withDetached = gradientOfA(() => add(mul(a, b), detach(a)));
+    const without = gradientOfA(() => mul(a, b));
+    const withAttached = gradientOfA(() => add(mul(a, b), a));
+    expect(withDetached).toEqual(without);
+    expect(Math.max(...withAttached.map((g, i) => Math.abs(g - without[i])))).toBeGreaterThan(1e-3);
+  });
 
   it('matmul', () => {
     const a = leaf(backend, [3, 5], 1);
@@ -78,5 +98,44 @@ describe('autograd ops vs finite differences (float64 js backend)', async () => 
     expect(() => add(a, leaf(backend, [2], 21))).toThrow(/shapes/);
     expect(() => crossEntropy(a, [0, 3])).toThrow(/target 3 at row 1 is outside \[0, 3\)/);
     expect(() => reshape(a, [4, 2])).toThrow(/cannot view/);
+  });
+});
+
+describe('regression losses vs finite differences (float64 js backend)', async () => {
+  const backend = await float64Reference();
+
+  it('mseLoss, to the prediction and to a target tensor', () => {
+    const prediction = leaf(backend, [3, 4], 31, -2, 2);
+    const target = leaf(backend, [3, 4], 32, -2, 2);
+    checkGradients(backend, [prediction, target], () => mseLoss(tanh(prediction), target));
+    checkGradients(backend, [prediction], () => scale(mseLoss(prediction, [...target.toArray()]), 3));
+  });
+
+  it('maeLoss away from its kink (every |p - t| >= 0.1, far beyond eps)', () => {
+    const prediction = leaf(backend, [2, 5], 33, -1, 1);
+    const offsets = leaf(backend, [2, 5], 34, 0.1, 1).toArray();
+    const values = prediction.toArray();
+    const target = values.map((v, i) => v + (i % 2 ? offsets[i] : -offsets[i]));
+    checkGradients(backend, [prediction], () =>
+      maeLoss(sigmoid(prediction), [...target.map((t) => 1 / (1 + Math.exp(-t)))]),
+    );
+    checkGradients(backend, [prediction], () => maeLoss(prediction, [...target]));
+  });
+
+  it('maeLoss takes the subgradient 0 at the kink, as torch.sign', () => {
+    const prediction = leaf(backend, [4], 35);
+    const target = [...prediction.toArray()];
+    target[1] += 0.5;
+    const loss = maeLoss(prediction, target);
+    expect(loss.item()).toBeCloseTo(0.5 / 4, 12);
+    loss.backward();
+    expect([...prediction.gradToArray()!]).toEqual([0, -0.25, 0, 0]);
+  });
+
+  it('reject mismatched sizes and empty predictions with the op name', () => {
+    const a = leaf(backend, [2, 3], 36);
+    expect(() => mseLoss(a, [1, 2])).toThrow(/mseLoss: 2 targets for a prediction of shape \[2,3\]/);
+    expect(() => maeLoss(a, leaf(backend, [3, 2], 37))).toThrow(/maeLoss: shapes \[2,3\] and \[3,2\] differ/);
+    expect(() => mseLoss(leaf(backend, [0], 38), [])).toThrow(/mseLoss: the prediction \[0\] is empty/);
   });
 });

@@ -1,82 +1,14 @@
-// The built package in a real browser: Debian's Chromium, driven by playwright-core
-// (never a browser that playwright downloads). A tiny static server serves the package
-// root; test/browser/index.html imports /dist/index.js as an ES module and page.js
+// The built package in a real browser (Chromium, see test/support/browser.ts): the repository is
+// served on 127.0.0.1; test/browser/index.html imports /dist/index.js as an ES module and page.js
 // measures gemm and the activations on the wasm and js backends against float64, in a page
-// without cross-origin isolation (so threads fall back to one, with one warning). A second
-// server sends COOP/COEP: there threads.html runs the wasm backend on two threads (module
-// Workers over a shared memory) against one thread (threads-page.js).
-//
-// Needs dist/ (npm test builds it first) and /usr/bin/chromium (apt-get install chromium).
+// without cross-origin isolation (so threads fall back to one, with one warning). A second server
+// sends COOP/COEP: there threads.html runs the wasm backend on two threads (module Workers over a
+// shared memory) against one thread (threads-page.js).
 
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = process.env.LSTM_SIMD_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.map': 'application/json',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-};
-
-/** The headers that make a page cross-origin isolated (SharedArrayBuffer, so threads). */
-const ISOLATION_HEADERS = {
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-embedder-policy': 'require-corp',
-  'cross-origin-resource-policy': 'same-origin',
-};
-
-/**
- * Serves files under ROOT on 127.0.0.1 and a random port, with the isolation headers when `isolated`;
- * records every request it could not serve.
- */
-function serveRoot(failures: string[], isolated = false): Promise<{ server: Server; origin: string }> {
-  const server = createServer(async (request, response) => {
-    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
-    const file = path.join(ROOT, pathname);
-    const type = CONTENT_TYPES[path.extname(file)];
-    if (!file.startsWith(ROOT) || type === undefined) {
-      failures.push(`403 ${pathname}`);
-      response.writeHead(403).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      response
-        .writeHead(200, { 'content-type': type, 'cache-control': 'no-store', ...(isolated ? ISOLATION_HEADERS : {}) })
-        .end(body);
-    } catch {
-      failures.push(`404 ${pathname}`);
-      response.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({ server, origin: `http://127.0.0.1:${port}` });
-    });
-  });
-}
+import type { StaticServer } from '../../scripts/static-server.js';
+import { launchChromium, serveRepository, skipBrowserReason, watchPage } from '../support/browser.js';
 
 interface GemmResult {
   shape: string;
@@ -136,45 +68,33 @@ interface ThreadChecks {
   texts: string[];
 }
 
-const skipReason = process.env.LSTM_SIMD_SKIP_BROWSER === '1' ? 'LSTM_SIMD_SKIP_BROWSER=1' : undefined;
-
-/** Opens `url` in a new page of `browser`; collects console errors and warnings, page errors and failed requests. */
+/** Opens `url` in a new page of `browser`, watched for failures; its console warnings go to `warnings`. */
 async function openPage(browser: Browser, url: string, failures: string[], warnings: string[]): Promise<Page> {
   const page = await browser.newPage();
+  watchPage(page, failures);
   page.on('console', (message) => {
-    if (message.type() === 'error') failures.push(`console.error: ${message.text()}`);
     if (message.type() === 'warning') warnings.push(message.text());
   });
-  page.on('pageerror', (error) => failures.push(`page error: ${error.message}`));
-  page.on('requestfailed', (request) => failures.push(`request failed: ${request.url()}`));
   await page.goto(url, { waitUntil: 'load' });
   return page;
 }
 
-describe.skipIf(skipReason !== undefined)('the built package in Chromium', () => {
+describe.skipIf(skipBrowserReason !== undefined)('the built package in Chromium', () => {
   const failures: string[] = [];
   const warnings: string[] = [];
   const isolatedWarnings: string[] = [];
-  const servers: Server[] = [];
+  const servers: StaticServer[] = [];
   let browser: Browser | undefined;
+  let page: Page | undefined;
   let checks: PageChecks;
   let threadChecks: ThreadChecks;
 
   beforeAll(async () => {
-    if (!existsSync(path.join(ROOT, 'dist', 'index.js'))) {
-      throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-    }
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `no browser at ${CHROMIUM}: install Debian's Chromium (apt-get install -y chromium; .ci/run does), ` +
-          'or set LSTM_SIMD_SKIP_BROWSER=1 to skip this test',
-      );
-    }
-    const plain = await serveRoot(failures);
-    const isolated = await serveRoot(failures, true);
-    servers.push(plain.server, isolated.server);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-    const page = await openPage(browser, `${plain.origin}/test/browser/index.html`, failures, warnings);
+    browser = await launchChromium();
+    const plain = await serveRepository(failures, { isolated: false });
+    const isolated = await serveRepository(failures);
+    servers.push(plain, isolated);
+    page = await openPage(browser, `${plain.origin}/test/browser/index.html`, failures, warnings);
     checks = (await page.evaluate('window.checks')) as PageChecks;
     const threadsPage = await openPage(
       browser,
@@ -187,7 +107,7 @@ describe.skipIf(skipReason !== undefined)('the built package in Chromium', () =>
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await Promise.all(servers.map((server) => server.close()));
   });
 
   it('loads the module without a console error, page error or failed request', () => {
@@ -234,5 +154,30 @@ describe.skipIf(skipReason !== undefined)('the built package in Chromium', () =>
     expect(threadChecks.weightDiff, 'weights after three steps').toBeLessThanOrEqual(1e-5);
     expect(threadChecks.texts[1], 'generation, every kernel call cut').toBe(threadChecks.texts[0]);
     expect(threadChecks.texts[2], 'generation, cut by the thresholds').toBe(threadChecks.texts[0]);
+  });
+
+  it('runs the vanishing-gradient lab in the page (the core imports no node: module) and renders its report', async () => {
+    // A string, not a function: the test's transpiler would add helpers the page does not have.
+    const result = (await page!.evaluate(`(async () => {
+      const lib = await import('/dist/index.js');
+      await lib.setBackend('wasm');
+      const settings = lib.labSettings(true, 2);
+      const tiny = { epochs: 1, stepsPerEpoch: 5, valBatches: 1, batchSize: 16 };
+      settings.checksum = { ...settings.checksum, ...tiny, lengths: [8] };
+      settings.gradients = { ...settings.gradients, ...tiny, length: 8, measureBatch: 8 };
+      settings.gates = { ...settings.gates, ...tiny, markupLength: 10, resetLength: 10 };
+      const report = await lib.runLab(['checksum', 'gradients', 'gates'], { settings });
+      return {
+        backend: report.backend,
+        runs: report.checksum.runs.length,
+        agreement: Math.max(...report.gradients.cells.map((c) => c.trained.fusedScratchDifference)),
+        svgs: (lib.labReportHtml(report).match(/<svg /g) || []).length,
+      };
+    })()`)) as { backend: string; runs: number; agreement: number; svgs: number };
+    expect(result.backend).toMatch(/^wasm/);
+    expect(result.runs).toBe(3);
+    expect(result.agreement).toBeLessThan(1e-12);
+    expect(result.svgs).toBeGreaterThanOrEqual(1 + 4 + 4);
+    expect(failures).toEqual([]);
   });
 });

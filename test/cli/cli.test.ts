@@ -1,37 +1,12 @@
 // The command line, run as a user runs it: `node bin/lstm-simd.js ...` on the
 // built package (npm test builds first). Bad input gives one clear line and a
 // non-zero exit, never a stack trace.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cli, expectOneLineError } from '../support/cli.js';
 import { corpusPath } from '../support/corpus.js';
-
-const run = promisify(execFile);
-const bin = resolve(__dirname, '../../bin/lstm-simd.js');
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      env: { ...process.env, LSTM_SIMD_DEBUG: '', ...env },
-      timeout: 300_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-function expectOneLineError(result: { code: number; stderr: string }, pattern: RegExp) {
-  expect(result.code).not.toBe(0);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines[0]).toMatch(/^lstm-simd: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
-}
 
 describe('lstm-simd command line', () => {
   const out = mkdtempSync(join(tmpdir(), 'lstm-simd-cli-'));
@@ -46,6 +21,37 @@ describe('lstm-simd command line', () => {
     expectOneLineError(await cli(['train', '--bogus']), /Unknown option '--bogus'/);
     expectOneLineError(await cli(['fly']), /unknown command 'fly'/);
     expectOneLineError(await cli(['generate']), /generate needs --checkpoint FILE/);
+    expectOneLineError(
+      await cli(['train', '--layers', '2']),
+      /lstm-scratch is one of d2l's single-layer scratch cells/,
+    );
+    expectOneLineError(
+      await cli(['train', '--model', 'lstm', '--dropout', '1']),
+      /--dropout must be a number in \[0, 1\)/,
+    );
+    expectOneLineError(
+      await cli(['lab', 'everything']),
+      /the section must be one of checksum, gradients, gates, tanh, all/,
+    );
+    expectOneLineError(await cli(['lab', 'gates', '--seed=-1']), /--seed must be an integer >= 0, got '-1'/);
+    expectOneLineError(
+      await cli(['lab', 'tanh', '--quick', '--data', join(out, 'nope.txt')], { LSTM_SIMD_CACHE: emptyCache }),
+      /nope\.txt/,
+    );
+  });
+
+  it("prints the overview and each command's help", async () => {
+    const overview = await cli(['--help']);
+    expect(overview.code).toBe(0);
+    expect(overview.stdout).toMatch(/lstm-simd train +train the d2l/);
+    expect(overview.stdout).toMatch(/lstm-simd generate +generate text/);
+    expect(overview.stdout).toMatch(/lstm-simd lab +the vanishing-gradient lab/);
+    for (const command of ['train', 'generate', 'lab']) {
+      const help = await cli([command, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^Usage: lstm-simd ${command}`));
+      expect(help.stderr).toBe('');
+    }
   });
 
   it('reports a missing data file and a missing checkpoint clearly', async () => {
@@ -55,7 +61,7 @@ describe('lstm-simd command line', () => {
     );
     expectOneLineError(
       await cli(['generate', '--checkpoint', join(out, 'missing.safetensors')]),
-      /cannot read checkpoint .*ENOENT/,
+      /cannot read model file .*missing.safetensors: ENOENT/,
     );
     const junk = join(out, 'junk.safetensors');
     writeFileSync(junk, 'definitely not a checkpoint');
@@ -85,7 +91,9 @@ describe('lstm-simd command line', () => {
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/epoch 1\/2 +train ppl \d+\.\d\d +val ppl \d+\.\d\d/);
+    expect(result.stdout).toMatch(
+      /epoch 1\/2 +train ppl \d+\.\d\d +val ppl \d+\.\d\d +\d+\.\d\d s +\d+(\.\d+)?[kM]? tok\/s/,
+    );
     expect(result.stdout).toMatch(/predict\('it has', 50\): "it has.{50}"/);
     const summary = result.stdout.trim().split('\n').pop()!;
     expect(summary).toMatch(/^final: train perplexity \d+\.\d\d, val perplexity \d+\.\d\d after 2 epochs/);
@@ -100,8 +108,10 @@ describe('lstm-simd command line', () => {
     }
     const svg = readFileSync(join(out, 'lstm-scratch-perplexity.svg'), 'utf8');
     expect(svg).toMatch(/^<svg/);
-    expect(svg).toContain('train_ppl');
-    expect(svg).toContain('val_ppl');
+    expect(svg).toContain('>training perplexity</text>');
+    expect(svg).toContain('>validation perplexity</text>');
+    expect(svg).toMatch(/>epoch<\/text>/);
+    expect(svg).toMatch(/rotate\(-90[^>]*>perplexity<\/text>/);
     const checkpoint = join(out, 'lstm-scratch.safetensors');
     expect(existsSync(checkpoint)).toBe(true);
 
@@ -132,5 +142,23 @@ describe('lstm-simd command line', () => {
     ]);
     expect(sampled.stdout).toBe(again.stdout);
     expect(sampled.stdout.replace(/\n$/, '')).toHaveLength('it has'.length + 40);
+  });
+
+  it('lab writes the HTML report and the JSON numbers and prints the summary', async () => {
+    const html = join(out, 'lab', 'gates.html');
+    const json = join(out, 'lab', 'gates.json');
+    const result = await cli(['lab', 'gates', '--quick', '--html', html, '--json', json, '--seed', '2']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^gates: LSTM on markup: accuracy \d\.\d{3}$/m);
+    expect(result.stdout).toMatch(/gates on markup \(mean over the units the head weighs most, by the token read\):/);
+    expect(result.stdout).toMatch(/^time: \d+\.\d s \(gates \d+\.\d s\) on wasm-/m);
+    expect(result.stdout.trim().split('\n').pop()).toBe(`wrote ${html} and ${json}`);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/^<!DOCTYPE html>/);
+    expect(page).toContain('Skipping and resetting');
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    expect(report.sections).toEqual(['gates']);
+    expect(report.settings.seed).toBe(2);
+    expect(report.gates.tasks[0].runs[0].accuracy).toBeGreaterThan(0.5);
   });
 });

@@ -1,7 +1,7 @@
 // Gradient clipping by the global norm (src/backend/clip.ts) on every variant:
 // the norm over several blocks against float64, and scaling only above theta.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clipByGlobalNorm, globalNorm, type Backend, type Block } from '../../src/index.js';
+import { clipByGlobalNorm, globalNorm, type Backend, type Block } from '../../src/internal.js';
 import { kernelVariants, randomFill } from '../support/backends.js';
 
 const U = 2 ** -24;

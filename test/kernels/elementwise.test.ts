@@ -6,7 +6,7 @@
 // the magnitude of what it adds up. Scalars (alpha, value) count one rounding
 // more on wasm, which receives them as f32.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Backend } from '../../src/index.js';
+import type { Backend } from '../../src/internal.js';
 import { float64Reference, kernelVariants, randomArray, randomFill } from '../support/backends.js';
 
 const U = 2 ** -24;

@@ -4,7 +4,7 @@
 // alpha/beta (beta 0 over a NaN-filled C), k = 0, the few-row paths, and the
 // workspace protocol when the heap grows between calls.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, WasmBackend } from '../../src/index.js';
+import type { Backend, WasmBackend } from '../../src/internal.js';
 import { kernelVariants, randomFill } from '../support/backends.js';
 
 const LAYOUTS: Array<[boolean, boolean]> = [

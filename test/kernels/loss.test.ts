@@ -6,7 +6,7 @@
 // is below (cols / 4 + 8) u; log turns that into the same absolute error of
 // the loss, and softmax probabilities carry the same relative error.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Backend } from '../../src/index.js';
+import type { Backend } from '../../src/internal.js';
 import { float64Reference, kernelVariants, randomFill } from '../support/backends.js';
 
 const U = 2 ** -24;

@@ -1,76 +1,168 @@
 // Optimizer steps and sumOfSquares on every variant, against the js twin
-// (float32 heap) and a float64 run of the same steps.
+// (float32 heap) and a float64 run of the same steps. Each optimiser kernel
+// runs a few steps with a new gradient each step, over sizes around the SIMD
+// width (tails), with guard values past the end that must stay untouched, and
+// unused state buffers that must be neither read nor written.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createBackend, type Backend } from '../../src/index.js';
+import { createBackend, type Backend, type Ptr } from '../../src/internal.js';
 import { float64Reference, kernelVariants, randomArray, randomFill } from '../support/backends.js';
 
 const U = 2 ** -24;
 const SIZES = [1, 3, 4, 5, 16, 17, 63, 64, 65, 129, 1000];
+const GUARD = 777;
 
-interface AdamSettings {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
+/** A kernel call for step t (1-based) on the given pointers (param, grad and the case's state buffers). */
+type StepCall = (backend: Backend, p: Record<string, Ptr>, n: number, t: number) => void;
+
+interface KernelCase {
+  label: string;
+  /** State buffers the kernel updates (start at zero). */
+  state: string[];
+  /** Buffers passed but unused by this configuration: they must keep their guard values. */
+  unused?: string[];
+  call: StepCall;
+  /** Allowed |got - want| per element, as a multiple of (1 + |want|), against float64 and the twin. */
+  tolerance: number;
 }
 
-interface State {
-  param: Float64Array;
-  m: Float64Array;
-  v: Float64Array;
-}
-
-/** `steps` Adam steps on one backend, a new gradient each step; returns the state after the last. */
-function runAdam(backend: Backend, n: number, steps: number, settings: AdamSettings): State {
-  const arena = backend.createArena('adam-test');
-  const param = arena.allocate(n);
-  const grad = arena.allocate(n);
-  const m = arena.allocate(n);
-  const v = arena.allocate(n);
-  param.view().set(randomArray(n, n));
-  m.view().fill(0);
-  v.view().fill(0);
+/** `steps` steps on one backend; returns every buffer (guards included) after the last. */
+function runSteps(backend: Backend, n: number, steps: number, c: KernelCase): Record<string, Float64Array> {
+  const arena = backend.createArena('optim-test');
+  const names = ['param', 'grad', ...c.state, ...(c.unused ?? [])];
+  const slices = Object.fromEntries(names.map((name) => [name, arena.allocate(n + 4)]));
+  for (const name of names) slices[name].view().fill((c.unused ?? []).includes(name) ? GUARD : 0);
+  slices.param.view().set(randomArray(n, n, -1.5, 1.5));
+  for (const name of names) slices[name].view().fill(GUARD, n);
   for (let t = 1; t <= steps; t++) {
-    grad.view().set(randomArray(1000 * t + n, n, -2, 2));
-    const c1 = 1 - settings.beta1 ** t;
-    const c2 = 1 - settings.beta2 ** t;
-    backend.adamStep(
-      param.ptr,
-      grad.ptr,
-      m.ptr,
-      v.ptr,
-      n,
-      settings.lr,
-      settings.beta1,
-      settings.beta2,
-      settings.eps,
-      c1,
-      c2,
-    );
+    slices.grad.view().set(randomArray(1000 * t + n, n, -2, 2));
+    if (n > 2) slices.grad.view()[t % n] = 0; // exact zeros: Adam and RMSprop divide by eps there
+    const ptrs = Object.fromEntries(names.map((name) => [name, slices[name].ptr]));
+    c.call(backend, ptrs, n, t);
   }
-  const state = {
-    param: Float64Array.from(param.view()),
-    m: Float64Array.from(m.view()),
-    v: Float64Array.from(v.view()),
-  };
-  arena.dispose();
-  return state;
-}
-
-function runSgd(backend: Backend, n: number, steps: number, lr: number): Float64Array {
-  const arena = backend.createArena('sgd-test');
-  const param = arena.allocate(n + 4);
-  const grad = arena.allocate(n);
-  param.view().set(randomArray(n, n));
-  param.view().fill(777, n);
-  for (let t = 1; t <= steps; t++) {
-    grad.view().set(randomArray(1000 * t + n, n, -2, 2));
-    backend.sgdStep(param.ptr, grad.ptr, n, lr);
-  }
-  const out = Float64Array.from(param.view());
+  const out = Object.fromEntries(names.map((name) => [name, Float64Array.from(slices[name].view())]));
   arena.dispose();
   return out;
 }
+
+const sgdMomentum =
+  (lr: number, weightDecay: number, momentum: number, dampening: number, nesterov: boolean): StepCall =>
+  (b, p, n, t) =>
+    b.sgdMomentumStep(p.param, p.grad, p.velocity, n, lr, weightDecay, momentum, dampening, nesterov, t === 1);
+
+const adam =
+  (lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean): StepCall =>
+  (b, p, n, t) =>
+    b.adamStep(
+      p.param,
+      p.grad,
+      p.m,
+      p.v,
+      n,
+      lr,
+      beta1,
+      beta2,
+      eps,
+      1 - beta1 ** t,
+      1 - beta2 ** t,
+      weightDecay,
+      decoupled,
+    );
+
+const rmsprop =
+  (lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: boolean): StepCall =>
+  (b, p, n) =>
+    b.rmspropStep(
+      p.param,
+      p.grad,
+      p.squareAvg,
+      p.gradAvg,
+      p.velocity,
+      n,
+      lr,
+      alpha,
+      eps,
+      weightDecay,
+      momentum,
+      centered,
+    );
+
+// Tolerances (about 4 times the worst error seen on every variant): a few roundings per step, over
+// 5 steps, with hyperparameters rounded to float32 in wasm (relative u / 2 each). Momentum buffers sum
+// terms that may cancel, so their error is relative to the terms, not to the sum: RMSprop's terms
+// g / (sqrt(squareAvg) + eps) start near 1 / sqrt(1 - alpha) = 10. A wrong formula misses by about lr.
+const CASES: KernelCase[] = [
+  { label: 'sgdStep (plain)', state: [], call: (b, p, n) => b.sgdStep(p.param, p.grad, n, 0.05), tolerance: 8 * U },
+  {
+    label: 'sgdMomentumStep, weight decay only',
+    state: [],
+    unused: ['velocity'],
+    call: sgdMomentum(0.05, 0.1, 0, 0, false),
+    tolerance: 8 * U,
+  },
+  {
+    label: 'sgdMomentumStep, momentum 0.9',
+    state: ['velocity'],
+    call: sgdMomentum(0.05, 0, 0.9, 0, false),
+    tolerance: 30 * U,
+  },
+  {
+    label: 'sgdMomentumStep, momentum, dampening, weight decay',
+    state: ['velocity'],
+    call: sgdMomentum(0.05, 0.02, 0.8, 0.25, false),
+    tolerance: 30 * U,
+  },
+  {
+    label: 'sgdMomentumStep, nesterov, weight decay',
+    state: ['velocity'],
+    call: sgdMomentum(0.05, 0.01, 0.9, 0, true),
+    tolerance: 30 * U,
+  },
+  // Hyperparameters exact in float32 (beta2 = 1 - 2^-10): only rounding separates the variants.
+  {
+    label: 'adamStep, float32-exact hyperparameters',
+    state: ['m', 'v'],
+    call: adam(0.0625, 0.875, 1 - 2 ** -10, 2 ** -20, 0, false),
+    tolerance: 12 * U,
+  },
+  {
+    label: 'adamStep, lr 1e-2, betas 0.9 / 0.999',
+    state: ['m', 'v'],
+    call: adam(1e-2, 0.9, 0.999, 1e-8, 0, false),
+    tolerance: 12 * U,
+  },
+  {
+    label: 'adamStep, L2 weight decay',
+    state: ['m', 'v'],
+    call: adam(0.02, 0.8, 0.99, 1e-6, 0.1, false),
+    tolerance: 12 * U,
+  },
+  {
+    label: 'adamStep, decoupled weight decay (AdamW)',
+    state: ['m', 'v'],
+    call: adam(0.05, 0.9, 0.999, 1e-8, 0.1, true),
+    tolerance: 12 * U,
+  },
+  {
+    label: 'rmspropStep, plain',
+    state: ['squareAvg'],
+    unused: ['gradAvg', 'velocity'],
+    call: rmsprop(0.01, 0.99, 1e-8, 0, 0, false),
+    tolerance: 12 * U,
+  },
+  {
+    label: 'rmspropStep, centered, momentum, weight decay',
+    state: ['squareAvg', 'gradAvg', 'velocity'],
+    call: rmsprop(0.01, 0.9, 1e-6, 0.05, 0.7, true),
+    tolerance: 40 * U,
+  },
+  {
+    label: 'rmspropStep, momentum',
+    state: ['squareAvg', 'velocity'],
+    unused: ['gradAvg'],
+    call: rmsprop(0.005, 0.99, 1e-8, 0, 0.9, false),
+    tolerance: 120 * U,
+  },
+];
 
 describe.each(kernelVariants())('$variant: optimizers', ({ variant, create }) => {
   let backend: Backend;
@@ -82,58 +174,31 @@ describe.each(kernelVariants())('$variant: optimizers', ({ variant, create }) =>
     reference = await float64Reference();
   });
 
-  it('sgdStep matches the js twin and float64 over 5 steps', () => {
-    const lr = 0.05;
+  it.each(CASES.map((c) => [c.label, c] as const))('%s matches the js twin and float64 over 5 steps', (_label, c) => {
     const steps = 5;
     for (const n of SIZES) {
-      const got = runSgd(backend, n, steps, lr);
-      const twinResult = runSgd(twin, n, steps, lr);
-      const want = runSgd(reference, n, steps, lr);
-      for (let i = n; i < n + 4; i++) expect(got[i], 'element past the end').toBe(777);
-      // Per step: the f32 lr, the product and the difference round (3 u of |param| + lr |grad| <= 2).
-      const allowed = steps * 3 * U * 2;
-      for (let i = 0; i < n; i++) {
-        expect(Math.abs(got[i] - want[i]), `${variant} n = ${n}, param[${i}] vs float64`).toBeLessThanOrEqual(allowed);
-        expect(Math.abs(got[i] - twinResult[i]), `${variant} n = ${n}, param[${i}] vs twin`).toBeLessThanOrEqual(
-          allowed,
-        );
-      }
-    }
-  });
-
-  // Hyperparameters exact in float32 (beta2 = 1 - 2^-10): only rounding separates the variants.
-  const exactSettings: AdamSettings = { lr: 0.0625, beta1: 0.875, beta2: 1 - 2 ** -10, eps: 2 ** -20 };
-  // The usual ones: wasm receives f32(0.999), whose 1 - beta2 differs from float64's by 1.3e-5 relative.
-  const usualSettings: AdamSettings = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-
-  // Tolerances: m is a sum of terms below (1 - b1) 2, rounded 3 times a step (absolute 2e-6 over 4 steps);
-  // v relative 1e-6, or 3e-5 where 1 - f32(beta2) differs from 1 - beta2; the parameter update
-  // (about lr per step) relative 1e-5 / 1e-4 (sqrt, division, eps), on top of rounding |param| <= 2.
-  it.each([
-    ['float32-exact hyperparameters', exactSettings, 1e-6, 1e-5] as const,
-    ['lr 1e-3, betas 0.9 / 0.999', usualSettings, 3e-5, 1e-4] as const,
-  ])('adamStep matches the js twin and float64 over 4 steps (%s)', (_label, settings, vTolerance, updateTolerance) => {
-    const steps = 4;
-    for (const n of SIZES) {
-      const got = runAdam(backend, n, steps, settings);
+      const got = runSteps(backend, n, steps, c);
       const others = [
-        ['twin', runAdam(twin, n, steps, settings)],
-        ['float64', runAdam(reference, n, steps, settings)],
+        ['float64', runSteps(reference, n, steps, c)],
+        ['twin', runSteps(twin, n, steps, c)],
       ] as const;
-      for (const [name, want] of others) {
-        let mError = 0;
-        let vError = 0;
-        let paramError = 0;
-        for (let i = 0; i < n; i++) {
-          mError = Math.max(mError, Math.abs(got.m[i] - want.m[i]));
-          vError = Math.max(vError, Math.abs(got.v[i] - want.v[i]) / (want.v[i] + 1e-30));
-          paramError = Math.max(paramError, Math.abs(got.param[i] - want.param[i]));
+      for (const [name, values] of Object.entries(got)) {
+        for (let i = n; i < n + 4; i++) expect(values[i], `${name}[${i}] past the end, n = ${n}`).toBe(GUARD);
+      }
+      for (const name of c.unused ?? []) {
+        expect(
+          [...got[name]].every((x) => x === GUARD),
+          `${name} is unused but was written, n = ${n}`,
+        ).toBe(true);
+      }
+      for (const [otherName, want] of others) {
+        for (const name of ['param', ...c.state]) {
+          let worst = 0;
+          for (let i = 0; i < n; i++) {
+            worst = Math.max(worst, Math.abs(got[name][i] - want[name][i]) / (1 + Math.abs(want[name][i])));
+          }
+          expect(worst, `${variant} ${name} vs ${otherName}, n = ${n}`).toBeLessThanOrEqual(c.tolerance);
         }
-        expect(mError, `${variant} m vs ${name}, n = ${n}`).toBeLessThanOrEqual(2e-6);
-        expect(vError, `${variant} v vs ${name}, n = ${n}`).toBeLessThanOrEqual(vTolerance);
-        expect(paramError, `${variant} param vs ${name}, n = ${n}`).toBeLessThanOrEqual(
-          steps * (3 * U * 2 + updateTolerance * settings.lr),
-        );
       }
     }
   });

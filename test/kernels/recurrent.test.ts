@@ -13,9 +13,9 @@
 // absolute for sigmoid's flushed far tail).
 
 import { describe, expect, it } from 'vitest';
-import type { Backend, Ptr } from '../../src/index.js';
+import type { Backend, Ptr } from '../../src/internal.js';
 import { packedRecurrentSize } from '../../src/backend/backend.js';
-import { GATE_COUNT, type CellKind } from '../../src/layers/recurrent-op.js';
+import { GATE_COUNT, type CellKind } from '../../src/layers/cell-kernels.js';
 import { float64Reference, kernelVariants, randomArray, randomFill, randomIds } from '../support/backends.js';
 import { maxAbs, maxDiff } from '../support/compare.js';
 

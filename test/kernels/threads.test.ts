@@ -130,9 +130,12 @@ describe('every cut kernel equals the single-threaded one', async () => {
       z: randomArray(6, n),
       m: randomArray(7, n, 0, 1),
       v: randomArray(8, n, 0, 1),
+      w: randomArray(13, n, 1, 2),
+      u: randomArray(14, n),
+      g: randomArray(21, n, -0.1, 0.1),
       sums: randomArray(9, 101),
     };
-    const names = ['x', 'y', 'z', 'm', 'v', 'sums'];
+    const names = ['x', 'y', 'z', 'm', 'v', 'w', 'u', 'g', 'sums'];
     const [want, got] = both(inputs, names, (b, p) => {
       b.sigmoid(p.x, p.z, n);
       b.tanhBackward(p.z, p.y, p.x, n);
@@ -141,7 +144,12 @@ describe('every cut kernel equals the single-threaded one', async () => {
       b.copy(p.z, p.x, n);
       b.copy(p.z + 1, p.z, n - 1); // overlapping: one memmove
       b.sgdStep(p.y, p.x, n, 0.1);
-      b.adamStep(p.x, p.y, p.m, p.v, n, 1e-3, 0.9, 0.999, 1e-8, 0.1, 0.001);
+      b.adamStep(p.x, p.y, p.m, p.v, n, 1e-3, 0.9, 0.999, 1e-8, 0.1, 0.001, 0.01, false);
+      b.adamStep(p.x, p.y, p.m, p.v, n, 1e-3, 0.9, 0.999, 1e-8, 0.1, 0.001, 0.01, true); // AdamW
+      b.sgdMomentumStep(p.z, p.y, p.u, n, 0.1, 0.01, 0.9, 0.1, true, false);
+      b.sgdMomentumStep(p.z, p.x, -1, n, 0.1, 0.01, 0, 0, false, true); // no velocity buffer
+      b.rmspropStep(p.x, p.y, p.w, p.g, p.z, n, 0.01, 0.99, 1e-8, 0.01, 0.9, true); // centered, momentum
+      b.rmspropStep(p.y, p.x, p.w, -1, -1, n, 0.01, 0.99, 1e-8, 0, 0, false);
       b.addBias(p.z, p.sums, p.y, 99, 101);
       b.columnSums(p.y, 99, 101, p.sums, true);
       b.rowSums(p.x, 99, 101, p.v, false);
@@ -149,6 +157,31 @@ describe('every cut kernel equals the single-threaded one', async () => {
     });
     for (const name of names) expectClose(got.out[name], want.out[name], name);
     expect(Math.abs(got.result - want.result) / want.result).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('the embedding gather and scatter-add (repeated ids), and the regression losses', () => {
+    const vocab = 37;
+    const width = 19;
+    const n = 1003;
+    const ids = new Float32Array(new Int32Array(randomIds(15, n, vocab)).buffer);
+    const inputs = {
+      table: randomArray(16, vocab * width),
+      ids,
+      out: randomArray(17, n * (width + 3)),
+      prediction: randomArray(18, n),
+      target: randomArray(19, n),
+      grad: randomArray(20, n),
+    };
+    const names = ['table', 'out', 'grad'];
+    const [want, got] = both(inputs, names, (b, p) => {
+      b.gatherRows(p.table, width, p.ids, n, p.out, width + 3);
+      b.scatterAddRows(p.out, width + 3, p.ids, n, width, p.table);
+      const mse = b.mseWithGradient(p.prediction, p.target, n, p.grad) + b.mseForward(p.prediction, p.target, n);
+      return mse + b.maeWithGradient(p.target, p.prediction, n, p.grad) + b.maeForward(p.prediction, p.target, n);
+    });
+    // The gather copies and the scatter-add keeps the order of the ids: bit for bit.
+    for (const name of names) expect(got.out[name], name).toEqual(want.out[name]);
+    expect(got.result).toBe(want.result);
   });
 
   it('the loss, its gradient and its backward: each share divides by all the rows', () => {

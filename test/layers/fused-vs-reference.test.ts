@@ -1,7 +1,7 @@
 // The fused layers against references built from small ops, in float64 on the
 // js backend: LSTM and RNN against d2l's scratch cells (weights copied across,
 // gate order mapped, the scratch bias in bias_ih and bias_hh zero), the GRU
-// against PyTorch's formulation written with autograd ops. Stacks and the
+// against GRUScratch with resetAfter (PyTorch's formulation). Stacks and the
 // reverse direction are assembled from the cells the way d2l's
 // StackedRNNScratch and BiRNNScratch do.
 //
@@ -14,7 +14,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/index.js';
-import type { CellKind } from '../../src/layers/recurrent-op.js';
+import type { CellKind } from '../../src/layers/cell-kernels.js';
 import { endStep, type Tensor } from '../../src/tensor/tensor.js';
 import { float64Reference, kernelVariants } from '../support/backends.js';
 import { maxAbs, maxDiff } from '../support/compare.js';

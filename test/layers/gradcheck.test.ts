@@ -4,7 +4,7 @@
 // one and two layers, and the token-id input path.
 
 import { describe, it } from 'vitest';
-import type { CellKind } from '../../src/layers/recurrent-op.js';
+import type { CellKind } from '../../src/layers/cell-kernels.js';
 import { type Tensor } from '../../src/tensor/tensor.js';
 import { float64Reference } from '../support/backends.js';
 import { checkGradients, leaf, project } from '../support/gradcheck.js';

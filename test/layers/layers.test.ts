@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/index.js';
 import { GRU } from '../../src/layers/gru.js';
 import { LSTM } from '../../src/layers/lstm.js';
-import type { CellKind } from '../../src/layers/recurrent-op.js';
+import type { CellKind } from '../../src/layers/cell-kernels.js';
 import { RNN } from '../../src/layers/rnn.js';
 import { mul, oneHot, reshape, sum } from '../../src/tensor/ops.js';
 import { noGrad } from '../../src/tensor/tape.js';

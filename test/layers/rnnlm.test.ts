@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/index.js';
 import { LSTM } from '../../src/layers/lstm.js';
 import { GRU } from '../../src/layers/gru.js';
-import type { CellKind } from '../../src/layers/recurrent-op.js';
+import type { CellKind } from '../../src/layers/cell-kernels.js';
 import { RNNLM } from '../../src/models/rnnlm.js';
 import type { TokenBatch } from '../../src/data/time-machine.js';
 import { RNNLMScratch, type TokenVocabulary } from '../../src/models/rnnlm-scratch.js';

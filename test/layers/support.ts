@@ -1,19 +1,19 @@
 // Shared pieces of the layer tests: a reference stack built from the d2l
-// scratch cells (LSTMScratch, RNNScratch) or, for the GRU, from autograd ops in
-// PyTorch's formulation; weight copying between the two layouts; the loss the
+// scratch cells (LSTMScratch, RNNScratch, and GRUScratch with resetAfter, which is
+// PyTorch's formulation); weight copying between the two layouts; the loss the
 // layer tests differentiate.
 
 import type { Backend } from '../../src/index.js';
 import { GRU } from '../../src/layers/gru.js';
 import { LSTM } from '../../src/layers/lstm.js';
 import type { RecurrentLayer, RecurrentLayerOptions } from '../../src/layers/recurrent-layer.js';
-import type { CellKind } from '../../src/layers/recurrent-op.js';
+import type { CellKind } from '../../src/layers/cell-kernels.js';
 import { RNN } from '../../src/layers/rnn.js';
+import { GRUScratch } from '../../src/models/gru-scratch.js';
 import { LSTMScratch } from '../../src/models/lstm-scratch.js';
 import { RNNScratch } from '../../src/models/rnn-scratch.js';
-import { Module } from '../../src/nn/module.js';
-import { add, at, concatLast, matmul, mul, sigmoid, stack, sub, tanh } from '../../src/tensor/ops.js';
-import { zeros, type Tensor } from '../../src/tensor/tensor.js';
+import { add, at, concatLast, stack } from '../../src/tensor/ops.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
 import { randomFill } from '../support/backends.js';
 import { project } from '../support/gradcheck.js';
 
@@ -39,48 +39,7 @@ export function lossTerms(
   return loss;
 }
 
-/** The GRU in PyTorch's form, from autograd ops; parameters per gate in the scratch (I, H) layout. */
-export class GRUReference extends Module {
-  readonly p: Record<string, Tensor> = {};
-  constructor(
-    readonly numInputs: number,
-    readonly numHiddens: number,
-    backend: Backend,
-  ) {
-    super(backend);
-    for (const g of ['r', 'z', 'n']) {
-      this.p[`W_x${g}`] = this.parameter(`W_x${g}`, [numInputs, numHiddens]);
-      this.p[`W_h${g}`] = this.parameter(`W_h${g}`, [numHiddens, numHiddens]);
-      this.p[`b_x${g}`] = this.parameter(`b_x${g}`, [numHiddens]);
-      this.p[`b_h${g}`] = this.parameter(`b_h${g}`, [numHiddens]);
-    }
-  }
-
-  forward(inputs: Tensor, state?: Tensor): [Tensor[], Tensor] {
-    const [T, B] = inputs.shape;
-    const p = this.p;
-    let H = state ?? zeros([B, this.numHiddens], this.backend);
-    const outputs: Tensor[] = [];
-    for (let t = 0; t < T; t++) {
-      const X = at(inputs, t);
-      const part = (g: string) => [
-        add(matmul(X, p[`W_x${g}`]), p[`b_x${g}`]),
-        add(matmul(H, p[`W_h${g}`]), p[`b_h${g}`]),
-      ];
-      const [xr, hr] = part('r');
-      const [xz, hz] = part('z');
-      const [xn, hn] = part('n');
-      const R = sigmoid(add(xr, hr));
-      const Z = sigmoid(add(xz, hz));
-      const N = tanh(add(xn, mul(R, hn)));
-      H = add(N, mul(Z, sub(H, N)));
-      outputs.push(H);
-    }
-    return [outputs, H];
-  }
-}
-
-type ReferenceCell = LSTMScratch | RNNScratch | GRUReference;
+type ReferenceCell = LSTMScratch | RNNScratch | GRUScratch;
 
 /** Which reference tensors hold the rows of gate k of W_ih / W_hh, and its biases. */
 function gateTensors(cell: CellKind, ref: ReferenceCell): { x: Tensor; h: Tensor; bx: Tensor; bh: Tensor | null }[] {
@@ -98,8 +57,13 @@ function gateTensors(cell: CellKind, ref: ReferenceCell): { x: Tensor; h: Tensor
     const c = ref as RNNScratch;
     return [{ x: c.W_xh, h: c.W_hh, bx: c.b_h, bh: null }];
   }
-  const p = (ref as GRUReference).p;
-  return ['r', 'z', 'n'].map((g) => ({ x: p[`W_x${g}`], h: p[`W_h${g}`], bx: p[`b_x${g}`], bh: p[`b_h${g}`] }));
+  // GRUScratch with resetAfter (PyTorch's GRU): r and z have one bias each, the candidate keeps b_hn apart.
+  const c = ref as GRUScratch;
+  return [
+    { x: c.W_xr, h: c.W_hr, bx: c.b_r, bh: null },
+    { x: c.W_xz, h: c.W_hz, bx: c.b_z, bh: null },
+    { x: c.W_xh, h: c.W_hh, bx: c.b_h, bh: c.b_hn },
+  ];
 }
 
 /** Stacks the gate blocks (I, H) of the reference as PyTorch's (G H, I) rows. */
@@ -149,7 +113,7 @@ export class ReferenceStack {
             ? new LSTMScratch(inputs, hidden, 0.01, { seed: 1, backend })
             : cell === 'rnn'
               ? new RNNScratch(inputs, hidden, 0.01, { seed: 1, backend })
-              : new GRUReference(inputs, hidden, backend);
+              : new GRUScratch(inputs, hidden, 0.01, { seed: 1, backend, resetAfter: true });
         for (const p of c.parameters().values())
           p.assign(Array.from({ length: p.size }, () => Math.fround(rand(-scale, scale))));
         row.push(c);

@@ -1,7 +1,7 @@
 // Arenas: bump allocation inside one heap region, relocation (contents kept)
 // when they outgrow it, reset and dispose.
 import { describe, expect, it } from 'vitest';
-import { Arena, Heap, OutOfMemoryError } from '../../src/index.js';
+import { Arena, Heap, OutOfMemoryError } from '../../src/internal.js';
 
 const PAGE_FLOATS = 65536 / 4;
 

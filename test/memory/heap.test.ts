@@ -1,7 +1,7 @@
 // The heap: first-fit regions in one WebAssembly.Memory, growth on demand,
 // typed-array views that follow the memory when it grows, a clear error at the limit.
 import { describe, expect, it } from 'vitest';
-import { Heap, OutOfMemoryError } from '../../src/index.js';
+import { Heap, OutOfMemoryError } from '../../src/internal.js';
 
 const PAGE_BYTES = 65536;
 const PAGE_FLOATS = PAGE_BYTES / 4;

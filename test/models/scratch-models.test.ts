@@ -2,10 +2,10 @@
 // (float64), wasm against js, state handling, and memory use over many steps.
 import { describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../src/index.js';
-import type { CellKind } from '../../src/layers/recurrent-op.js';
+import type { CellKind } from '../../src/layers/cell-kernels.js';
 import { GRUScratch } from '../../src/models/gru-scratch.js';
 import { LSTMScratch } from '../../src/models/lstm-scratch.js';
-import type { Recurrent } from '../../src/models/recurrent.js';
+import type { Recurrent } from '../../src/nn/recurrent.js';
 import { RNNLMScratch } from '../../src/models/rnnlm-scratch.js';
 import { RNNScratch } from '../../src/models/rnn-scratch.js';
 import { noGrad } from '../../src/tensor/tape.js';
@@ -185,5 +185,67 @@ describe('memory over many training steps', () => {
       sizes.push(backend.heap.sizeBytes + backend.heap.usedBytes);
     }
     expect(sizes[39]).toBe(sizes[2]);
+  });
+});
+
+describe('scratch cell options for the vanishing-gradient lab', async () => {
+  const backend = await float64Reference();
+  const V = 5;
+  const X = randomIds(31, 2 * 4, V);
+  const Y = randomIds(32, 2 * 4, V);
+
+  it.each([
+    [
+      'LSTMScratch without the output tanh (H = O * C)',
+      () => new LSTMScratch(V, 3, 0.5, { seed: 3, backend, outputTanh: false }),
+    ],
+    [
+      'GRUScratch with the reset after the product (PyTorch)',
+      () => new GRUScratch(V, 3, 0.5, { seed: 3, backend, resetAfter: true }),
+    ],
+  ])('%s: gradients match finite differences', (_name, makeCellUnderTest) => {
+    const cell = makeCellUnderTest();
+    if (cell instanceof GRUScratch) cell.b_hn!.assign([0.3, -0.2, 0.5]); // a non-zero b_hn must be differentiated too
+    const model = new RNNLMScratch(cell, { vocabSize: V, seed: 4 });
+    const worst = checkGradients(backend, [...model.parameters().values()], () => {
+      const [logits] = model.forward(X, 2, 4);
+      return model.loss(logits, Y);
+    });
+    expect(worst).toBeLessThan(1e-6);
+    endStep(backend);
+  });
+
+  it('onStep hands over every step its named activations, in order; H = O * C without the output tanh', () => {
+    const lstm = new LSTMScratch(V, 3, 0.5, { seed: 5, backend, outputTanh: false });
+    const model = new RNNLMScratch(lstm, { vocabSize: V, seed: 6 });
+    const seen: number[] = [];
+    noGrad(() =>
+      lstm.forward(model.oneHot(X, 2, 4), undefined, {
+        onStep: (t, a) => {
+          seen.push(t);
+          expect(Object.keys(a).sort()).toEqual(['C', 'CTilde', 'F', 'H', 'I', 'O']);
+          const [o, c, h] = [a.O.toArray(), a.C.toArray(), a.H.toArray()];
+          h.forEach((v, i) => expect(v).toBeCloseTo(o[i] * c[i], 14));
+        },
+      }),
+    );
+    expect(seen).toEqual([0, 1, 2, 3]);
+    const gru = new GRUScratch(V, 3, 0.5, { seed: 5, backend });
+    const names: string[][] = [];
+    noGrad(() => gru.forward(model.oneHot(X, 2, 4), undefined, { onStep: (_t, a) => names.push(Object.keys(a)) }));
+    expect(names).toHaveLength(4);
+    expect(names[0].sort()).toEqual(['H', 'HTilde', 'R', 'Z']);
+    endStep(backend);
+  });
+
+  it("resetAfter changes the book's GRU: the two differ for the same weights", () => {
+    const book = new GRUScratch(V, 3, 0.5, { seed: 7, backend });
+    const pytorch = new GRUScratch(V, 3, 0.5, { seed: 7, backend, resetAfter: true });
+    expect([...pytorch.parameters().keys()]).toEqual([...book.parameters().keys(), 'b_hn']);
+    const inputs = new RNNLMScratch(book, { vocabSize: V, seed: 1 }).oneHot(X, 2, 4);
+    const [, a] = noGrad(() => book.forward(inputs));
+    const [, b] = noGrad(() => pytorch.forward(inputs));
+    expect(Math.max(...a.toArray().map((v, i) => Math.abs(v - b.toArray()[i])))).toBeGreaterThan(1e-3);
+    endStep(backend);
   });
 });

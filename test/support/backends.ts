@@ -5,7 +5,7 @@
 // it. The 'threads' project (LSTM_SIMD_TEST_THREADS > 1) leaves out the js
 // reference, which the node project runs already.
 
-import { createBackend, hasRelaxedSimd, type Backend, type BackendVariant } from '../../src/index.js';
+import { createBackend, hasRelaxedSimd, type Backend, type BackendVariant } from '../../src/internal.js';
 
 export interface VariantCase {
   variant: BackendVariant;

@@ -1,11 +1,13 @@
-// Where tests find the real timemachine.txt (it is never copied into the repo):
-// 1. $LSTM_SIMD_CORPUS, 2. ../shared/data/timemachine.txt beside the repo
-// (how CI lays out a fresh clone), 3. /work/shared/data/timemachine.txt.
+// Where tests find the real timemachine.txt (it is never copied into the repo), as a user's machine
+// has it: 1. $LSTM_SIMD_CORPUS, 2. the package's cache, which `npm start` fills ($LSTM_SIMD_CACHE,
+// else ~/.cache/lstm-simd), 3. ../shared/data/timemachine.txt beside the repository.
 // A missing corpus is an error, never a skip: tests that need it must fail loudly.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TIME_MACHINE_FILE_NAME } from '../../src/data/corpus.js';
+import { defaultCacheDir } from '../../src/node/corpus.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -13,8 +15,8 @@ export function corpusCandidates(): string[] {
   const candidates: string[] = [];
   const fromEnv = process.env.LSTM_SIMD_CORPUS;
   if (fromEnv !== undefined && fromEnv !== '') candidates.push(resolve(fromEnv));
-  candidates.push(resolve(repoRoot, '..', 'shared', 'data', 'timemachine.txt'));
-  candidates.push('/work/shared/data/timemachine.txt');
+  candidates.push(join(defaultCacheDir(), TIME_MACHINE_FILE_NAME));
+  candidates.push(resolve(repoRoot, '..', 'shared', 'data', TIME_MACHINE_FILE_NAME));
   return candidates;
 }
 

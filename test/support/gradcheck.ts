@@ -1,7 +1,7 @@
 // Central finite differences in float64 against autograd gradients, and the
 // random leaves and scalar projections the gradient tests are built from.
 import { expect } from 'vitest';
-import type { Backend } from '../../src/index.js';
+import type { Backend } from '../../src/internal.js';
 import { ParameterStore } from '../../src/nn/parameter-store.js';
 import { mul, sum } from '../../src/tensor/ops.js';
 import { noGrad } from '../../src/tensor/tape.js';

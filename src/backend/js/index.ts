@@ -6,9 +6,11 @@ import { Arena } from '../../memory/arena.js';
 import { Heap, type Ptr } from '../../memory/heap.js';
 import type { Backend, BackendVariant } from '../backend.js';
 import * as ew from './elementwise.js';
+import * as emb from './embedding.js';
 import { gemm } from './gemm.js';
 import * as loss from './loss.js';
 import * as optim from './optim.js';
+import * as regression from './regression-loss.js';
 import * as rec from './recurrent.js';
 
 export interface JsBackendOptions {
@@ -130,8 +132,47 @@ export class JsBackend implements Backend {
     );
   }
 
+  mseForward(prediction: Ptr, target: Ptr, n: number): number {
+    return regression.mseForward(this.heap.floats, prediction, target, n);
+  }
+  mseWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number {
+    return regression.mseWithGradient(this.heap.floats, prediction, target, n, gradient);
+  }
+  maeForward(prediction: Ptr, target: Ptr, n: number): number {
+    return regression.maeForward(this.heap.floats, prediction, target, n);
+  }
+  maeWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number {
+    return regression.maeWithGradient(this.heap.floats, prediction, target, n, gradient);
+  }
+
   sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void {
     optim.sgdStep(this.heap.floats, param, grad, n, lr);
+  }
+  sgdMomentumStep(
+    param: Ptr,
+    grad: Ptr,
+    velocity: Ptr,
+    n: number,
+    lr: number,
+    weightDecay: number,
+    momentum: number,
+    dampening: number,
+    nesterov: boolean,
+    firstStep: boolean,
+  ): void {
+    optim.sgdMomentumStep(
+      this.heap.floats,
+      param,
+      grad,
+      velocity,
+      n,
+      lr,
+      weightDecay,
+      momentum,
+      dampening,
+      nesterov,
+      firstStep,
+    );
   }
   adamStep(
     param: Ptr,
@@ -145,14 +186,67 @@ export class JsBackend implements Backend {
     eps: number,
     correction1: number,
     correction2: number,
+    weightDecay: number,
+    decoupled: boolean,
   ): void {
-    optim.adamStep(this.heap.floats, param, grad, m, v, n, lr, beta1, beta2, eps, correction1, correction2);
+    optim.adamStep(
+      this.heap.floats,
+      param,
+      grad,
+      m,
+      v,
+      n,
+      lr,
+      beta1,
+      beta2,
+      eps,
+      correction1,
+      correction2,
+      weightDecay,
+      decoupled,
+    );
+  }
+  rmspropStep(
+    param: Ptr,
+    grad: Ptr,
+    squareAvg: Ptr,
+    gradAvg: Ptr,
+    velocity: Ptr,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+    centered: boolean,
+  ): void {
+    optim.rmspropStep(
+      this.heap.floats,
+      param,
+      grad,
+      squareAvg,
+      gradAvg,
+      velocity,
+      n,
+      lr,
+      alpha,
+      eps,
+      weightDecay,
+      momentum,
+      centered,
+    );
   }
   sumOfSquares(x: Ptr, n: number): number {
     return optim.sumOfSquares(this.heap.floats, x, n);
   }
 
   // ---- fused recurrent layers ------------------------------------------------
+  gatherRows(table: Ptr, width: number, ids: Ptr, n: number, out: Ptr, ldOut: number): void {
+    emb.gatherRows(this.heap.floats, this.heap.ints, this.intIndex, table, width, ids, n, out, ldOut);
+  }
+  scatterAddRows(src: Ptr, ldSrc: number, ids: Ptr, n: number, width: number, table: Ptr): void {
+    emb.scatterAddRows(this.heap.floats, this.heap.ints, this.intIndex, src, ldSrc, ids, n, width, table);
+  }
   lstmForward(
     steps: number,
     batch: number,
@@ -386,14 +480,11 @@ export class JsBackend implements Backend {
   }
   /** The reference meaning of a token table's gradient: every gate-gradient row scatter-added to its token's row. */
   private scatterTokenRows(dGates: Ptr, ids: Ptr, n: number, width: number, inputRowsGrad: Ptr): void {
-    if (inputRowsGrad >= 0) {
-      rec.scatterAddRows(this.heap.floats, this.heap.ints, this.intIndex, dGates, width, ids, n, width, inputRowsGrad);
-    }
+    if (inputRowsGrad >= 0) this.scatterAddRows(dGates, width, ids, n, width, inputRowsGrad);
   }
   /** The reference meaning of token input rows: gather them into the gates, then run the forward as usual. */
   private gatherTokenRows(inputRows: Ptr, ids: Ptr, n: number, width: number, gates: Ptr): void {
-    if (inputRows >= 0)
-      rec.gatherRows(this.heap.floats, this.heap.ints, this.intIndex, inputRows, width, ids, n, gates, width);
+    if (inputRows >= 0) this.gatherRows(inputRows, width, ids, n, gates, width);
   }
   packRecurrentWeights(weightHh: Ptr, rows: number, cols: number, packed: Ptr): void {
     rec.packRecurrentWeights(this.heap.floats, weightHh, rows, cols, packed);

@@ -63,8 +63,24 @@ export interface KernelExports {
     gradient: number,
     totalRows: number,
   ): number;
+  mseForward(prediction: number, target: number, n: number): number;
+  mseWithGradient(prediction: number, target: number, n: number, gradient: number): number;
+  maeForward(prediction: number, target: number, n: number): number;
+  maeWithGradient(prediction: number, target: number, n: number, gradient: number): number;
 
   sgdStep(param: number, grad: number, n: number, lr: number): void;
+  sgdMomentumStep(
+    param: number,
+    grad: number,
+    velocity: number,
+    n: number,
+    lr: number,
+    weightDecay: number,
+    momentum: number,
+    dampening: number,
+    nesterov: number,
+    firstStep: number,
+  ): void;
   adamStep(
     param: number,
     grad: number,
@@ -77,8 +93,27 @@ export interface KernelExports {
     eps: number,
     correction1: number,
     correction2: number,
+    weightDecay: number,
+    decoupled: number,
+  ): void;
+  rmspropStep(
+    param: number,
+    grad: number,
+    squareAvg: number,
+    gradAvg: number,
+    velocity: number,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+    centered: number,
   ): void;
   sumOfSquares(x: number, n: number): number;
+
+  gatherRows(table: number, width: number, ids: number, n: number, out: number, ldOut: number): void;
+  scatterAddRows(src: number, ldSrc: number, ids: number, n: number, width: number, table: number): void;
 
   /** Runs `iterations` of a register-resident f32x4 multiply-add loop; returns a lane sum (keeps it live). */
   peakProbe(iterations: number): number;

@@ -50,11 +50,14 @@ const SHARED_KERNELS = [
   'addBias',
   'columnSums',
   'rowSums',
+  'gatherRows',
   'crossEntropyForward',
   'crossEntropyBackward',
   'crossEntropyWithGradient',
   'sgdStep',
+  'sgdMomentumStep',
   'adamStep',
+  'rmspropStep',
   'sumOfSquares',
   'lstmForward',
   'lstmBackward',
@@ -411,10 +414,50 @@ export class WasmBackend implements Backend {
     );
   }
 
+  // Regression losses run on the calling thread: their n is a batch's outputs (B x outputs), far
+  // below a share's worth, and each returns the mean over all n.
+  mseForward(prediction: Ptr, target: Ptr, n: number): number {
+    return this.kernels.mseForward(prediction * 4, target * 4, n);
+  }
+  mseWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number {
+    return this.kernels.mseWithGradient(prediction * 4, target * 4, n, gradient * 4);
+  }
+  maeForward(prediction: Ptr, target: Ptr, n: number): number {
+    return this.kernels.maeForward(prediction * 4, target * 4, n);
+  }
+  maeWithGradient(prediction: Ptr, target: Ptr, n: number, gradient: Ptr): number {
+    return this.kernels.maeWithGradient(prediction * 4, target * 4, n, gradient * 4);
+  }
+
   // ---- optimizers -------------------------------------------------------------------------------
 
   sgdStep(param: Ptr, grad: Ptr, n: number, lr: number): void {
     this.elementwise('sgdStep', n, (i, count) => [(param + i) * 4, (grad + i) * 4, count, lr]);
+  }
+  sgdMomentumStep(
+    param: Ptr,
+    grad: Ptr,
+    velocity: Ptr,
+    n: number,
+    lr: number,
+    weightDecay: number,
+    momentum: number,
+    dampening: number,
+    nesterov: boolean,
+    firstStep: boolean,
+  ): void {
+    this.elementwise('sgdMomentumStep', n, (i, count) => [
+      (param + i) * 4,
+      (grad + i) * 4,
+      optionalBytes(velocity, i),
+      count,
+      lr,
+      weightDecay,
+      momentum,
+      dampening,
+      nesterov ? 1 : 0,
+      firstStep ? 1 : 0,
+    ]);
   }
   adamStep(
     param: Ptr,
@@ -428,6 +471,8 @@ export class WasmBackend implements Backend {
     eps: number,
     correction1: number,
     correction2: number,
+    weightDecay: number,
+    decoupled: boolean,
   ): void {
     this.elementwise('adamStep', n, (i, count) => [
       (param + i) * 4,
@@ -441,6 +486,37 @@ export class WasmBackend implements Backend {
       eps,
       correction1,
       correction2,
+      weightDecay,
+      decoupled ? 1 : 0,
+    ]);
+  }
+  rmspropStep(
+    param: Ptr,
+    grad: Ptr,
+    squareAvg: Ptr,
+    gradAvg: Ptr,
+    velocity: Ptr,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+    centered: boolean,
+  ): void {
+    this.elementwise('rmspropStep', n, (i, count) => [
+      (param + i) * 4,
+      (grad + i) * 4,
+      (squareAvg + i) * 4,
+      optionalBytes(gradAvg, i),
+      optionalBytes(velocity, i),
+      count,
+      lr,
+      alpha,
+      eps,
+      weightDecay,
+      momentum,
+      centered ? 1 : 0,
     ]);
   }
   sumOfSquares(x: Ptr, n: number): number {
@@ -523,6 +599,20 @@ export class WasmBackend implements Backend {
     for (const table of partials) this.kernels.add(inputRowsGrad * 4, table * 4, inputRowsGrad * 4, tableRows * G);
   }
 
+  gatherRows(table: Ptr, width: number, ids: Ptr, n: number, out: Ptr, ldOut: number): void {
+    this.runRows('gatherRows', n, n * width * NS_PER_ELEMENT, 1, (s) => [
+      table * 4,
+      width,
+      (ids + s.first) * 4,
+      s.count,
+      (out + s.first * ldOut) * 4,
+      ldOut,
+    ]);
+  }
+  // On the calling thread: two ids may name one table row, so shares of the ids would race on it.
+  scatterAddRows(src: Ptr, ldSrc: number, ids: Ptr, n: number, width: number, table: Ptr): void {
+    this.kernels.scatterAddRows(src * 4, ldSrc, ids * 4, n, width, table * 4);
+  }
   lstmForward(
     steps: number,
     batch: number,

@@ -1,5 +1,5 @@
 // Parameter initialisers.
-import type { Initializer } from '../nn/module.js';
+import type { Initializer } from './module.js';
 import { Random } from '../util/random.js';
 
 /** N(0, sigma^2), as d2l's scratch cells draw `randn(...) * sigma`. */

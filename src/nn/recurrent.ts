@@ -1,8 +1,8 @@
-// What a language-model head needs from a recurrent network: scratch cells
-// (RNNScratch, GRUScratch, LSTMScratch) and the fused layers both fit.
+// What a language-model head needs from a recurrent network: the scratch cells (models/) and the fused
+// layers (layers/) both implement it, so it lives below both.
 
-import type { Module } from '../nn/module.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { Module } from './module.js';
+import { checkTensorArgument, type Tensor } from '../tensor/tensor.js';
 
 /** H for RNN and GRU, [H, C] for LSTM; fused multi-layer layers use (layers, B, H) tensors. */
 export type RecurrentState = Tensor | readonly Tensor[];
@@ -20,8 +20,11 @@ export interface Recurrent extends Module {
   forward(inputs: Tensor, state?: RecurrentState): [Tensor[] | Tensor, RecurrentState];
 }
 
-/** Throws unless `inputs` is (T, B, numInputs). */
-export function checkInputs(name: string, inputs: Tensor, numInputs: number): [number, number] {
+/** Throws unless `inputs` is a (T, B, numInputs) tensor on the module's backend. */
+export function checkInputs(module: Recurrent, inputs: Tensor): [number, number] {
+  const name = module.constructor.name;
+  const numInputs = module.numInputs;
+  checkTensorArgument(`${name}: inputs`, inputs, module.backend);
   if (inputs.rank !== 3 || inputs.shape[2] !== numInputs) {
     throw new RangeError(`${name}: inputs must be time-major (T, B, ${numInputs}), got [${inputs.shape}]`);
   }
