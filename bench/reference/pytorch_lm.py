@@ -7,6 +7,13 @@ one 1000-token sequence at B = 1, H = 256. Each figure is the median of interlea
 (1, then 2 threads, in turn) after a warm-up.
 
     python3 bench/reference/pytorch_lm.py [--threads 1,2] [--samples 15]
+
+Debian's python3-torch links the reference BLAS (C2 takes over a second). The README's figures use
+Debian's OpenBLAS without installing it system-wide (`apt-get download libopenblas0-pthread`, then
+`dpkg -x` it into DIR), one thread count per run, as torch.set_num_threads does not set OpenBLAS's:
+
+    LD_LIBRARY_PATH=DIR/usr/lib/x86_64-linux-gnu/openblas-pthread OPENBLAS_NUM_THREADS=2 \
+        python3 bench/reference/pytorch_lm.py --threads 2
 """
 
 import argparse
