@@ -12,6 +12,9 @@ import { defineConfig } from 'vitest/config';
 //            (test/support/threads-setup.ts); the js variants are left to the node project;
 // - browser: the built package in Debian's Chromium through playwright-core, in a page without
 //            cross-origin isolation (one thread) and in one with it (two threads).
+/** Node 20 validates relaxed SIMD only behind this flag; Node 22 and later have it, and Node 24 rejects the flag. */
+const RELAXED_SIMD_FLAG = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
+
 export default defineConfig({
   test: {
     projects: [
@@ -30,7 +33,7 @@ export default defineConfig({
           name: 'relaxed',
           include: ['test/kernels/**/*.test.ts', 'test/layers/**/*.test.ts'],
           pool: 'forks',
-          execArgv: ['--experimental-wasm-relaxed-simd'],
+          execArgv: RELAXED_SIMD_FLAG,
           env: { LSTM_SIMD_EXPECT_RELAXED: '1' },
           setupFiles: ['test/support/threads-setup.ts'],
           testTimeout: 60_000,
@@ -43,7 +46,7 @@ export default defineConfig({
           // float64 js only: nothing of the wasm backend runs there
           exclude: ['test/layers/gradcheck.test.ts'],
           pool: 'forks',
-          execArgv: ['--experimental-wasm-relaxed-simd'],
+          execArgv: RELAXED_SIMD_FLAG,
           env: { LSTM_SIMD_EXPECT_RELAXED: '1', LSTM_SIMD_TEST_THREADS: '2' },
           setupFiles: ['test/support/threads-setup.ts'],
           // Every call cut, each a hand-off to a worker: on a busy machine the real-corpus training tests
