@@ -43,8 +43,10 @@ export default defineConfig({
         test: {
           name: 'threads',
           include: ['test/{kernels,layers,models,nn,train,series,lab,io,demo,cli}/**/*.test.ts'],
-          // float64 js only: nothing of the wasm backend runs there
-          exclude: ['test/layers/gradcheck.test.ts'],
+          // gradcheck: float64 js only, nothing of the wasm backend runs there. chapter:
+          // the chapter's full trainings (8 minutes on one thread on a busy 2-core machine): their kernels
+          // are the ones threads.test.ts and the other model suites check here on two threads.
+          exclude: ['test/layers/gradcheck.test.ts', 'test/models/chapter.test.ts'],
           pool: 'forks',
           execArgv: RELAXED_SIMD_FLAG,
           env: { LSTM_SIMD_EXPECT_RELAXED: '1', LSTM_SIMD_TEST_THREADS: '2' },
