@@ -1,6 +1,9 @@
 // lstm-simd kernel library: flat kernels over raw pointers into linear memory.
 // JavaScript owns the memory (imported), allocates every buffer and workspace,
 // and passes byte pointers in. No kernel allocates (`--runtime stub`).
+import { TEAM_BYTES } from './team';
+
+export { breakTeam } from './team';
 
 export { gemm, gemmWorkspaceBytes } from './gemm';
 export * from './elementwise';
@@ -19,4 +22,14 @@ export function heapBase(): usize {
 /** 1 in the relaxed-SIMD build, 0 in the baseline build. */
 export function isRelaxedBuild(): i32 {
   return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}
+
+/** 1 in the threads builds (shared memory, atomics), 0 in the others. */
+export function isThreadsBuild(): i32 {
+  return ASC_FEATURE_THREADS ? 1 : 0;
+}
+
+/** Bytes of the barrier block a team of threads shares (see team.ts). */
+export function teamBytes(): i32 {
+  return <i32>TEAM_BYTES;
 }

@@ -71,16 +71,16 @@ const LN2: f64 = 0.6931471805599453;
 
 /**
  * The sum over rows of -log softmax(logits[r])[targets[r]]; with `withGradient`, also writes
- * gradient = (softmax(logits) - onehot(targets)) / rows. logits, gradient: (rows, cols); targets: (rows).
+ * gradient = (softmax(logits) - onehot(targets)) / totalRows. logits, gradient: (rows, cols); targets: (rows).
  */
 // @ts-ignore: decorator
 @inline function crossEntropyRows(
-  logits: usize, targets: usize, rows: i32, cols: i32, gradient: usize, withGradient: bool,
+  logits: usize, targets: usize, rows: i32, totalRows: i32, cols: i32, gradient: usize, withGradient: bool,
 ): f64 {
   const rowBytes = <usize>cols << 2;
   const vectorEnd = rowBytes & ~15;
   const tailCount = <i32>((rowBytes - vectorEnd) >> 2);
-  const perRow: f64 = 1.0 / <f64>rows;
+  const perRow: f64 = 1.0 / <f64>totalRows;
   const perRows = f64x2.splat(perRow);
   // loss of row r = (max_r - x_r[target]) + log(sum_r); the logs are summed as the log of a product.
   let offsets: f64 = 0;
@@ -157,36 +157,42 @@ const LN2: f64 = 0.6931471805599453;
   return offsets + logs + (Math.log(mantissa) + <f64>exponent * LN2);
 }
 
+// Each kernel takes totalRows, the rows the mean is over: `rows` when one call does them
+// all, all the threads' rows when a call does a share of them (its result is then its part
+// of the mean, and the parts add up to it).
+
 /**
- * Mean over rows of -log softmax(logits[r])[targets[r]];
+ * Sum over rows of -log softmax(logits[r])[targets[r]], over totalRows (the mean when totalRows is rows);
  * logits: (rows, cols) f32, targets: (rows) i32 in [0, cols).
  */
-export function crossEntropyForward(logits: usize, targets: usize, rows: i32, cols: i32): f64 {
-  return crossEntropyRows(logits, targets, rows, cols, 0, false) / <f64>rows;
+export function crossEntropyForward(logits: usize, targets: usize, rows: i32, cols: i32, totalRows: i32): f64 {
+  return crossEntropyRows(logits, targets, rows, totalRows, cols, 0, false) / <f64>totalRows;
 }
 
 /**
- * The loss and its gradient in one pass: returns the mean over rows of -log softmax(logits[r])[targets[r]]
- * and writes gradient = (softmax(logits) - onehot(targets)) / rows.
+ * The loss and its gradient in one pass: returns the sum over rows of -log softmax(logits[r])[targets[r]]
+ * over totalRows and writes gradient = (softmax(logits) - onehot(targets)) / totalRows.
  * logits, gradient: (rows, cols) f32, not aliased; targets: (rows) i32 in [0, cols).
  */
-export function crossEntropyWithGradient(logits: usize, targets: usize, rows: i32, cols: i32, gradient: usize): f64 {
-  return crossEntropyRows(logits, targets, rows, cols, gradient, true) / <f64>rows;
+export function crossEntropyWithGradient(
+  logits: usize, targets: usize, rows: i32, cols: i32, gradient: usize, totalRows: i32,
+): f64 {
+  return crossEntropyRows(logits, targets, rows, totalRows, cols, gradient, true) / <f64>totalRows;
 }
 
 /**
- * dlogits += dLoss / rows * (softmax(logits) - onehot(targets));
+ * dlogits += dLoss / totalRows * (softmax(logits) - onehot(targets));
  * logits, dlogits: (rows, cols), targets: (rows) i32.
  * softmax is e^(x - max) / sum: no rounded log-sum-exp is subtracted from
  * large logits, so probabilities keep f32 relative accuracy.
  */
 export function crossEntropyBackward(
-  logits: usize, targets: usize, rows: i32, cols: i32, dLoss: f32, dlogits: usize,
+  logits: usize, targets: usize, rows: i32, cols: i32, dLoss: f32, dlogits: usize, totalRows: i32,
 ): void {
   const rowBytes = <usize>cols << 2;
   const vectorEnd = rowBytes & ~15;
   const tailCount = <i32>((rowBytes - vectorEnd) >> 2);
-  const perRow: f64 = <f64>dLoss / <f64>rows;
+  const perRow: f64 = <f64>dLoss / <f64>totalRows;
   for (let r = 0; r < rows; r++) {
     const row = logits + <usize>r * rowBytes;
     const gradRow = dlogits + <usize>r * rowBytes;

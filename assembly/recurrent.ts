@@ -11,11 +11,21 @@
 // batch row over a packed W_hh, packedRowProduct) plus one SIMD pass over the
 // gates; `work` is the gemm's packing workspace (gemmWorkspaceBytes for the
 // shapes of these calls).
+//
+// Threads (the threads builds) split a call two ways. By batch rows: rows never meet
+// in the recurrence, so each thread runs `rows` of the `batch` rows on its own, given
+// pointers that start at its first row (`batch` stays the row count of every time step
+// in the (T, B, ...) buffers) and its own `work`. By hidden units, for one batch row over
+// a packed W_hh (generation, a long sequence at B = 1): every thread of a `team` runs the
+// whole call with the same arguments, computes the gate rows of its units of W_hh (its
+// share of the weights, which stays in its core's cache) and their gate pass, and the
+// team meets at a barrier after every step, before anyone reads the new state.
 
 import { gemm, gemmReusingB, scaleRows } from './gemm';
-import { add } from './elementwise';
+import { add, fill } from './elementwise';
 import { loadTail, sigmoid4, tanh4 } from './math';
 import { laneSums, madd } from './simd';
+import { NO_TEAM, barrier, unitStart } from './team';
 
 // ---- the recurrent product ------------------------------------------------------------
 
@@ -71,7 +81,8 @@ export function packRecurrentWeights(w: usize, rows: i32, cols: i32, packed: usi
 }
 
 /**
- * c[0:n] (+)= W a for one row a: (k) and W packed by packRecurrentWeights from (n, k).
+ * c[rowStart:rowEnd] (+)= rows [rowStart, rowEnd) of W a, for one row a: (k) and W packed by
+ * packRecurrentWeights from (n, k), n >= rowEnd; c: (n), of which only [rowStart, rowEnd) is written.
  * Seven rows at a time: seven independent multiply-add chains and one load of W per
  * multiply-add. W (1 MiB at H = 256) streams from L2 or L3 once per call, so this is bound
  * by load bandwidth (measured at 1024 x 256: the fma build reads W at 74-79 GB/s, a loop that
@@ -80,15 +91,18 @@ export function packRecurrentWeights(w: usize, rows: i32, cols: i32, packed: usi
  * directions from step to step, a step starts on the blocks the previous one read last, still
  * in L2 (W is as big as L2 at H = 256; measured: 1000 steps 1-3.5% faster).
  */
-function packedRowProduct(n: i32, k: i32, a: usize, packed: usize, c: usize, accumulate: bool, backwards: bool): void {
+function packedRowProduct(
+  rowStart: i32, rowEnd: i32, k: i32, a: usize, packed: usize, c: usize, accumulate: bool, backwards: bool,
+): void {
   const kVecBytes = (<usize>k & ~3) << 2;
   // a's last partial chunk with zeros past k (the padding of W is zero, but a's memory there is not ours)
   const tail = k & 3;
   const aTail = tail > 0 ? loadTail(a + kVecBytes, tail, 0) : f32x4.splat(0);
   const blockBytes = <usize>((k + 3) >> 2) * (PACK_ROWS << 4);
-  const blocks = (n + PACK_ROWS - 1) / PACK_ROWS;
+  const firstBlock = rowStart / PACK_ROWS;
+  const blocks = (rowEnd + PACK_ROWS - 1) / PACK_ROWS - firstBlock;
   for (let i = 0; i < blocks; i++) {
-    const block = backwards ? blocks - 1 - i : i;
+    const block = firstBlock + (backwards ? blocks - 1 - i : i);
     const j = block * PACK_ROWS;
     let wp = packed + <usize>block * blockBytes;
     let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0;
@@ -109,16 +123,17 @@ function packedRowProduct(n: i32, k: i32, a: usize, packed: usize, c: usize, acc
     const low = laneSums(s0, s1, s2, s3);
     const high = laneSums(s4, s5, s6, s6); // lane 3 unused
     const out = c + (<usize>j << 2);
-    if (j + 8 <= n) {
-      // a vector store over rows j+4 .. j+7 that puts row j+7 (the next block's) back as it was
-      // (in either direction: it stores what it read)
+    if (j >= rowStart && j + 8 <= rowEnd) {
+      // a vector store over rows j+4 .. j+7 that puts row j+7 (the next block's, ours too) back
+      // as it was (in either direction: it stores what it read)
       v128.store(out, accumulate ? f32x4.add(v128.load(out), low) : low);
       const next = v128.load(out, 16);
       const sums = accumulate ? f32x4.add(next, high) : high;
       v128.store(out, f32x4.replace_lane(sums, 3, f32x4.extract_lane(next, 3)), 16);
     } else {
-      // the last block: its padding rows, and anything past row n, are not ours to write
-      for (let r = 0; r < min(PACK_ROWS, n - j); r++) {
+      // a block at an end of the window: its padding rows, and rows outside [rowStart, rowEnd)
+      // (another thread's, or past the end), are not ours to write
+      for (let r = max(0, rowStart - j); r < min(PACK_ROWS, rowEnd - j); r++) {
         const v = r < 4 ? low : high;
         const lane = r & 3;
         const value = lane == 0 ? f32x4.extract_lane(v, 0) : lane == 1 ? f32x4.extract_lane(v, 1)
@@ -131,21 +146,33 @@ function packedRowProduct(n: i32, k: i32, a: usize, packed: usize, c: usize, acc
 }
 
 /**
- * c (+)= a w^T for loop step `step` of the time loop: a: (rows, k) with row stride lda, or
- * ZERO_STATE (then c = 0, or unchanged when accumulating); w: (n, k) (W_hh); c: (rows, n) with
- * row stride ldc. One row with a packed copy of W_hh: packedRowProduct, in alternating
- * directions; otherwise the shared gemm, which picks its path by shape (for a few rows, dot
- * products against W_hh in place, no packing; for many, packed panels of W_hh^T, packed by the
- * loop's first product, at step `firstStep`, and reused after it, see gemmReusingB).
+ * c (+)= a w^T for loop step `step` of the time loop: a: (rows, H) with row stride lda, or
+ * ZERO_STATE (then c = 0, or unchanged when accumulating); w: (G H, H) (W_hh, gateCount blocks
+ * of H rows); c: (rows, G H) with row stride ldc. One row with a packed copy of W_hh:
+ * packedRowProduct, in alternating directions; otherwise the shared gemm, which picks its path by
+ * shape (for a few rows, dot products against W_hh in place, no packing; for many, packed panels
+ * of W_hh^T, packed by the loop's first product, at step `firstStep`, and reused after it, see
+ * gemmReusingB). Only the columns of units [j0, j1) of each gate are computed; anything but all
+ * units needs one row and a packed W_hh.
  */
 function recurrentProduct(
-  rows: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, packed: usize, c: usize, ldc: i32, accumulate: bool,
-  work: usize, step: i32, firstStep: i32,
+  rows: i32, gateCount: i32, hidden: i32, j0: i32, j1: i32, a: usize, lda: i32, w: usize, packed: usize,
+  c: usize, ldc: i32, accumulate: bool, work: usize, step: i32, firstStep: i32,
 ): void {
-  if (a == ZERO_STATE) {
-    if (!accumulate) scaleRows(c, ldc, rows, n, 0);
-  } else if (rows == 1 && packed != NO_PACKED) packedRowProduct(n, k, a, packed, c, accumulate, (step & 1) != 0);
-  else gemmReusingB(0, 1, rows, n, k, 1.0, a, lda, w, k, accumulate ? 1.0 : 0.0, c, ldc, work, step > firstStep);
+  const n = gateCount * hidden;
+  if (j0 == 0 && j1 == hidden) {
+    if (a == ZERO_STATE) {
+      if (!accumulate) scaleRows(c, ldc, rows, n, 0);
+    } else if (rows == 1 && packed != NO_PACKED) packedRowProduct(0, n, hidden, a, packed, c, accumulate, (step & 1) != 0);
+    else gemmReusingB(0, 1, rows, n, hidden, 1.0, a, lda, w, hidden, accumulate ? 1.0 : 0.0, c, ldc, work, step > firstStep);
+    return;
+  }
+  for (let g = 0; g < gateCount; g++) {
+    const first = g * hidden + j0;
+    if (a == ZERO_STATE) {
+      if (!accumulate) fill(c + (<usize>first << 2), 0, j1 - j0);
+    } else packedRowProduct(first, first + j1 - j0, hidden, a, packed, c, accumulate, (step & 1) != 0);
+  }
 }
 
 // ---- helpers ------------------------------------------------------------------------
@@ -191,12 +218,33 @@ function recurrentProduct(
   return s == 0 ? initial : rowAt(seq, reverse ? t + 1 : t - 1, batch, b0, rowBytes);
 }
 
-/** Copies the (B, H) rows of step t of a strided (T, B, ld) buffer into a dense (B, H) state. */
-function copyState(src: usize, t: i32, batch: i32, hidden: i32, ldSrc: i32, dst: usize): void {
+/**
+ * Copies units [j0, j1) of the first `rows` rows of step t of a strided (T, B, ldSrc) buffer into
+ * a dense (rows, H) state.
+ */
+function copyState(src: usize, t: i32, batch: i32, rows: i32, ldSrc: i32, dst: usize, hidden: i32, j0: i32, j1: i32): void {
   const hBytes = <usize>hidden << 2;
-  for (let b = 0; b < batch; b++) {
-    memory.copy(dst + <usize>b * hBytes, rowAt(src, t, batch, b, <usize>ldSrc << 2), hBytes);
+  const o = <usize>j0 << 2;
+  for (let b = 0; b < rows; b++) {
+    memory.copy(dst + <usize>b * hBytes + o, rowAt(src, t, batch, b, <usize>ldSrc << 2) + o, <usize>(j1 - j0) << 2);
   }
+}
+
+/** Zeroes units [j0, j1) of the first `rows` rows of a dense (rows, H) state. */
+function zeroState(x: usize, rows: i32, hidden: i32, j0: i32, j1: i32): void {
+  for (let b = 0; b < rows; b++) fill(x + ((<usize>b * hidden + j0) << 2), 0, j1 - j0);
+}
+
+/** The first unit past member's share: unitStart of the next member, or all units without a team. */
+// @ts-ignore: decorator
+@inline function unitEnd(hidden: i32, team: usize, member: i32, members: i32): i32 {
+  return team == NO_TEAM ? hidden : unitStart(hidden, member + 1, members);
+}
+
+/** The first unit of member's share, 0 without a team. */
+// @ts-ignore: decorator
+@inline function firstUnit(hidden: i32, team: usize, member: i32, members: i32): i32 {
+  return team == NO_TEAM ? 0 : unitStart(hidden, member, members);
 }
 
 /** Bytes of one time step's rows that a time loop should keep in L2 (half of it, 1 MiB on Zen 4). */
@@ -213,12 +261,12 @@ const MIN_CHUNK_ROWS = 64;
  * no faster in chunks, so it runs whole). Every row's arithmetic is the same either way.
  * bytesPerRow: what one row of one step reads and writes.
  */
-function rowsPerChunk(batch: i32, bytesPerRow: i32): i32 {
-  const total = <i64>batch * bytesPerRow;
-  if (total <= 2 * CHUNK_BYTES) return batch;
+function rowsPerChunk(rows: i32, bytesPerRow: i32): i32 {
+  const total = <i64>rows * bytesPerRow;
+  if (total <= 2 * CHUNK_BYTES) return rows;
   const chunks = <i32>((total + CHUNK_BYTES - 1) / CHUNK_BYTES);
-  const rows = ((batch + chunks - 1) / chunks + 3) & ~3;
-  return min(batch, max(rows, MIN_CHUNK_ROWS));
+  const perChunk = ((rows + chunks - 1) / chunks + 3) & ~3;
+  return min(rows, max(perChunk, MIN_CHUNK_ROWS));
 }
 
 // ---- LSTM ----------------------------------------------------------------------------
@@ -327,19 +375,21 @@ function rowsPerChunk(batch: i32, bytesPerRow: i32): i32 {
  * gates: (T, B, 4H); weightHh: (4H, H); biasIh, biasHh: (4H); h0, c0: (B, H) or ZERO_STATE; out: (T, B, ldOut);
  * cells, tanhCells: (T, B, H); hN, cN: (B, H); packedHh: packed W_hh or NO_PACKED; work: gemm workspace;
  * inputRows: (V, 4H) W_ih^T for token inputs, or NO_INPUT_ROWS; ids: (T, B) i32 token ids (with inputRows).
+ * rows: the rows of the batch this call runs (batch when one thread runs them all); team, member,
+ * members: the team this thread runs its share of the units with (one row, packedHh), or NO_TEAM.
  */
 export function lstmForward(
-  steps: i32, batch: i32, hidden: i32, reverse: i32,
+  steps: i32, batch: i32, rows: i32, hidden: i32, reverse: i32,
   gates: usize, weightHh: usize, biasIh: usize, biasHh: usize, h0: usize, c0: usize,
   out: usize, ldOut: i32, cells: usize, tanhCells: usize, hN: usize, cN: usize, packedHh: usize, work: usize,
-  inputRows: usize, ids: usize,
+  inputRows: usize, ids: usize, team: usize, member: i32, members: i32,
 ): void {
   if (inputRows == NO_INPUT_ROWS) {
-    lstmForwardWith(false, steps, batch, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, c0, out, ldOut,
-      cells, tanhCells, hN, cN, packedHh, work, inputRows, ids);
+    lstmForwardWith(false, steps, batch, rows, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, c0, out, ldOut,
+      cells, tanhCells, hN, cN, packedHh, work, inputRows, ids, team, member, members);
   } else {
-    lstmForwardWith(true, steps, batch, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, c0, out, ldOut,
-      cells, tanhCells, hN, cN, packedHh, work, inputRows, ids);
+    lstmForwardWith(true, steps, batch, rows, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, c0, out, ldOut,
+      cells, tanhCells, hN, cN, packedHh, work, inputRows, ids, team, member, members);
   }
 }
 
@@ -350,19 +400,21 @@ export function lstmForward(
  */
 // @ts-ignore: decorator
 @inline function lstmForwardWith(
-  withRows: bool, steps: i32, batch: i32, hidden: i32, reverse: i32,
+  withRows: bool, steps: i32, batch: i32, rows: i32, hidden: i32, reverse: i32,
   gates: usize, weightHh: usize, biasIh: usize, biasHh: usize, h0: usize, c0: usize,
   out: usize, ldOut: i32, cells: usize, tanhCells: usize, hN: usize, cN: usize, packedHh: usize, work: usize,
-  inputRows: usize, ids: usize,
+  inputRows: usize, ids: usize, team: usize, member: i32, members: i32,
 ): void {
   const G = hidden * 4;
   const hBytes = <usize>hidden << 2;
   const gBytes = <usize>G << 2;
   const outBytes = <usize>ldOut << 2;
-  const hVec = hidden & ~3;
+  const j0 = firstUnit(hidden, team, member, members);
+  const j1 = unitEnd(hidden, team, member, members);
+  const vectorEnd = j0 + ((j1 - j0) & ~3);
   // A zero c0 is read from cN, zeroed here (it is written only after the loop).
   if (c0 == ZERO_STATE) {
-    memory.fill(cN, 0, <usize>batch * hBytes);
+    zeroState(cN, rows, hidden, j0, j1);
     c0 = cN;
   }
   const firstProduct = h0 == ZERO_STATE ? 1 : 0;
@@ -371,34 +423,36 @@ export function lstmForward(
     const hPrev = enteringRows(s, t, reverse, h0, out, batch, 0, outBytes); // ZERO_STATE passes through
     const cPrev = enteringRows(s, t, reverse, c0, cells, batch, 0, hBytes);
     recurrentProduct(
-      batch, G, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rowAt(gates, t, batch, 0, gBytes), G, !withRows,
-      work, s, firstProduct,
+      rows, 4, hidden, j0, j1, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rowAt(gates, t, batch, 0, gBytes), G,
+      !withRows, work, s, firstProduct,
     );
-    for (let b = 0; b < batch; b++) {
+    for (let b = 0; b < rows; b++) {
       const gate = rowAt(gates, t, batch, b, gBytes);
       const x = withRows ? tokenRow(inputRows, ids, t, batch, b, gBytes) : gate;
       const cp = cPrev + <usize>b * hBytes;
       const cell = rowAt(cells, t, batch, b, hBytes);
       const tanhCell = rowAt(tanhCells, t, batch, b, hBytes);
       const h = rowAt(out, t, batch, b, outBytes);
-      let j = 0;
-      for (; j + 8 <= hVec; j += 8) {
+      let j = j0;
+      for (; j + 8 <= vectorEnd; j += 8) {
         const o = <usize>j << 2;
         lstmLanesTwice(withRows, gate, x, hBytes, biasIh, biasHh, cp, cell, tanhCell, h, o, o + 16);
       }
-      for (; j < hVec; j += 4) {
+      for (; j < vectorEnd; j += 4) {
         const o = <usize>j << 2;
         lstmLanes(true, withRows, gate + o, x + o, hBytes, biasIh + o, biasHh + o, cp + o, cell + o, tanhCell + o, h + o);
       }
-      for (j = hVec; j < hidden; j++) {
+      for (; j < j1; j++) {
         const o = <usize>j << 2;
         lstmLanes(false, withRows, gate + o, x + o, hBytes, biasIh + o, biasHh + o, cp + o, cell + o, tanhCell + o, h + o);
       }
     }
+    // The next step's product reads every unit of h_t (after the last step, the caller's join waits).
+    if (team != NO_TEAM && s + 1 < steps) barrier(team, member, members);
   }
   const last = reverse ? 0 : steps - 1;
-  copyState(out, last, batch, hidden, ldOut, hN);
-  copyState(cells, last, batch, hidden, hidden, cN);
+  copyState(out, last, batch, rows, ldOut, hN, hidden, j0, j1);
+  copyState(cells, last, batch, rows, hidden, cN, hidden, j0, j1);
 }
 
 // @ts-ignore: decorator
@@ -424,10 +478,10 @@ export function lstmForward(
  * dhN, dcN: (B, H); dGates: (T, B, 4H) out; dh0, dc0: (B, H) out; initialGradient: 0 when dh0 is
  * not wanted (the last step's product, dGates_0 W_hh, is skipped; dh0 is left unspecified);
  * inputRowsGrad: (V, 4H), for token inputs, += each dGates row at its token's row, or NO_INPUT_ROWS;
- * ids: (T, B) i32 (with inputRowsGrad).
+ * ids: (T, B) i32 (with inputRowsGrad); rows: the rows of the batch this call runs, as in lstmForward.
  */
 export function lstmBackward(
-  steps: i32, batch: i32, hidden: i32, reverse: i32,
+  steps: i32, batch: i32, rows: i32, hidden: i32, reverse: i32,
   gates: usize, cells: usize, tanhCells: usize, c0: usize, weightHh: usize, dOut: usize, ldOut: i32,
   dhN: usize, dcN: usize, dGates: usize, dh0: usize, dc0: usize, work: usize, initialGradient: i32,
   inputRowsGrad: usize, ids: usize,
@@ -438,17 +492,17 @@ export function lstmBackward(
   const outBytes = <usize>ldOut << 2;
   const hVec = hidden & ~3;
   // dh0 and dc0 carry the running gradients of h and c back through time.
-  memory.copy(dh0, dhN, <usize>batch * hBytes);
-  memory.copy(dc0, dcN, <usize>batch * hBytes);
-  const chunk = rowsPerChunk(batch, hidden * 52); // gates and their gradients, tanh c_t, c_{t-1}, dh_t, dh, dc
-  for (let b0 = 0; b0 < batch; b0 += chunk) {
-    const rows = min(chunk, batch - b0);
+  memory.copy(dh0, dhN, <usize>rows * hBytes);
+  memory.copy(dc0, dcN, <usize>rows * hBytes);
+  const chunk = rowsPerChunk(rows, hidden * 52); // gates and their gradients, tanh c_t, c_{t-1}, dh_t, dh, dc
+  for (let b0 = 0; b0 < rows; b0 += chunk) {
+    const chunkRows = min(chunk, rows - b0);
     const dhRows = dh0 + <usize>b0 * hBytes;
     const dcRows = dc0 + <usize>b0 * hBytes;
     for (let s = steps - 1; s >= 0; s--) {
       const t = timeAt(s, steps, reverse);
       const cPrev = enteringRows(s, t, reverse, c0 + <usize>b0 * hBytes, cells, batch, b0, hBytes);
-      for (let b = 0; b < rows; b++) {
+      for (let b = 0; b < chunkRows; b++) {
         const gate = rowAt(gates, t, batch, b0 + b, gBytes);
         const dGate = rowAt(dGates, t, batch, b0 + b, gBytes);
         const tanhCell = rowAt(tanhCells, t, batch, b0 + b, hBytes);
@@ -468,7 +522,7 @@ export function lstmBackward(
       }
       // dh_{t-1} = dGates_t W_hh
       if (s > 0 || initialGradient) {
-        gemm(0, 0, rows, hidden, G, 1.0, rowAt(dGates, t, batch, b0, gBytes), G, weightHh, hidden, 0.0, dhRows, hidden, work);
+        gemm(0, 0, chunkRows, hidden, G, 1.0, rowAt(dGates, t, batch, b0, gBytes), G, weightHh, hidden, 0.0, dhRows, hidden, work);
       }
     }
   }
@@ -500,50 +554,59 @@ export function lstmBackward(
 /**
  * gates: (T, B, 3H); weightHh: (3H, H); biases: (3H); h0: (B, H) or ZERO_STATE; out: (T, B, ldOut); hiddenN: (T, B, H);
  * rec: (B, 3H) scratch; hN: (B, H); packedHh: packed W_hh or NO_PACKED; work: gemm workspace;
- * inputRows: (V, 3H) W_ih^T for token inputs, or NO_INPUT_ROWS; ids: (T, B) i32 token ids (with inputRows).
+ * inputRows: (V, 3H) W_ih^T for token inputs, or NO_INPUT_ROWS; ids: (T, B) i32 token ids (with inputRows);
+ * rows, team, member, members: as in lstmForward.
  */
 export function gruForward(
-  steps: i32, batch: i32, hidden: i32, reverse: i32,
+  steps: i32, batch: i32, rows: i32, hidden: i32, reverse: i32,
   gates: usize, weightHh: usize, biasIh: usize, biasHh: usize, h0: usize,
   out: usize, ldOut: i32, hiddenN: usize, rec: usize, hN: usize, packedHh: usize, work: usize,
-  inputRows: usize, ids: usize,
+  inputRows: usize, ids: usize, team: usize, member: i32, members: i32,
 ): void {
   const G = hidden * 3;
   const hBytes = <usize>hidden << 2;
   const gBytes = <usize>G << 2;
   const outBytes = <usize>ldOut << 2;
-  const hVec = hidden & ~3;
+  const j0 = firstUnit(hidden, team, member, members);
+  const j1 = unitEnd(hidden, team, member, members);
+  const vectorEnd = j0 + ((j1 - j0) & ~3);
   // The product goes to rec, not into the gates: the gate pass reads the input part from the
   // gate row or, for tokens, from the token's row of inputRows.
   const withRows = inputRows != NO_INPUT_ROWS;
   // A zero h0 skips the first product; the gate pass reads it from hN, zeroed here (it is
   // written only after the loop).
   const zeroStart = h0 == ZERO_STATE;
-  if (zeroStart) memory.fill(hN, 0, <usize>batch * hBytes);
+  if (zeroStart) zeroState(hN, rows, hidden, j0, j1);
   for (let s = 0; s < steps; s++) {
     const t = timeAt(s, steps, reverse);
     const hPrev = enteringRows(s, t, reverse, zeroStart ? hN : h0, out, batch, 0, outBytes);
     const prevBytes = s == 0 ? hBytes : outBytes;
     const product = s == 0 && zeroStart ? ZERO_STATE : hPrev;
-    recurrentProduct(batch, G, hidden, product, s == 0 ? hidden : ldOut, weightHh, packedHh, rec, G, false, work, s, zeroStart ? 1 : 0);
-    for (let b = 0; b < batch; b++) {
+    recurrentProduct(
+      rows, 3, hidden, j0, j1, product, s == 0 ? hidden : ldOut, weightHh, packedHh, rec, G, false, work, s,
+      zeroStart ? 1 : 0,
+    );
+    for (let b = 0; b < rows; b++) {
       const gate = rowAt(gates, t, batch, b, gBytes);
       const x = withRows ? tokenRow(inputRows, ids, t, batch, b, gBytes) : gate;
       const rb = rec + <usize>b * gBytes;
       const hp = hPrev + <usize>b * prevBytes;
       const hn = rowAt(hiddenN, t, batch, b, hBytes);
       const h = rowAt(out, t, batch, b, outBytes);
-      for (let j = 0; j < hVec; j += 4) {
+      let j = j0;
+      for (; j < vectorEnd; j += 4) {
         const o = <usize>j << 2;
         gruLanes(true, gate + o, x + o, rb + o, hBytes, biasIh + o, biasHh + o, hp + o, hn + o, h + o);
       }
-      for (let j = hVec; j < hidden; j++) {
+      for (; j < j1; j++) {
         const o = <usize>j << 2;
         gruLanes(false, gate + o, x + o, rb + o, hBytes, biasIh + o, biasHh + o, hp + o, hn + o, h + o);
       }
     }
+    // The next step's product reads every unit of h_t (after the last step, the caller's join waits).
+    if (team != NO_TEAM && s + 1 < steps) barrier(team, member, members);
   }
-  copyState(out, reverse ? 0 : steps - 1, batch, hidden, ldOut, hN);
+  copyState(out, reverse ? 0 : steps - 1, batch, rows, ldOut, hN, hidden, j0, j1);
 }
 
 // @ts-ignore: decorator
@@ -569,10 +632,10 @@ export function gruForward(
 /**
  * gates, hiddenN, out: from gruForward; h0: (B, H); weightHh: (3H, H); dOut: (T, B, ldOut); dhN: (B, H);
  * dGatesIh, dGatesHh: (T, B, 3H) out; dh0: (B, H) out; initialGradient, inputRowsGrad (+= rows of
- * dGatesIh), ids: as in lstmBackward.
+ * dGatesIh), ids, rows: as in lstmBackward.
  */
 export function gruBackward(
-  steps: i32, batch: i32, hidden: i32, reverse: i32,
+  steps: i32, batch: i32, rows: i32, hidden: i32, reverse: i32,
   gates: usize, hiddenN: usize, h0: usize, out: usize, ldOut: i32, weightHh: usize, dOut: usize,
   dhN: usize, dGatesIh: usize, dGatesHh: usize, dh0: usize, work: usize, initialGradient: i32,
   inputRowsGrad: usize, ids: usize,
@@ -582,16 +645,16 @@ export function gruBackward(
   const gBytes = <usize>G << 2;
   const outBytes = <usize>ldOut << 2;
   const hVec = hidden & ~3;
-  memory.copy(dh0, dhN, <usize>batch * hBytes);
-  const chunk = rowsPerChunk(batch, hidden * 52); // gates and both gradients, W_hn h, h_{t-1}, dh_t, dh
-  for (let b0 = 0; b0 < batch; b0 += chunk) {
-    const rows = min(chunk, batch - b0);
+  memory.copy(dh0, dhN, <usize>rows * hBytes);
+  const chunk = rowsPerChunk(rows, hidden * 52); // gates and both gradients, W_hn h, h_{t-1}, dh_t, dh
+  for (let b0 = 0; b0 < rows; b0 += chunk) {
+    const chunkRows = min(chunk, rows - b0);
     const dhRows = dh0 + <usize>b0 * hBytes;
     for (let s = steps - 1; s >= 0; s--) {
       const t = timeAt(s, steps, reverse);
       const hPrev = enteringRows(s, t, reverse, h0 + <usize>b0 * hBytes, out, batch, b0, outBytes);
       const prevBytes = s == 0 ? hBytes : outBytes;
-      for (let b = 0; b < rows; b++) {
+      for (let b = 0; b < chunkRows; b++) {
         const gate = rowAt(gates, t, batch, b0 + b, gBytes);
         const hn = rowAt(hiddenN, t, batch, b0 + b, hBytes);
         const hp = hPrev + <usize>b * prevBytes;
@@ -611,7 +674,7 @@ export function gruBackward(
       }
       // dh_{t-1} = dh_t z + dGatesHh_t W_hh
       if (s > 0 || initialGradient) {
-        gemm(0, 0, rows, hidden, G, 1.0, rowAt(dGatesHh, t, batch, b0, gBytes), G, weightHh, hidden, 1.0, dhRows, hidden, work);
+        gemm(0, 0, chunkRows, hidden, G, 1.0, rowAt(dGatesHh, t, batch, b0, gBytes), G, weightHh, hidden, 1.0, dhRows, hidden, work);
       }
     }
   }
@@ -629,54 +692,60 @@ export function gruBackward(
 /**
  * gates: (T, B, H); weightHh: (H, H); biases: (H); h0: (B, H) or ZERO_STATE; out: (T, B, ldOut); hN: (B, H);
  * packedHh: packed W_hh or NO_PACKED; work: gemm workspace;
- * inputRows: (V, H) W_ih^T for token inputs, or NO_INPUT_ROWS; ids: (T, B) i32 token ids (with inputRows).
+ * inputRows: (V, H) W_ih^T for token inputs, or NO_INPUT_ROWS; ids: (T, B) i32 token ids (with inputRows);
+ * rows, team, member, members: as in lstmForward.
  */
 export function rnnForward(
-  steps: i32, batch: i32, hidden: i32, reverse: i32,
+  steps: i32, batch: i32, rows: i32, hidden: i32, reverse: i32,
   gates: usize, weightHh: usize, biasIh: usize, biasHh: usize, h0: usize, out: usize, ldOut: i32, hN: usize,
-  packedHh: usize, work: usize, inputRows: usize, ids: usize,
+  packedHh: usize, work: usize, inputRows: usize, ids: usize, team: usize, member: i32, members: i32,
 ): void {
   if (inputRows == NO_INPUT_ROWS) {
-    rnnForwardWith(false, steps, batch, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, out, ldOut, hN,
-      packedHh, work, inputRows, ids);
+    rnnForwardWith(false, steps, batch, rows, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, out, ldOut, hN,
+      packedHh, work, inputRows, ids, team, member, members);
   } else {
-    rnnForwardWith(true, steps, batch, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, out, ldOut, hN,
-      packedHh, work, inputRows, ids);
+    rnnForwardWith(true, steps, batch, rows, hidden, reverse, gates, weightHh, biasIh, biasHh, h0, out, ldOut, hN,
+      packedHh, work, inputRows, ids, team, member, members);
   }
 }
 
 /** rnnForward, compiled once per input kind; withRows as in lstmForwardWith. */
 // @ts-ignore: decorator
 @inline function rnnForwardWith(
-  withRows: bool, steps: i32, batch: i32, hidden: i32, reverse: i32,
+  withRows: bool, steps: i32, batch: i32, rows: i32, hidden: i32, reverse: i32,
   gates: usize, weightHh: usize, biasIh: usize, biasHh: usize, h0: usize, out: usize, ldOut: i32, hN: usize,
-  packedHh: usize, work: usize, inputRows: usize, ids: usize,
+  packedHh: usize, work: usize, inputRows: usize, ids: usize, team: usize, member: i32, members: i32,
 ): void {
   const hBytes = <usize>hidden << 2;
   const outBytes = <usize>ldOut << 2;
-  const hVec = hidden & ~3;
+  const j0 = firstUnit(hidden, team, member, members);
+  const j1 = unitEnd(hidden, team, member, members);
+  const vectorEnd = j0 + ((j1 - j0) & ~3);
   for (let s = 0; s < steps; s++) {
     const t = timeAt(s, steps, reverse);
     const hPrev = enteringRows(s, t, reverse, h0, out, batch, 0, outBytes); // ZERO_STATE passes through
     recurrentProduct(
-      batch, hidden, hidden, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rowAt(gates, t, batch, 0, hBytes), hidden,
-      !withRows, work, s, h0 == ZERO_STATE ? 1 : 0,
+      rows, 1, hidden, j0, j1, hPrev, s == 0 ? hidden : ldOut, weightHh, packedHh, rowAt(gates, t, batch, 0, hBytes),
+      hidden, !withRows, work, s, h0 == ZERO_STATE ? 1 : 0,
     );
-    for (let b = 0; b < batch; b++) {
+    for (let b = 0; b < rows; b++) {
       const gate = rowAt(gates, t, batch, b, hBytes);
       const x = withRows ? tokenRow(inputRows, ids, t, batch, b, hBytes) : gate;
       const h = rowAt(out, t, batch, b, outBytes);
-      for (let j = 0; j < hVec; j += 4) {
+      let j = j0;
+      for (; j < vectorEnd; j += 4) {
         const o = <usize>j << 2;
         rnnLanes(true, withRows, gate + o, x + o, biasIh + o, biasHh + o, h + o);
       }
-      for (let j = hVec; j < hidden; j++) {
+      for (; j < j1; j++) {
         const o = <usize>j << 2;
         rnnLanes(false, withRows, gate + o, x + o, biasIh + o, biasHh + o, h + o);
       }
     }
+    // The next step's product reads every unit of h_t (after the last step, the caller's join waits).
+    if (team != NO_TEAM && s + 1 < steps) barrier(team, member, members);
   }
-  copyState(out, reverse ? 0 : steps - 1, batch, hidden, ldOut, hN);
+  copyState(out, reverse ? 0 : steps - 1, batch, rows, ldOut, hN, hidden, j0, j1);
 }
 
 // @ts-ignore: decorator
@@ -688,24 +757,24 @@ export function rnnForward(
 
 /**
  * gates: from rnnForward; weightHh: (H, H); dOut: (T, B, ldOut); dhN: (B, H); dGates: (T, B, H) out;
- * dh0: (B, H) out; initialGradient, inputRowsGrad, ids: as in lstmBackward.
+ * dh0: (B, H) out; initialGradient, inputRowsGrad, ids, rows: as in lstmBackward.
  */
 export function rnnBackward(
-  steps: i32, batch: i32, hidden: i32, reverse: i32,
+  steps: i32, batch: i32, rows: i32, hidden: i32, reverse: i32,
   gates: usize, weightHh: usize, dOut: usize, ldOut: i32, dhN: usize, dGates: usize, dh0: usize, work: usize,
   initialGradient: i32, inputRowsGrad: usize, ids: usize,
 ): void {
   const hBytes = <usize>hidden << 2;
   const outBytes = <usize>ldOut << 2;
   const hVec = hidden & ~3;
-  memory.copy(dh0, dhN, <usize>batch * hBytes);
-  const chunk = rowsPerChunk(batch, hidden * 16); // h_t, its gradient, dh_t, dh
-  for (let b0 = 0; b0 < batch; b0 += chunk) {
-    const rows = min(chunk, batch - b0);
+  memory.copy(dh0, dhN, <usize>rows * hBytes);
+  const chunk = rowsPerChunk(rows, hidden * 16); // h_t, its gradient, dh_t, dh
+  for (let b0 = 0; b0 < rows; b0 += chunk) {
+    const chunkRows = min(chunk, rows - b0);
     const dhRows = dh0 + <usize>b0 * hBytes;
     for (let s = steps - 1; s >= 0; s--) {
       const t = timeAt(s, steps, reverse);
-      for (let b = 0; b < rows; b++) {
+      for (let b = 0; b < chunkRows; b++) {
         const gate = rowAt(gates, t, batch, b0 + b, hBytes);
         const dGate = rowAt(dGates, t, batch, b0 + b, hBytes);
         const dO = rowAt(dOut, t, batch, b0 + b, outBytes);
@@ -721,7 +790,7 @@ export function rnnBackward(
         if (inputRowsGrad != NO_INPUT_ROWS) addIntoTokenRow(inputRowsGrad, ids, t, batch, b0 + b, dGate, hidden);
       }
       if (s > 0 || initialGradient) {
-        gemm(0, 0, rows, hidden, hidden, 1.0, rowAt(dGates, t, batch, b0, hBytes), hidden, weightHh, hidden, 0.0, dhRows, hidden, work);
+        gemm(0, 0, chunkRows, hidden, hidden, 1.0, rowAt(dGates, t, batch, b0, hBytes), hidden, weightHh, hidden, 0.0, dhRows, hidden, work);
       }
     }
   }

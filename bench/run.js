@@ -5,6 +5,7 @@
 // TensorFlow.js, in one process, interleaved. Suites are files in bench/suites/.
 
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -27,8 +28,10 @@ const USAGE = `usage: npm run bench -- [suite...] [options]
                     (TensorFlow.js training steps always run); all suites in under 2 minutes
   --json FILE       also write the figures as [{suite, case, backend, metric, value, unit}]
   --case TEXT       only cases whose name contains TEXT (repeatable), e.g. --case "gemm NN"
-  --backend LIST    only these backends, comma-separated (js, wasm-simd, wasm-relaxed, tfjs-cpu, tfjs-wasm,
-                    chromium-simd, chromium-relaxed)
+  --backend LIST    only these backends, comma-separated (js, wasm-simd, wasm-relaxed, wasm-simd-t2,
+                    wasm-relaxed-t2, tfjs-cpu, tfjs-wasm, chromium-simd, chromium-relaxed)
+  --threads LIST    thread counts of the threaded wasm backends, comma-separated (default: 2 where
+                    the machine has 2 cores or more; 0: none), e.g. --threads 2,4 adds wasm-*-t2, -t4
   --repeat N        run each suite N times and keep each figure's best run (for a noisy machine)
   --no-child        do not re-run under --experimental-wasm-relaxed-simd when relaxed SIMD is missing
   --help            this text`;
@@ -52,6 +55,7 @@ function parseCommandLine() {
         case: { type: 'string', multiple: true },
         backend: { type: 'string' },
         repeat: { type: 'string', default: '1' },
+        threads: { type: 'string' },
         'no-child': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -76,8 +80,17 @@ function parseCommandLine() {
     console.error(`bench: --repeat needs a positive integer, got ${values.repeat}`);
     process.exit(2);
   }
+  const threads = (values.threads ?? (availableParallelism() >= 2 ? '2' : '0'))
+    .split(',')
+    .map((s) => Number(s.trim()))
+    .filter((n) => n !== 0);
+  if (threads.some((n) => !Number.isInteger(n) || n < 2)) {
+    console.error(`bench: --threads needs thread counts of 2 or more (or 0), got ${values.threads}`);
+    process.exit(2);
+  }
   return {
     repeat,
+    threads,
     suites: positionals.length > 0 ? available.filter((name) => positionals.includes(name)) : available,
     quick: values.quick,
     // npm runs scripts in the package root; a relative path means the caller's directory.
@@ -102,10 +115,18 @@ const suites = [];
 for (const name of options.suites) suites.push(await import(pathToFileURL(path.join(SUITES_DIR, `${name}.js`)).href));
 
 // The package's own backends, one instance each, shared by every case.
+// wasm-simd and wasm-relaxed run on one thread; wasm-<build>-t<N> on N (the threads builds).
 const backends = new Map();
 backends.set('js', await lib.createBackend('js'));
-backends.set('wasm-simd', await lib.createBackend('wasm', { build: 'simd' }));
-if (relaxed.relaxed) backends.set('wasm-relaxed', await lib.createBackend('wasm', { build: 'relaxed' }));
+const builds = relaxed.relaxed ? ['simd', 'relaxed'] : ['simd'];
+for (const build of builds) backends.set(`wasm-${build}`, await lib.createBackend('wasm', { build, threads: 1 }));
+for (const n of options.threads) {
+  for (const build of builds) {
+    const backend = await lib.createBackend('wasm', { build, threads: n });
+    if (backend.threads !== n) throw new Error(`bench: wasm-${build}-t${n} runs on ${backend.threads} thread(s)`);
+    backends.set(`wasm-${build}-t${n}`, backend);
+  }
+}
 const reference = relaxed.relaxed ? 'wasm-relaxed' : 'wasm-simd';
 
 const wantTfjs =
@@ -124,6 +145,10 @@ const header = [
   `CPU:  ${env.cpu}`,
   `Node: ${env.node}`,
   relaxed.note,
+  options.threads.length > 0
+    ? `threads: wasm-<build>-t<N> run the kernels on N threads (the threads build, N - 1 workers); % peak is over N` +
+      ' times the build\'s one-core probe; "Nx wasm-<build> (1 thread)" is the speed-up over one thread'
+    : 'threads: none measured (one core, or --threads 0)',
   tfjs.info,
   browser.info,
   `vs ${reference}: throughput / ${reference}'s (higher is faster). % peak: GFLOP/s over the peak probe of the same` +

@@ -1,6 +1,7 @@
-// Builds the kernel library twice from one source (asconfig.json targets
-// `simd` and `relaxed`) and embeds each build as base64 in a generated module
-// under src/wasm-binary/, which the loader imports on demand.
+// Builds the kernel library four times from one source (asconfig.json targets
+// `simd` and `relaxed`, and their threads builds `simd-threads` and
+// `relaxed-threads`: shared memory, atomics) and embeds each build as base64 in
+// a generated module under src/wasm-binary/, which the loader imports on demand.
 //
 // Prints nothing on stdout (npm runs this in `prepare`, and `npm pack --json` must stay parseable);
 // compiler diagnostics go to stderr. `--wat` also writes the text format to out/wasm/ for reading
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const targets = ['simd', 'relaxed'];
+const targets = ['simd', 'relaxed', 'simd-threads', 'relaxed-threads'];
 const writeWat = process.argv.includes('--wat');
 
 await mkdir(`${root}/src/wasm-binary`, { recursive: true });

@@ -5,6 +5,7 @@
 //
 // Every response carries COOP/COEP headers, so the page is cross-origin isolated (SharedArrayBuffer,
 // which a multi-threaded wasm backend needs, is then available); everything is same-origin anyway.
+// `isolated: false` leaves them out (the browser test of the one-thread fallback).
 
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -22,6 +23,12 @@ export const CONTENT_TYPES = {
   '.wasm': 'application/wasm',
 };
 
+/** The headers that make a page cross-origin isolated. */
+const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
 /**
  * @typedef {{
  *   root: string,                          // directory served at '/'
@@ -30,6 +37,7 @@ export const CONTENT_TYPES = {
  *   host?: string,                         // default 127.0.0.1
  *   port?: number,                         // default 0: any free port
  *   cache?: boolean,                       // allow the browser to cache (default false: no-store)
+ *   isolated?: boolean,                    // send COOP/COEP (default true)
  *   onRequest?: (status: number, pathname: string) => void,  // every request and its status (for tests)
  * }} StaticServerOptions
  *
@@ -87,8 +95,7 @@ export function serveStatic(options) {
       'content-type': type,
       'content-length': body.length,
       'cache-control': cacheControl,
-      'cross-origin-opener-policy': 'same-origin',
-      'cross-origin-embedder-policy': 'require-corp',
+      ...(options.isolated === false ? {} : ISOLATION_HEADERS),
       'x-content-type-options': 'nosniff',
     });
     response.end(request.method === 'HEAD' ? undefined : body);

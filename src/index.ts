@@ -11,7 +11,8 @@
 
 // Backends: pick one, await ready(), then build models.
 export type { Backend, BackendName, BackendVariant } from './backend/backend.js';
-export { createBackend, getBackend, ready, setBackend, type BackendOptions } from './backend/registry.js';
+export { createBackend, getBackend, ready, setBackend, setThreads, type BackendOptions } from './backend/registry.js';
+export { defaultThreads, MAX_DEFAULT_THREADS } from './backend/wasm/thread-count.js';
 export type { JsBackendOptions } from './backend/js/index.js';
 export type { WasmBackendOptions } from './backend/wasm/index.js';
 export { hasRelaxedSimd, hasSimd } from './backend/wasm/features.js';

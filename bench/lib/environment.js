@@ -78,8 +78,9 @@ function listFiles(dir) {
     .map((e) => path.join(e.parentPath ?? e.path, e.name));
 }
 
+/** The built package through its Node entry (the core plus worker_threads for the threaded backends). */
 export async function importDist() {
-  return import(pathToFileURL(DIST_ENTRY).href);
+  return import(pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'node', 'entry.js')).href);
 }
 
 /**

@@ -1,7 +1,7 @@
 // Output: the console table, the target lines, and the JSON rows.
 
 import { formatMs } from './measure.js';
-import { peakLabelFor } from './suite.js';
+import { peakOf, singleThreadLabel, threadsOf } from './suite.js';
 
 /** Throughput as printed: GFLOP/s with two decimals, element rates with an SI prefix. */
 export function formatThroughput(value, unit) {
@@ -25,7 +25,13 @@ export function derive(rows, peaks, reference) {
     if (row.throughput === undefined) return out;
     const ref = rows.find((r) => r.case === row.case && r.suite === row.suite && r.backend === reference);
     if (ref?.throughput) out.ratio = row.throughput / ref.throughput;
-    const bestPeak = peaks.get(peakLabelFor(row.backend));
+    if (threadsOf(row.backend) > 1) {
+      // A threaded backend against one thread of the same build: the speed-up threads give.
+      const single = singleThreadLabel(row.backend);
+      const one = rows.find((r) => r.case === row.case && r.suite === row.suite && r.backend === single);
+      if (one?.throughput) out.threadSpeedup = row.throughput / one.throughput;
+    }
+    const bestPeak = peakOf(peaks, row.backend);
     const peak = row.peakAlongside ?? bestPeak;
     const flopsPerSecond = row.unit === 'GFLOP/s' ? row.throughput : row.gflops;
     if (flopsPerSecond && peak && !row.isPeak) out.percentOfPeak = (100 * flopsPerSecond) / peak;
@@ -55,6 +61,9 @@ export function formatTable(rows, reference) {
     const notes = [];
     if (row.problem) notes.push(`WRONG RESULT: ${row.problem}`);
     if (row.skipped) notes.push(`skipped: ${row.skipped}`);
+    if (row.threadSpeedup !== undefined) {
+      notes.push(`${row.threadSpeedup.toFixed(2)}x ${singleThreadLabel(row.backend)} (1 thread)`);
+    }
     if (row.busy) notes.push(row.busy);
     if (row.note) notes.push(row.note);
     lines.push([
@@ -108,6 +117,7 @@ export function jsonRows(env, rows, targetsBySuite, reference) {
     push(r.suite, r.case, r.backend, 'throughput', r.unit === 'GFLOP/s' ? r.throughput / 1e9 : r.throughput, r.unit);
     if (r.unit !== 'GFLOP/s') push(r.suite, r.case, r.backend, 'nominal_gflops', r.gflops && r.gflops / 1e9, 'GFLOP/s');
     push(r.suite, r.case, r.backend, `ratio_vs_${reference}`, r.ratio, 'x');
+    push(r.suite, r.case, r.backend, 'ratio_vs_1_thread', r.threadSpeedup, 'x');
     push(r.suite, r.case, r.backend, 'percent_of_peak', r.percentOfPeak, '%');
     push(r.suite, r.case, r.backend, 'peak_alongside', r.peakAlongside && r.peakAlongside / 1e9, 'GFLOP/s');
     push(r.suite, r.case, r.backend, 'samples', r.samples, 'count');

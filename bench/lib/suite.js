@@ -157,7 +157,7 @@ export async function runSuite(suite, ctx, profile, { rates, caseFilter, backend
         if (c.rateGroup) rates.record(c.rateGroup, label, c.flops ?? row.work, m.medianMs);
       }
       const probePeak = probePeaks.get(peakLabelFor(label));
-      if (probePeak) row.peakAlongside = probePeak;
+      if (probePeak) row.peakAlongside = probePeak * threadsOf(label);
       try {
         row.problem = await runner.check?.();
       } catch (error) {
@@ -185,26 +185,53 @@ export function makeLookup(rows, peaks) {
     throughput: (caseName, backend) => find(caseName, backend)?.throughput / 1e9 || undefined,
     percentOfPeak: (caseName, backend) => {
       const row = find(caseName, backend);
-      const peak = row?.peakAlongside ?? peaks.get(peakLabelFor(backend));
+      const peak = row?.peakAlongside ?? peakOf(peaks, backend);
       const flopsPerSecond = row?.unit === 'GFLOP/s' ? row.throughput : row?.gflops;
       return flopsPerSecond && peak ? (100 * flopsPerSecond) / peak : undefined;
     },
     /** Median time per call in ms. */
     medianMs: (caseName, backend) => find(caseName, backend)?.medianMs,
+    /** How many times faster a `<build>-t<N>` backend runs the case than its build on one thread. */
+    threadSpeedup: (caseName, backend) => {
+      const threaded = find(caseName, backend)?.medianMs;
+      const single = find(caseName, singleThreadLabel(backend))?.medianMs;
+      return threaded && single ? single / threaded : undefined;
+    },
     /** Throughput in the case's own unit (tokens/s, elements/s; flops/s for GFLOP/s cases). */
     rate: (caseName, backend) => find(caseName, backend)?.throughput,
   };
 }
 
 /**
- * Which peak a backend's GFLOP/s is a percentage of: each wasm build its own;
- * tfjs-wasm the baseline build's (its binary has SIMD but no relaxed SIMD).
+ * Which peak probe a backend's GFLOP/s is a percentage of: each wasm build its own (a threaded
+ * backend, `<build>-t<N>`, its build's, times N: see peakOf); tfjs-wasm the baseline build's (its
+ * binary has SIMD but no relaxed SIMD).
  */
 export function peakLabelFor(backend) {
   if (backend === 'tfjs-wasm') return 'wasm-simd';
   // The same wasm build in Chromium's V8: over Node's probe of that build.
   if (backend.startsWith('chromium-')) return backend.replace('chromium-', 'wasm-');
-  return backend;
+  return backend.replace(/-t\d+$/, '');
+}
+
+/** Threads a backend label runs the kernels on: N for `<build>-t<N>`, else 1. */
+export function threadsOf(backend) {
+  const match = /-t(\d+)$/.exec(backend);
+  return match ? Number(match[1]) : 1;
+}
+
+/** The single-threaded backend of the same build as `<build>-t<N>` (the label itself otherwise). */
+export function singleThreadLabel(backend) {
+  return backend.replace(/-t\d+$/, '');
+}
+
+/**
+ * The peak a backend's GFLOP/s is a percentage of: its build's probe (one core) times the threads
+ * it runs on, so that N threads at N times one core's speed show the same % as one.
+ */
+export function peakOf(peaks, backend) {
+  const peak = peaks.get(peakLabelFor(backend));
+  return peak === undefined ? undefined : peak * threadsOf(backend);
 }
 
 /** The peak GFLOP/s (in flops/s) per backend label, from the rows of peak cases. */

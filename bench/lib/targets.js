@@ -25,6 +25,33 @@ export function targetLine(title, backend, items) {
   return { title, backend, status, pass: measured === 0 ? undefined : failed === 0, detail: parts.join(', ') };
 }
 
+/**
+ * The target line "`label` >= `factor`x its build on 1 thread" over `cases` ([short name, case name]),
+ * for a threaded backend label `<build>-t<N>`.
+ * @param {ReturnType<import('./suite.js').makeLookup>} lookup
+ * @param {string} label
+ * @param {[string, string][]} cases
+ * @param {number} factor
+ * @param {string} [what]  what the title calls the cases (default: their short names)
+ */
+export function threadSpeedupLine(lookup, label, cases, factor, what = cases.map(([name]) => name).join(', ')) {
+  return targetLine(
+    `${what}, ${label} >= ${factor}x 1 thread`,
+    label,
+    cases.map(([name, caseName]) => {
+      const speedup = lookup.threadSpeedup(caseName, label);
+      const threaded = lookup.medianMs(caseName, label);
+      return {
+        name,
+        outcome:
+          speedup === undefined
+            ? undefined
+            : { ok: speedup >= factor, text: `${speedup.toFixed(2)}x (${ms(threaded)})` },
+      };
+    }),
+  );
+}
+
 /** "12.3 ms" with the precision a target needs. */
 export function ms(value) {
   return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ms`;

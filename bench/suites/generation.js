@@ -5,7 +5,7 @@
 // token (argMax read back to choose the next), and model.apply on the 1000-step one-hot input.
 
 import { packageRunners, tfjsRunners } from '../lib/runners.js';
-import { ms, targetLine } from '../lib/targets.js';
+import { ms, targetLine, threadSpeedupLine } from '../lib/targets.js';
 import { tfGenerationWorkload, tfLanguageModelWorkload } from '../lib/tfjs-models.js';
 import { benchVocab, checkLosses, languageModelWorkload, NOMINAL_FLOPS, VOCAB } from '../lib/workloads.js';
 
@@ -96,6 +96,10 @@ export function cases(ctx) {
 
 const TOKENS_PER_SECOND = 40_000;
 const FORWARD_MS = 16;
+/** Two threads against one, same build (issue 14): generation, and the 1000-step forward. */
+const GENERATION_SPEEDUP = 1.4;
+const FORWARD_SPEEDUP = 1.6;
+const TWO_THREADS = ['wasm-simd-t2', 'wasm-relaxed-t2'];
 
 /** @param {ReturnType<import('../lib/suite.js').makeLookup>} lookup */
 export function targets(lookup) {
@@ -121,6 +125,12 @@ export function targets(lookup) {
         { name: '', outcome: t === undefined ? undefined : { ok: t <= FORWARD_MS, text: ms(t) } },
       ]),
     );
+  }
+  for (const label of TWO_THREADS) {
+    lines.push(threadSpeedupLine(lookup, label, [['', GENERATE_CASE]], GENERATION_SPEEDUP, 'C3 generation'));
+  }
+  for (const label of TWO_THREADS) {
+    lines.push(threadSpeedupLine(lookup, label, [['', FORWARD_CASE]], FORWARD_SPEEDUP, '1000-step forward'));
   }
   return lines;
 }

@@ -388,4 +388,8 @@ export interface Backend extends Kernels {
   readonly scratch: Arena;
   /** A new long-lived arena (parameters, gradients, optimizer state). */
   createArena(name: string, initialElements?: number): Arena;
+  /** Threads the kernels run on (1 but for a threaded wasm backend). */
+  readonly threads: number;
+  /** Ends the backend's worker threads, if any; the backend must not be used afterwards. */
+  dispose(): void;
 }

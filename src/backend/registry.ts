@@ -1,10 +1,13 @@
 // The current backend: setBackend('js' | 'wasm'), then `await ready()`.
-// The default is wasm. Nothing silently falls back: if the wasm backend cannot
-// load, ready() rejects with the reason.
+// The default is wasm, on as many threads as the machine has cores (at most 4;
+// setThreads or ready({ threads }) choose). Nothing silently falls back: if the wasm
+// backend cannot load, ready() rejects with the reason; where threads cannot run
+// (a page without cross-origin isolation) it runs on one and says so once.
 
 import type { Backend, BackendName } from './backend.js';
 import { JsBackend, type JsBackendOptions } from './js/index.js';
 import { WasmBackend, type WasmBackendOptions } from './wasm/index.js';
+import { checkThreadCount, setDefaultThreads } from './wasm/thread-count.js';
 
 export type BackendOptions = JsBackendOptions & WasmBackendOptions;
 
@@ -12,6 +15,8 @@ let currentName: BackendName = 'wasm';
 let currentOptions: BackendOptions = {};
 let pending: Promise<Backend> | undefined;
 let current: Backend | undefined;
+/** What setThreads asked for last (the backend may run on fewer where threads cannot run). */
+let requestedThreads: number | undefined;
 
 /** Creates a backend independent of the current one (tests and benchmarks hold several). */
 export async function createBackend(name: BackendName, options: BackendOptions = {}): Promise<Backend> {
@@ -36,8 +41,31 @@ export function setBackend(name: BackendName, options: BackendOptions = {}): Pro
   return loading;
 }
 
-/** Resolves with the current backend once it is loaded (loading the default if none was set). */
-export function ready(): Promise<Backend> {
+/**
+ * Sets the number of threads the wasm kernels run on, for the current backend (which is
+ * loaded again, like setBackend: models created before keep the backend they were made on)
+ * and for every wasm backend created from now on without `threads`.
+ */
+export function setThreads(threads: number): Promise<Backend> {
+  checkThreadCount(threads);
+  setDefaultThreads(threads);
+  requestedThreads = threads;
+  const options = { ...currentOptions };
+  delete options.threads;
+  return setBackend(currentName, options);
+}
+
+/**
+ * Resolves with the current backend once it is loaded (loading the default if none was set).
+ * With `threads`, first sets the thread count as setThreads does (unless the current backend
+ * already runs on that many).
+ */
+export function ready(options: { threads?: number } = {}): Promise<Backend> {
+  const { threads } = options;
+  if (threads !== undefined) {
+    checkThreadCount(threads);
+    if (pending === undefined || requestedThreads !== threads) return setThreads(threads);
+  }
   return pending ?? setBackend(currentName, currentOptions);
 }
 

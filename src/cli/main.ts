@@ -2,6 +2,7 @@
 // stderr and a non-zero exit code (2 for bad usage, 1 for anything else); LSTM_SIMD_DEBUG=1 adds the stack.
 // Node only.
 
+import '../node/threads.js';
 import { UsageError } from './args.js';
 import type { Command } from './command.js';
 import { forecastCommand } from './forecast.js';

@@ -1,7 +1,7 @@
 // lstm-simd/node: everything in the browser-safe core, plus what needs Node
-// (files, the corpus cache). The CLI imports from here.
+// (files, the corpus cache, worker_threads for the kernels' threads). The CLI imports from here.
 
-export * from '../index.js';
+export * from './entry.js';
 export {
   CorpusUnavailableError,
   defaultCacheDir,

@@ -192,8 +192,14 @@ export async function runChecks() {
     WebAssembly.compileStreaming = compileStreaming;
   }
 
+  // Two threads asked for twice, in a page without cross-origin isolation: one thread each, one warning.
+  const threadsWithoutIsolation = [];
+  for (let i = 0; i < 2; i++) threadsWithoutIsolation.push((await lib.createBackend('wasm', { threads: 2 })).threads);
+
   return {
     userAgent: navigator.userAgent,
+    crossOriginIsolated: globalThis.crossOriginIsolated,
+    threadsWithoutIsolation,
     hasSimd: lib.hasSimd(),
     hasRelaxedSimd: lib.hasRelaxedSimd(),
     streamingCompiles,

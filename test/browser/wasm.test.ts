@@ -1,6 +1,9 @@
 // The built package in a real browser (Chromium, see test/support/browser.ts): the repository is
 // served on 127.0.0.1; test/browser/index.html imports /dist/index.js as an ES module and page.js
-// measures gemm and the activations on the wasm and js backends against float64.
+// measures gemm and the activations on the wasm and js backends against float64, in a page
+// without cross-origin isolation (so threads fall back to one, with one warning). A second server
+// sends COOP/COEP: there threads.html runs the wasm backend on two threads (module Workers over a
+// shared memory) against one thread (threads-page.js).
 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +30,8 @@ interface BackendChecks {
 }
 interface PageChecks {
   userAgent: string;
+  crossOriginIsolated: boolean;
+  threadsWithoutIsolation: number[];
   hasSimd: boolean;
   hasRelaxedSimd: boolean;
   streamingCompiles: number;
@@ -52,25 +57,57 @@ function expectAccurate(checks: BackendChecks): void {
   }
 }
 
+interface ThreadChecks {
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  threads: number[];
+  variant: string;
+  gemms: { shape: string; diff: number }[];
+  lossDiff: number;
+  weightDiff: number;
+  texts: string[];
+}
+
+/** Opens `url` in a new page of `browser`, watched for failures; its console warnings go to `warnings`. */
+async function openPage(browser: Browser, url: string, failures: string[], warnings: string[]): Promise<Page> {
+  const page = await browser.newPage();
+  watchPage(page, failures);
+  page.on('console', (message) => {
+    if (message.type() === 'warning') warnings.push(message.text());
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  return page;
+}
+
 describe.skipIf(skipBrowserReason !== undefined)('the built package in Chromium', () => {
   const failures: string[] = [];
-  let server: StaticServer | undefined;
+  const warnings: string[] = [];
+  const isolatedWarnings: string[] = [];
+  const servers: StaticServer[] = [];
   let browser: Browser | undefined;
   let page: Page | undefined;
   let checks: PageChecks;
+  let threadChecks: ThreadChecks;
 
   beforeAll(async () => {
     browser = await launchChromium();
-    server = await serveRepository(failures);
-    page = await browser.newPage();
-    watchPage(page, failures);
-    await page.goto(`${server.origin}/test/browser/index.html`, { waitUntil: 'load' });
+    const plain = await serveRepository(failures, { isolated: false });
+    const isolated = await serveRepository(failures);
+    servers.push(plain, isolated);
+    page = await openPage(browser, `${plain.origin}/test/browser/index.html`, failures, warnings);
     checks = (await page.evaluate('window.checks')) as PageChecks;
+    const threadsPage = await openPage(
+      browser,
+      `${isolated.origin}/test/browser/threads.html`,
+      failures,
+      isolatedWarnings,
+    );
+    threadChecks = (await threadsPage.evaluate('window.checks')) as ThreadChecks;
   });
 
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
+    await Promise.all(servers.map((server) => server.close()));
   });
 
   it('loads the module without a console error, page error or failed request', () => {
@@ -97,6 +134,26 @@ describe.skipIf(skipBrowserReason !== undefined)('the built package in Chromium'
     expectAccurate(checks.relaxedSourceUrl!);
     // application/wasm from the server means the loader takes WebAssembly.compileStreaming.
     expect(checks.streamingCompiles).toBe(2);
+  });
+
+  it('without cross-origin isolation, runs on one thread when asked for two, and says so once', () => {
+    expect(checks.crossOriginIsolated).toBe(false);
+    expect(checks.threadsWithoutIsolation).toEqual([1, 1]);
+    const threadWarnings = warnings.filter((w) => w.startsWith('lstm-simd: running the kernels on 1 thread'));
+    expect(threadWarnings).toHaveLength(1);
+    expect(threadWarnings[0]).toMatch(/Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy/);
+  });
+
+  it('cross-origin isolated (COOP/COEP), runs on two threads with the results of one', () => {
+    expect(threadChecks.crossOriginIsolated).toBe(true);
+    expect(threadChecks.threads).toEqual([1, 2, 2]);
+    expect(threadChecks.variant).toBe('wasm-relaxed');
+    expect(isolatedWarnings).toEqual([]);
+    for (const g of threadChecks.gemms) expect(g.diff, `gemm ${g.shape}`).toBeLessThanOrEqual(1e-5);
+    expect(threadChecks.lossDiff, 'training losses').toBeLessThanOrEqual(1e-5);
+    expect(threadChecks.weightDiff, 'weights after three steps').toBeLessThanOrEqual(1e-5);
+    expect(threadChecks.texts[1], 'generation, every kernel call cut').toBe(threadChecks.texts[0]);
+    expect(threadChecks.texts[2], 'generation, cut by the thresholds').toBe(threadChecks.texts[0]);
   });
 
   it('runs the vanishing-gradient lab in the page (the core imports no node: module) and renders its report', async () => {

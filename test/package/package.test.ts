@@ -45,15 +45,18 @@ describe('the npm package', () => {
       expect(paths).toContain(required);
     }
     expect(paths.filter((p) => p.endsWith('.wasm')).sort()).toEqual([
+      'dist/wasm/lstm-simd.relaxed-threads.wasm',
       'dist/wasm/lstm-simd.relaxed.wasm',
+      'dist/wasm/lstm-simd.simd-threads.wasm',
       'dist/wasm/lstm-simd.simd.wasm',
     ]);
     expect(paths.filter((p) => p.endsWith('.wat'))).toEqual([]);
     expect(paths.filter((p) => p.startsWith('src/wasm-binary/'))).toEqual([]);
     expect(paths.filter((p) => p.startsWith('test/') || p.startsWith('bench/'))).toEqual([]);
-    // One base64 copy per build (the embedded module); its declaration is a plain string type.
+    // One base64 copy per build (the embedded module: two SIMD builds, each also as a threads build);
+    // its declaration is a plain string type.
     const base64Files = files.filter((f) => f.path.startsWith('dist/wasm-binary/') && f.path.endsWith('.js'));
-    expect(base64Files).toHaveLength(2);
+    expect(base64Files).toHaveLength(4);
     for (const f of files.filter((f) => f.path.startsWith('dist/wasm-binary/') && f.path.endsWith('.d.ts'))) {
       expect(f.size).toBeLessThan(1024);
     }
@@ -61,7 +64,8 @@ describe('the npm package', () => {
 
   it('declares what a registry and a bundler need', () => {
     expect(manifest.license).toBe('MIT');
-    expect(manifest.sideEffects).toBe(false);
+    // Only the Node entry's registration of worker_threads as the kernels' thread platform.
+    expect(manifest.sideEffects).toEqual(['./dist/node/threads.js']);
     expect(manifest.keywords).toEqual(expect.arrayContaining(['lstm', 'gru', 'webassembly']));
     expect(manifest.engines.node).toBe('>=20.19');
     expect(statSync(join(root, 'LICENSE')).size).toBeGreaterThan(500);

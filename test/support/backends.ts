@@ -1,7 +1,9 @@
 // The backend variants a kernel suite runs on: the js reference, the baseline
 // wasm build, and the relaxed build where this engine validates it. In the
-// 'relaxed' vitest project (LSTM_SIMD_EXPECT_RELAXED=1) a missing relaxed
-// build is an error, not a skip, so that CI cannot silently stop testing it.
+// 'relaxed' and 'threads' vitest projects (LSTM_SIMD_EXPECT_RELAXED=1) a missing
+// relaxed build is an error, not a skip, so that CI cannot silently stop testing
+// it. The 'threads' project (LSTM_SIMD_TEST_THREADS > 1) leaves out the js
+// reference, which the node project runs already.
 
 import { createBackend, hasRelaxedSimd, type Backend, type BackendVariant } from '../../src/internal.js';
 
@@ -11,8 +13,9 @@ export interface VariantCase {
 }
 
 export function kernelVariants(): VariantCase[] {
+  const threaded = Number(process.env.LSTM_SIMD_TEST_THREADS ?? '1') > 1;
   const cases: VariantCase[] = [
-    { variant: 'js', create: () => createBackend('js') },
+    ...(threaded ? [] : [{ variant: 'js' as const, create: () => createBackend('js') }]),
     { variant: 'wasm-simd', create: () => createBackend('wasm', { build: 'simd' }) },
   ];
   const relaxed = hasRelaxedSimd();

@@ -31,16 +31,18 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /**
- * Serves the repository root on 127.0.0.1, and `files` (URL path -> file). Every request that is not
- * served goes to `failures`; every request, as 'status path', to `requests` if given.
+ * Serves the repository root on 127.0.0.1, and `files` (URL path -> file), cross-origin isolated unless
+ * `isolated` is false. Every request that is not served goes to `failures`; every request, as
+ * 'status path', to `requests` if given.
  */
 export function serveRepository(
   failures: string[],
-  options: { files?: Record<string, string>; requests?: string[] } = {},
+  options: { files?: Record<string, string>; requests?: string[]; isolated?: boolean } = {},
 ): Promise<StaticServer> {
   return serveStatic({
     root: REPO_ROOT,
     files: options.files,
+    isolated: options.isolated,
     onRequest: (status, pathname) => {
       if (status >= 400) failures.push(`server: ${status} ${pathname}`);
       options.requests?.push(`${status} ${pathname}`);

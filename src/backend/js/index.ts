@@ -36,6 +36,12 @@ export class JsBackend implements Backend {
     return new Arena(this.heap, name, initialElements);
   }
 
+  /** The js kernels run on the calling thread. */
+  readonly threads = 1;
+
+  /** Nothing to end: the js backend has no workers. */
+  dispose(): void {}
+
   gemm(
     transA: boolean,
     transB: boolean,

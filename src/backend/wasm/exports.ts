@@ -4,6 +4,11 @@
 export interface KernelExports {
   heapBase(): number;
   isRelaxedBuild(): number;
+  isThreadsBuild(): number;
+  /** Bytes of the barrier block of a team of threads (assembly/team.ts). */
+  teamBytes(): number;
+  /** Marks a team broken (a member failed) and wakes its members waiting at the barrier. */
+  breakTeam(team: number): void;
 
   gemm(
     transA: number,
@@ -39,7 +44,8 @@ export interface KernelExports {
   columnSums(x: number, rows: number, cols: number, out: number, accumulate: number): void;
   rowSums(x: number, rows: number, cols: number, out: number, accumulate: number): void;
 
-  crossEntropyForward(logits: number, targets: number, rows: number, cols: number): number;
+  // The loss kernels take totalRows, the rows the mean is over (rows, unless the call is a thread's share).
+  crossEntropyForward(logits: number, targets: number, rows: number, cols: number, totalRows: number): number;
   crossEntropyBackward(
     logits: number,
     targets: number,
@@ -47,8 +53,16 @@ export interface KernelExports {
     cols: number,
     dLoss: number,
     dlogits: number,
+    totalRows: number,
   ): void;
-  crossEntropyWithGradient(logits: number, targets: number, rows: number, cols: number, gradient: number): number;
+  crossEntropyWithGradient(
+    logits: number,
+    targets: number,
+    rows: number,
+    cols: number,
+    gradient: number,
+    totalRows: number,
+  ): number;
   mseForward(prediction: number, target: number, n: number): number;
   mseWithGradient(prediction: number, target: number, n: number, gradient: number): number;
   maeForward(prediction: number, target: number, n: number): number;
@@ -107,9 +121,12 @@ export interface KernelExports {
   peakProbeFlopsPerIteration(): number;
 
   // ---- fused recurrent layers (assembly/recurrent.ts); `work` is the gemm workspace ----
+  // `rows` of the `batch` rows of every step run, from the given pointers on; the forwards'
+  // team, member, members: a team that splits one row's hidden units (0, 0, 1: none).
   lstmForward(
     steps: number,
     batch: number,
+    rows: number,
     hidden: number,
     reverse: number,
     gates: number,
@@ -128,10 +145,14 @@ export interface KernelExports {
     work: number,
     inputRows: number,
     ids: number,
+    team: number,
+    member: number,
+    members: number,
   ): void;
   lstmBackward(
     steps: number,
     batch: number,
+    rows: number,
     hidden: number,
     reverse: number,
     gates: number,
@@ -154,6 +175,7 @@ export interface KernelExports {
   gruForward(
     steps: number,
     batch: number,
+    rows: number,
     hidden: number,
     reverse: number,
     gates: number,
@@ -170,10 +192,14 @@ export interface KernelExports {
     work: number,
     inputRows: number,
     ids: number,
+    team: number,
+    member: number,
+    members: number,
   ): void;
   gruBackward(
     steps: number,
     batch: number,
+    rows: number,
     hidden: number,
     reverse: number,
     gates: number,
@@ -195,6 +221,7 @@ export interface KernelExports {
   rnnForward(
     steps: number,
     batch: number,
+    rows: number,
     hidden: number,
     reverse: number,
     gates: number,
@@ -209,10 +236,14 @@ export interface KernelExports {
     work: number,
     inputRows: number,
     ids: number,
+    team: number,
+    member: number,
+    members: number,
   ): void;
   rnnBackward(
     steps: number,
     batch: number,
+    rows: number,
     hidden: number,
     reverse: number,
     gates: number,

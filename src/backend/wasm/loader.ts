@@ -4,7 +4,8 @@
 // base64 (src/wasm-binary, made by scripts/build-wasm.js): no fs, no fetch, no
 // bundler configuration, compiled asynchronously. A page that prefers to fetch
 // the .wasm file itself passes `source` (a URL, a Response, bytes or a
-// compiled WebAssembly.Module), e.g. `dist/wasm/lstm-simd.relaxed.wasm`.
+// compiled WebAssembly.Module), e.g. `dist/wasm/lstm-simd.relaxed.wasm`, and for
+// threads `threadsSource` (`dist/wasm/lstm-simd.relaxed-threads.wasm`).
 
 import type { KernelExports } from './exports.js';
 import { hasRelaxedSimd, hasSimd } from './features.js';
@@ -18,6 +19,8 @@ export interface LoadOptions {
   build?: SimdBuild;
   /** Where the module comes from; default: the embedded bytes of the chosen build. */
   source?: WasmSource;
+  /** Where the threads build of the chosen build comes from (with more than one thread); default: its embedded bytes. */
+  threadsSource?: WasmSource;
 }
 
 export class WasmUnavailableError extends Error {
@@ -39,8 +42,13 @@ export function pickBuild(requested?: SimdBuild): SimdBuild {
   return requested ?? (hasRelaxedSimd() ? 'relaxed' : 'simd');
 }
 
-export async function compileKernels(build: SimdBuild, source?: WasmSource): Promise<WebAssembly.Module> {
-  if (source === undefined) return WebAssembly.compile(await embeddedBytes(build));
+/** Compiles `build` (its threads build when `threads`) from `source`, or from the embedded bytes. */
+export async function compileKernels(
+  build: SimdBuild,
+  source?: WasmSource,
+  threads = false,
+): Promise<WebAssembly.Module> {
+  if (source === undefined) return WebAssembly.compile(await embeddedBytes(build, threads));
   if (source instanceof WebAssembly.Module) return source;
   if (typeof source === 'string' || source instanceof URL) {
     const response = await fetch(source);
@@ -62,9 +70,15 @@ async function compileResponse(response: Response): Promise<WebAssembly.Module> 
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
-async function embeddedBytes(build: SimdBuild): Promise<Uint8Array<ArrayBuffer>> {
-  const { base64 } =
-    build === 'relaxed' ? await import('../../wasm-binary/relaxed.js') : await import('../../wasm-binary/simd.js');
+async function embeddedBytes(build: SimdBuild, threads: boolean): Promise<Uint8Array<ArrayBuffer>> {
+  // Four literal imports, so that bundlers see each generated module (and load only the one chosen).
+  const { base64 } = threads
+    ? build === 'relaxed'
+      ? await import('../../wasm-binary/relaxed-threads.js')
+      : await import('../../wasm-binary/simd-threads.js')
+    : build === 'relaxed'
+      ? await import('../../wasm-binary/relaxed.js')
+      : await import('../../wasm-binary/simd.js');
   return decodeBase64(base64);
 }
 
