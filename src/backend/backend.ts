@@ -11,6 +11,7 @@ import type { Heap, Ptr } from '../memory/heap.js';
 
 export type { Ptr } from '../memory/heap.js';
 
+/** The two kinds of backend: the plain-TypeScript reference ('js') and the WebAssembly kernels ('wasm'). */
 export type BackendName = 'js' | 'wasm';
 
 /** Which implementation runs: 'js' (float32), 'js-f64' (float64 reference), 'wasm-simd', 'wasm-relaxed'. */
@@ -379,12 +380,18 @@ export function packedRecurrentSize(rows: number, cols: number): number {
   return Math.ceil(rows / PACK_ROWS) * PACK_ROWS * Math.ceil(cols / 4) * 4;
 }
 
+/**
+ * Where tensors live and kernels run: the js reference or the WebAssembly SIMD kernels. Models and
+ * layers call only this interface. Get one with `createBackend` or `ready()`/`getBackend()`.
+ */
 export interface Backend extends Kernels {
+  /** 'js' or 'wasm'. */
   readonly name: BackendName;
+  /** Which kernels exactly: 'js', 'js-f64', 'wasm-simd' or 'wasm-relaxed'. */
   readonly variant: BackendVariant;
-  /** The memory every Ptr points into. */
+  /** The memory every Ptr points into. @internal */
   readonly heap: Heap;
-  /** Temporaries of one step; reset by the trainer (or the caller) after each step. */
+  /** Temporaries of one step; reset by the trainer (or the caller) after each step. @internal */
   readonly scratch: Arena;
   /** A new long-lived arena (parameters, gradients, optimizer state). */
   createArena(name: string, initialElements?: number): Arena;

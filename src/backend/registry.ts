@@ -9,6 +9,7 @@ import { JsBackend, type JsBackendOptions } from './js/index.js';
 import { WasmBackend, type WasmBackendOptions } from './wasm/index.js';
 import { checkThreadCount, setDefaultThreads } from './wasm/thread-count.js';
 
+/** createBackend's options: the js backend's and the wasm backend's (each reads its own). */
 export type BackendOptions = JsBackendOptions & WasmBackendOptions;
 
 let currentName: BackendName = 'wasm';

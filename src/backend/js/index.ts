@@ -13,8 +13,11 @@ import * as optim from './optim.js';
 import * as regression from './regression-loss.js';
 import * as rec from './recurrent.js';
 
+/** Options of the js (reference) backend. */
 export interface JsBackendOptions {
+  /** 'float32' (default, as the wasm kernels) or 'float64' (for gradient checks and measurements). */
   precision?: 'float32' | 'float64';
+  /** Upper bound of the heap in 64 KiB pages (default 65536 = 4 GiB). */
   maximumPages?: number;
 }
 

@@ -13,10 +13,12 @@ const SIMD_PROBE = new Uint8Array([
   11,
 ]);
 
+/** Whether this engine validates WebAssembly SIMD (the baseline build needs it). */
 export function hasSimd(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
 }
 
+/** Whether this engine validates relaxed SIMD (the relaxed build, with fused multiply-add). */
 export function hasRelaxedSimd(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_SIMD_PROBE);
 }

@@ -19,6 +19,7 @@ import { availableThreads, defaultSplitAll, defaultThreads } from './thread-coun
 import { poolBytes, WorkerPool } from './worker-pool.js';
 import { workerPlatform } from './worker-platform.js';
 
+/** Options of the WebAssembly backend: the build, where its module comes from, heap bound, threads. */
 export interface WasmBackendOptions extends LoadOptions {
   /** Upper bound of the heap in 64 KiB pages (default 65536 = 4 GiB). */
   maximumPages?: number;

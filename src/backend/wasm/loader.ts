@@ -10,8 +10,10 @@
 import type { KernelExports } from './exports.js';
 import { hasRelaxedSimd, hasSimd } from './features.js';
 
+/** The two wasm builds of the one kernel source: baseline SIMD and relaxed SIMD (fused multiply-add). */
 export type SimdBuild = 'simd' | 'relaxed';
 
+/** Where a wasm module comes from: a URL or path, a fetch Response, bytes, or a compiled module. */
 export type WasmSource = string | URL | Response | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
 
 export interface LoadOptions {
@@ -23,7 +25,9 @@ export interface LoadOptions {
   threadsSource?: WasmSource;
 }
 
+/** Thrown when the engine cannot run the requested build (no WebAssembly, no SIMD, or no relaxed SIMD). */
 export class WasmUnavailableError extends Error {
+  /** 'WasmUnavailableError'. */
   override name = 'WasmUnavailableError';
 }
 
