@@ -130,6 +130,7 @@ export {
   type RNNLMOptions,
   type SampleOptions,
   type StreamOptions,
+  type TokenChooser,
   type TokenVocabulary,
 } from './models/rnnlm-scratch.js';
 export type { SamplingOptions } from './models/sampling.js';

@@ -19,6 +19,7 @@ export interface TextFormat {
   tokenizer: Tokenizer;
   /** Lowercase the text first (d2l does). */
   lowercase: boolean;
+  /** The characters kept; every run of others becomes one space (see Charset). */
   charset: Charset;
 }
 

@@ -17,12 +17,17 @@ import { Vocab } from './vocab.js';
 
 /** A minibatch of token ids, row-major (batchSize, numSteps); Y is X shifted by one token. */
 export interface TokenBatch {
-  X: Int32Array; // (batchSize, numSteps)
-  Y: Int32Array; // (batchSize, numSteps)
-  batchSize: number; // rows in this batch: smaller than the configured batchSize for the last one
+  /** Input token ids, (batchSize, numSteps) row-major. */
+  X: Int32Array;
+  /** Target token ids, (batchSize, numSteps) row-major: each row of X one token later. */
+  Y: Int32Array;
+  /** Rows in this batch: smaller than the configured batchSize for the last one. */
+  batchSize: number;
+  /** Tokens per row (time steps T). */
   numSteps: number;
 }
 
+/** Options of buildCorpus: a text format (unset fields take d2l's), or a vocabulary to reuse. */
 export interface CorpusOptions extends Partial<TextFormat> {
   /**
    * Reuse a vocabulary (e.g. a checkpoint's) instead of building one; unknown tokens map to `<unk>`.
@@ -33,9 +38,13 @@ export interface CorpusOptions extends Partial<TextFormat> {
   minFreq?: number;
 }
 
+/** What buildCorpus returns: d2l's `corpus, vocab`, and the tokens they index. */
 export interface BuiltCorpus {
+  /** The text's tokens, in order. */
   tokens: string[];
+  /** The tokens' ids in `vocab` (unknown ones: `<unk>`'s). */
   corpus: Int32Array;
+  /** The vocabulary built from the tokens, or the one given in the options. */
   vocab: Vocab;
 }
 
@@ -71,10 +80,13 @@ function corpusFormat(options: CorpusOptions): TextFormat {
   }
 }
 
+/** Options of TimeMachine: the text, the batch shape, the split, and the text format (see CorpusOptions). */
 export interface TimeMachineOptions extends CorpusOptions {
   /** The raw text of the book (see loadTimeMachineText / resolveTimeMachineText). */
   text: string;
+  /** Windows per batch (an integer >= 1; d2l's chapter uses 1024). */
   batchSize: number;
+  /** Tokens per window, the time steps T of a batch (an integer >= 1; d2l's chapter uses 32). */
   numSteps: number;
   /** Training windows (default 10 000, as d2l; with valFraction, all windows before the validation ones). */
   numTrain?: number;
@@ -91,19 +103,46 @@ export interface TimeMachineOptions extends CorpusOptions {
   seed?: number;
 }
 
+/**
+ * d2l's `TimeMachine(batch_size, num_steps)` data module over a text given as a string (no I/O, so it
+ * runs in browsers; Node's loadTimeMachine finds the book itself): (batchSize, numSteps) windows of
+ * token ids, shuffled per epoch for training, in order for validation. What Trainer.fit reads.
+ * Throws a RangeError naming any option out of range, or when the windows do not fit the corpus.
+ *
+ * @example
+ * ```ts
+ * const data = new TimeMachine({
+ *   text,                                         // any string
+ *   batchSize: 32, numSteps: 32,
+ *   tokenizer: 'word', lowercase: false, charset: 'all',
+ *   stride: 32,                                   // windows 32 tokens apart (d2l: 1, every window)
+ *   valFraction: 0.1,                             // the last 10% of the windows validate (d2l: 10,000 + 5,000)
+ * });
+ * data.vocab.tokenize('The Time, Traveller');     // ['The', 'Time', ',', 'Traveller']
+ * ```
+ */
 export class TimeMachine {
+  /** Windows per batch (the last batch may have fewer). */
   readonly batchSize: number;
+  /** Tokens per window (time steps T). */
   readonly numSteps: number;
+  /** Training windows: indices [0, numTrain). */
   readonly numTrain: number;
+  /** Validation windows: indices [numTrain, numTrain + numVal). */
   readonly numVal: number;
+  /** Tokens between the starts of consecutive windows (1: d2l's, every window). */
   readonly stride: number;
+  /** Seed of the per-epoch shuffles (the given one, or the fresh one drawn). */
   readonly seed: number;
+  /** How the text was cut into tokens: 'char' or 'word'. */
   readonly tokenizer: Tokenizer;
+  /** The vocabulary of the corpus (built from it, or the one given). */
   readonly vocab: Vocab;
   /** Token ids of the whole preprocessed book. */
   readonly corpus: Int32Array;
   private nextEpoch = 0;
 
+  /** Tokenizes and indexes the text; throws a RangeError naming any option out of range. */
   constructor(options: TimeMachineOptions) {
     const { batchSize, numSteps, stride = 1, valFraction } = options;
     requireInteger('batchSize', batchSize, 1);
@@ -161,10 +200,12 @@ export class TimeMachine {
     return windowCount(this.corpus.length, this.numSteps, this.stride);
   }
 
+  /** Batches per training epoch: ceil(numTrain / batchSize). */
   get numTrainBatches(): number {
     return Math.ceil(this.numTrain / this.batchSize);
   }
 
+  /** Validation batches: ceil(numVal / batchSize). */
   get numValBatches(): number {
     return Math.ceil(this.numVal / this.batchSize);
   }
@@ -174,13 +215,19 @@ export class TimeMachine {
     return this.nextEpoch;
   }
 
+  /** Throws a RangeError unless `value` is an integer >= 0. */
   set epoch(value: number) {
     requireInteger('epoch', value, 0);
     this.nextEpoch = value;
   }
 
   /** Window i, starting at token s = i stride: X = corpus[s : s + numSteps], Y = corpus[s + 1 : s + 1 + numSteps] (views, do not write). */
-  window(i: number): { X: Int32Array; Y: Int32Array } {
+  window(i: number): {
+    /** The window's inputs, numSteps token ids. */
+    X: Int32Array;
+    /** Its targets, the same tokens one later. */
+    Y: Int32Array;
+  } {
     if (!Number.isInteger(i) || i < 0 || i >= this.numWindows) {
       throw new RangeError(`TimeMachine.window: index ${i} is outside [0, ${this.numWindows})`);
     }

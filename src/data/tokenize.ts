@@ -19,8 +19,10 @@ export function tokenizeWords(text: string): string[] {
   return text.split(/\s+/).filter((word) => word.length > 0);
 }
 
+/** How text is cut into tokens: 'char', one per code point; 'word', words (see tokenize, TextFormat.tokenizer). */
 export type Tokenizer = 'char' | 'word';
 
+/** d2l's `tokenize`: characters (the default) or words of preprocessed text; a RangeError for any other tokenizer. */
 export function tokenize(text: string, tokenizer: Tokenizer = 'char'): string[] {
   if (tokenizer === 'char') return tokenizeChars(text);
   if (tokenizer === 'word') return tokenizeWords(text);

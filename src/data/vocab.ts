@@ -9,8 +9,10 @@
 
 import { D2L_TEXT_FORMAT, joinTokens, textFormat, tokenizeText, type TextFormat } from './text-format.js';
 
+/** The unknown token, '<unk>': every vocabulary has it, and tokens it lacks map to its index. */
 export const UNK_TOKEN = '<unk>';
 
+/** Options of Vocab: which tokens to keep, and the text format the tokens were cut with. */
 export interface VocabOptions extends Partial<TextFormat> {
   /** Tokens seen fewer times are left out (they map to `<unk>`). d2l's default 0 keeps all. */
   minFreq?: number;
@@ -20,20 +22,40 @@ export interface VocabOptions extends Partial<TextFormat> {
 
 /** The serialised form, for checkpoints: the index order is stored, never recomputed. */
 export interface VocabJSON {
+  /** Always 'lstm-simd.vocab': what fromJSON checks first. */
   format: 'lstm-simd.vocab';
+  /** Version of this layout (1). */
   version: 1;
+  /** The tokens in index order. */
   idxToToken: string[];
+  /** (token, count) of the counted tokens, most frequent first. */
   tokenFreqs: [string, number][];
   /** The text format of the tokens (null: none recorded); absent in files written before it existed, which were d2l's. */
   textFormat?: TextFormat | null;
 }
 
+/** A token and how many times it occurs in the tokens a vocabulary was built from. */
 export type TokenFreq = readonly [token: string, count: number];
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/**
+ * d2l's `Vocab`: token <-> index, indices in code-point order of the token set (d2l v1's order, so
+ * that a character vocabulary gives the book's ids: ' ' = 0, '<unk>' = 1, 'a' = 2, ...). It may
+ * record the text format of its tokens, with which it reads a prefix (tokenize) and writes
+ * generated tokens (join); checkpoints store it as VocabJSON.
+ *
+ * @example
+ * ```ts
+ * const vocab = new Vocab(tokenizeChars(preprocess(text)));
+ * vocab.get(['t', 'h', 'e']);                  // [21, 9, 6]
+ * vocab.toTokens([21, 9, 6]);                  // ['t', 'h', 'e']
+ * ```
+ */
 export class Vocab {
+  /** The tokens in index order. */
   readonly idxToToken!: readonly string[];
+  /** Each token's index. */
   readonly tokenToIdx!: ReadonlyMap<string, number>;
   /** (token, count), most frequent first; ties keep first-occurrence order (Python's stable sort). */
   readonly tokenFreqs!: readonly TokenFreq[];
@@ -104,6 +126,7 @@ export class Vocab {
     return vocab;
   }
 
+  /** Number of tokens, `<unk>` and reserved tokens included (d2l's `len(vocab)`). */
   get length(): number {
     return this.idxToToken.length;
   }
@@ -150,6 +173,7 @@ export class Vocab {
     return Array.from(indices, (i) => this.tokenAt(i));
   }
 
+  /** The serialised form (JSON.stringify calls it); fromJSON rebuilds the same indices. */
   toJSON(): VocabJSON {
     return {
       format: 'lstm-simd.vocab',

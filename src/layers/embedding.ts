@@ -35,10 +35,21 @@ export interface EmbeddingOptions {
    * tying: RNNLM's tieWeights passes its output layer's weight).
    */
   weight?: Tensor;
+  /** The backend of the parameter (default: the shared weight's, else the current one). */
   backend?: Backend;
 }
 
-/** A lookup table of numEmbeddings vectors of embeddingDim values (PyTorch's nn.Embedding). */
+/**
+ * A lookup table of numEmbeddings vectors of embeddingDim values (PyTorch's nn.Embedding): token ids
+ * in, their rows of `weight` out; the backward adds each row's gradient into its token's row.
+ *
+ * @example
+ * ```ts
+ * const embedding = new Embedding(5000, 128, { seed: 1 });                       // weight (5000, 128)
+ * const vectors = embedding.forward(batch.X, [batch.batchSize, batch.numSteps]);  // (B, T, 128)
+ * // in a language model: new RNNLM(lstm, { vocabSize: 5000, embeddingDim: 128 }) builds model.embedding
+ * ```
+ */
 export class Embedding extends Module {
   /** (numEmbeddings, embeddingDim): row v is token v's vector. */
   readonly weight: Tensor;
@@ -48,8 +59,14 @@ export class Embedding extends Module {
    */
   projection: EmbeddingProjection = 'auto';
 
+  /**
+   * Draws the weight from N(0, 1) (or shares options.weight); throws a RangeError unless both sizes
+   * are positive integers and a shared weight is (numEmbeddings, embeddingDim).
+   */
   constructor(
+    /** Rows of the table: the vocabulary size V (ids must lie in [0, V)). */
     readonly numEmbeddings: number,
+    /** Width of each row, E. */
     readonly embeddingDim: number,
     options: EmbeddingOptions = {},
   ) {

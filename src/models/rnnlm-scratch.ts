@@ -22,8 +22,11 @@ import { argmaxExcept, sampleToken, tokenFilter, type SamplingOptions } from './
  * of a prefix is taken as known.
  */
 export interface TokenVocabulary {
+  /** Number of tokens: must equal the model's vocabSize. */
   readonly length: number;
+  /** The tokens in index order. */
   readonly idxToToken: readonly string[];
+  /** A token's index (for an unknown token: `unk`, if the vocabulary has it). */
   indexOf(token: string): number;
   /** The index unknown tokens map to: a prefix must not contain unknown tokens, and generation never picks it. */
   readonly unk?: number;
@@ -48,26 +51,51 @@ export interface StreamOptions extends SamplingOptions {
   greedy?: boolean;
 }
 
-/** Picks the next token's index from the logits of the last step. */
-type TokenChooser = (logits: Float64Array) => number;
+/** Picks the next token's index from the logits (V) of the last step (a subclass's generateIds calls it). */
+export type TokenChooser = (logits: Float64Array) => number;
 
 /** How often (ms of work) stream hands the event loop a turn, so that a page stays responsive. */
 const STREAM_YIELD_MS = 10;
 
+/** Options of RNNLMScratch (and, through ConciseRNNLMOptions, of RNNLM). */
 export interface RNNLMOptions {
+  /** Tokens in the vocabulary, V: the width of the one-hot inputs and of the logits. */
   vocabSize: number;
+  /** Learning rate of the SGD configureOptimizers returns (default 0.01; d2l's chapter trains at 4). */
   lr?: number;
   /** Seed of the output layer's initial weights. */
   seed?: number;
 }
 
+/**
+ * d2l's `RNNLMScratch`: a character language model around any recurrent network (scratch cell or
+ * fused layer): one-hot inputs, a dense output layer W_hq, b_q, mean cross-entropy; predict, sample
+ * and stream generate text. A TrainableModel of TokenBatch for Trainer.fit.
+ *
+ * @example
+ * ```ts
+ * const lstm = new LSTMScratch(data.vocab.length, 32);        // numInputs, numHiddens, sigma = 0.01
+ * const model = new RNNLMScratch(lstm, { vocabSize: data.vocab.length, lr: 4 });
+ * new Trainer({ maxEpochs: 50, gradientClipVal: 1 }).fit(model, data);
+ * model.predict('it has', 20, data.vocab);                   // 'it has a the time travelly' in the book
+ * ```
+ */
 export class RNNLMScratch extends Module {
+  /** Tokens in the vocabulary, V. */
   readonly vocabSize: number;
+  /** Learning rate of the SGD configureOptimizers returns. */
   readonly lr: number;
+  /** Output weight (numHiddens, V), N(0, rnn.sigma^2); unset in RNNLM, whose output layer is `linear`. */
   W_hq!: Tensor;
+  /** Output bias (V), zeros; unset in RNNLM. */
   b_q!: Tensor;
 
+  /**
+   * Registers `rnn` as the submodule `rnn` and draws W_hq from `options.seed`; throws a RangeError
+   * unless vocabSize is a positive integer and lr > 0.
+   */
   constructor(
+    /** The recurrent network: takes (T, B, vocabSize) one-hot inputs (RNNLM: or token ids, or embeddings). */
     readonly rnn: Recurrent,
     options: RNNLMOptions,
   ) {
@@ -123,6 +151,7 @@ export class RNNLMScratch extends Module {
     return crossEntropy(reshape(logits, [T * B, V]), timeMajor);
   }
 
+  /** Mean cross-entropy of a batch, recorded for backward (a one-element tensor). */
   trainingStep(batch: TokenBatch): Tensor {
     const [logits] = this.forward(batch.X, batch.batchSize, batch.numSteps);
     return this.loss(logits, batch.Y);
@@ -133,6 +162,7 @@ export class RNNLMScratch extends Module {
     return noGrad(() => this.trainingStep(batch).item());
   }
 
+  /** d2l's plain SGD over all parameters at `lr`: Trainer's optimiser unless it is given another. */
   configureOptimizers(): SGD {
     return new SGD(this.parameters(), this.lr);
   }

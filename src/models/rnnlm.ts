@@ -48,9 +48,22 @@ export interface ConciseRNNLMOptions extends RNNLMOptions {
   tieWeights?: boolean;
 }
 
-/** d2l's concise language model: any recurrent network, an optional embedding, a dense output layer. */
+/**
+ * d2l's concise language model: any recurrent network, an optional embedding, a dense output layer
+ * (PyTorch's names: `embedding.weight`, `rnn.*`, `linear.*`). A fused layer (LSTM, GRU, RNN) takes
+ * token ids directly, and predict, sample and stream step it on a persistent state.
+ *
+ * @example
+ * ```ts
+ * const lstm = new LSTM({ numInputs: data.vocab.length, numHiddens: 32 });
+ * const model = new RNNLM(lstm, { vocabSize: data.vocab.length, lr: 4 });   // takes token ids directly
+ * trainer.fit(model, data);
+ * model.sample('it has', 200, data.vocab, { temperature: 0.8, seed: 1 });
+ * ```
+ */
 export class RNNLM extends RNNLMScratch {
   // `declare`: set by initParams during the base constructor, so no field initialiser may reset it.
+  /** The output layer, PyTorch's nn.Linear: weight (V, W), bias (V), W the recurrent output width. */
   declare linear: Linear;
   /** The token embedding, or null when the network takes one-hot tokens. */
   readonly embedding: Embedding | null;
@@ -58,6 +71,10 @@ export class RNNLM extends RNNLMScratch {
   readonly dropout: number;
   private readonly dropoutRandom: Random;
 
+  /**
+   * Throws a RangeError as RNNLMScratch's does, and when dropout is outside [0, 1), the network's
+   * numInputs differs from embeddingDim, or tieWeights lacks an embedding as wide as the recurrent outputs.
+   */
   constructor(rnn: Recurrent, options: ConciseRNNLMOptions) {
     super(rnn, options);
     const { embeddingDim, dropout = 0 } = options;

@@ -17,7 +17,9 @@ import { RNNLM } from './rnnlm.js';
 
 /** Everything needed to rebuild a language model the package builds (see createLanguageModel). */
 export interface LanguageModelSpec {
+  /** The cell, and scratch (RNNLMScratch over d2l's cell) or concise (RNNLM over a fused layer). */
   kind: ModelKind;
+  /** Tokens in the vocabulary, V. */
   vocabSize: number;
   /** Hidden units (per direction for a bidirectional concise model). */
   numHiddens: number;
@@ -33,17 +35,25 @@ export interface LanguageModelSpec {
   lmDropout?: number;
   /** RNNLM's tieWeights: the embedding shares the output layer's weight (needs embeddingDim = numHiddens x directions). */
   tieWeights?: boolean;
+  /** Learning rate of the model's SGD (configureOptimizers). */
   lr: number;
   /** Seed of the initial weights and the dropout masks (default: a fresh random seed). */
   seed?: number;
 }
 
+/** d2l's hyperparameters for one model kind (MODEL_DEFAULTS): what `lstm-simd train` uses unless told otherwise. */
 export interface ChapterDefaults {
+  /** Hidden units H. */
   numHiddens: number;
+  /** SGD learning rate. */
   lr: number;
+  /** Training epochs. */
   maxEpochs: number;
+  /** Windows per batch B. */
   batchSize: number;
+  /** Tokens per window T. */
   numSteps: number;
+  /** Global-norm clipping threshold. */
   gradientClipVal: number;
   /** Where the settings come from in d2l. */
   chapter: string;
@@ -77,19 +87,24 @@ const SCRATCH = {
     gradientClipVal: 1,
     chapter: '9.5 RNN from scratch',
   },
-} satisfies Record<string, ChapterDefaults>;
+} satisfies Record<Extract<ModelKind, `${string}-scratch`>, ChapterDefaults>;
 
 // The concise models: the fused layers under d2l's RNNLM, same data and trainer settings.
 const CONCISE = {
   lstm: { ...SCRATCH['lstm-scratch'], chapter: '10.1 LSTM (concise)' },
   gru: { ...SCRATCH['gru-scratch'], chapter: '10.2 GRU (concise)' },
   rnn: { ...SCRATCH['rnn-scratch'], chapter: '9.6 RNN (concise)' },
-} satisfies Record<string, ChapterDefaults>;
+} satisfies Record<Exclude<ModelKind, `${string}-scratch`>, ChapterDefaults>;
 
-export type ModelKind = keyof typeof SCRATCH | keyof typeof CONCISE;
+/**
+ * A language model by name: '*-scratch', d2l's from-scratch cell under RNNLMScratch; 'lstm', 'gru',
+ * 'rnn', the fused layer under RNNLM. SCRATCH and CONCISE above have exactly these keys.
+ */
+export type ModelKind = 'lstm-scratch' | 'gru-scratch' | 'rnn-scratch' | 'lstm' | 'gru' | 'rnn';
 
 /** A word-level language model's settings (`lstm-simd train --level word`): see WORD_LEVEL_DEFAULTS. */
 export interface WordLevelDefaults extends ChapterDefaults {
+  /** The model (a concise one: scratch cells take no embedding). */
   kind: ModelKind;
   /** RNNLM's dropout on the embedded inputs and the recurrent outputs. */
   lmDropout: number;
@@ -130,6 +145,7 @@ export function wordLevelSpec(
   return { embeddingDim: numHiddens * (bidirectional ? 2 : 1), lmDropout, tieWeights };
 }
 
+/** d2l's hyperparameters for each model kind (chapters 9.5, 9.6, 10.1, 10.2): H 32, batch 1024 x 32, clipping 1. */
 export const MODEL_DEFAULTS: Record<ModelKind, ChapterDefaults> = { ...SCRATCH, ...CONCISE };
 
 export function isModelKind(name: string): name is ModelKind {
@@ -215,6 +231,12 @@ export function checkLanguageModelSpec(spec: LanguageModelSpec): void {
   }
 }
 
+/**
+ * Builds the model a spec describes: RNNLMScratch over LSTMScratch/GRUScratch/RNNScratch for the
+ * '*-scratch' kinds, RNNLM over LSTM/GRU/RNN otherwise, on `backend` (default: the current one). The
+ * cell and the output layer draw from separate streams of `spec.seed`. Throws a RangeError (a
+ * TypeError for a spec that is not an object) naming the field of a spec it cannot build.
+ */
 export function createLanguageModel(spec: LanguageModelSpec, backend?: Backend): RNNLMScratch {
   checkLanguageModelSpec(spec);
   const { kind, vocabSize, numHiddens, lr, seed = freshSeed(), embeddingDim, lmDropout, tieWeights } = spec;

@@ -7,7 +7,9 @@ import type { BoardPoint } from './board.js';
 
 /** One line of a chart. */
 export interface ChartSeries {
+  /** Its name in the legend. */
   label: string;
+  /** The (x, y) points, joined in order; undrawable ones break the line. */
   points: readonly BoardPoint[];
   /** CSS colour (default: the next of matplotlib's tab10). */
   color?: string;
@@ -23,30 +25,43 @@ export interface ChartSeries {
 export interface ChartMark {
   /** In the series' x units. */
   value: number;
+  /** Text at the tick or the top of the line. */
   label: string;
 }
 
 /** A shaded stretch of the x axis, e.g. the steps that read a filler token. */
 export interface ChartBand {
+  /** Start, in the series' x units. */
   from: number;
+  /** End, in the series' x units. */
   to: number;
+  /** CSS fill colour (the axes and lines are drawn over it). */
   color: string;
 }
 
 /** lineChartSvg's options. */
 export interface ChartOptions {
+  /** Width of the picture in px (default 560). */
   width?: number;
+  /** Height of the picture in px (default 400). */
   height?: number;
+  /** Text above the plot (default none). */
   title?: string;
+  /** Caption of the x axis (default none). */
   xLabel?: string;
+  /** Caption of the y axis (default none). */
   yLabel?: string;
-  /** Logarithmic axes (base 10). */
+  /** Logarithmic x axis (base 10); points at x <= 0 are not drawn. */
   logX?: boolean;
+  /** Logarithmic y axis (base 10); points at y <= 0 are not drawn. */
   logY?: boolean;
-  /** Axis limits (default: the data's, widened to round ticks). */
+  /** Left end of the x axis (default: the data's, widened to a round tick). */
   xMin?: number;
+  /** Right end of the x axis (default: the data's, widened to a round tick). */
   xMax?: number;
+  /** Bottom of the y axis (default: the data's, widened to a round tick). */
   yMin?: number;
+  /** Top of the y axis (default: the data's, widened to a round tick). */
   yMax?: number;
   /** Ticks of the x axis with their own labels (default: round numbers). */
   xTicks?: readonly ChartMark[];
@@ -54,9 +69,15 @@ export interface ChartOptions {
   verticalMarks?: readonly ChartMark[];
   /** Rotate the x tick labels (for tokens). */
   rotateXTicks?: boolean;
+  /** Shaded stretches of the x axis, drawn under the lines. */
   bands?: readonly ChartBand[];
   /** A horizontal reference line, e.g. chance. */
-  reference?: { y: number; label: string };
+  reference?: {
+    /** Its height, in the series' y units (the y axis is widened to include it). */
+    y: number;
+    /** Text just above the line, at its left end. */
+    label: string;
+  };
 }
 
 /** matplotlib's tab10 colours, C0, C1, ... */
@@ -209,11 +230,17 @@ export function lineChartSvg(series: readonly ChartSeries[], options: ChartOptio
 
 /** boardToSvg's options (the axis titles default to 'epoch' and 'perplexity'). */
 export interface PlotOptions {
+  /** Width of the picture in px (default 560). */
   width?: number;
+  /** Height of the picture in px (default 400). */
   height?: number;
+  /** Right end of the epoch axis (default: the last epoch, widened to a round tick); it starts at 0. */
   xMax?: number;
+  /** Text above the plot (default none). */
   title?: string;
+  /** Caption of the x axis (default 'epoch'). */
   xLabel?: string;
+  /** Caption of the y axis (default 'perplexity'). */
   yLabel?: string;
 }
 

@@ -7,8 +7,11 @@ import { escapeXml, lineChartSvg, type ChartSeries } from './plot-svg.js';
 
 /** One configuration of a sweep and what it measured. */
 export interface SweepResult {
+  /** Hidden units H: the panel's column. */
   numHiddens: number;
+  /** Learning rate: the x position. */
   lr: number;
+  /** Tokens per window T: the line. */
   numSteps: number;
   /** Validation perplexity after the last epoch. */
   valPerplexity: number;
