@@ -111,6 +111,8 @@ async function corpusFile(given) {
   }
   const { resolveTimeMachineText } = await import('../dist/node/index.js');
   const found = await resolveTimeMachineText({ download: false });
+  // Only a download that could not be cached has no path, and downloading is off: this cannot throw.
+  if (found.path === null) throw new Error('browser-chapter: the Time Machine corpus has no file to serve');
   return found.path;
 }
 
@@ -118,7 +120,9 @@ async function corpusFile(given) {
 async function trainInPage(page, kind, epochs, backend) {
   await page.reload();
   await page.waitForFunction(
-    () => document.body.dataset.state === 'idle' && !document.querySelector('#start').disabled,
+    () =>
+      document.body.dataset.state === 'idle' &&
+      !(/** @type {HTMLButtonElement} */ (document.querySelector('#start')).disabled),
   );
   await page.click('text=More settings');
   await page.selectOption('#cell', kind.replace('-scratch', ''));
@@ -171,7 +175,8 @@ async function trainInNode(kind, epochs, text) {
     valPerplexity: history.epochs.map((r) => r.valPerplexity),
     wallSeconds: history.seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    trainingThreadCpuSeconds: mainBefore === undefined ? undefined : (mainAfter - mainBefore) / ticksPerSecond(),
+    trainingThreadCpuSeconds:
+      mainBefore === undefined || mainAfter === undefined ? undefined : (mainAfter - mainBefore) / ticksPerSecond(),
   };
 }
 

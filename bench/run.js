@@ -14,8 +14,8 @@ import { checkDist, describeEnvironment, ensureRelaxedSimd, importDist } from '.
 import { PROFILES, RateMemory } from './lib/measure.js';
 import { derive, formatTable, formatTargets, jsonRows } from './lib/report.js';
 import { bestOfRuns, collectPeaks, makeLookup, runSuite } from './lib/suite.js';
-import { loadBrowser } from './lib/browser.js';
-import { loadTfjs } from './lib/tfjs.js';
+import { browserUnavailable, loadBrowser } from './lib/browser.js';
+import { loadTfjs, tfjsUnavailable } from './lib/tfjs.js';
 
 const SUITES_DIR = fileURLToPath(new URL('./suites/', import.meta.url));
 /** Suites run in this order (any others after them, by name): kernels first, their peak serves all. */
@@ -111,6 +111,7 @@ const started = performance.now();
 
 const env = describeEnvironment();
 const lib = await importDist();
+/** @type {import('./lib/types.js').Suite[]} */
 const suites = [];
 for (const name of options.suites) suites.push(await import(pathToFileURL(path.join(SUITES_DIR, `${name}.js`)).href));
 
@@ -131,13 +132,11 @@ const reference = relaxed.relaxed ? 'wasm-relaxed' : 'wasm-simd';
 
 const wantTfjs =
   suites.some((s) => s.usesTfjs) && (!options.backendFilter || options.backendFilter.some((b) => b.startsWith('tfjs')));
-const tfjs = wantTfjs ? await loadTfjs() : { labels: [], info: 'TensorFlow.js: not used by these suites' };
+const tfjs = wantTfjs ? await loadTfjs() : tfjsUnavailable('TensorFlow.js: not used by these suites');
 const wantBrowser =
   suites.some((s) => s.usesBrowser) &&
   (!options.backendFilter || options.backendFilter.some((b) => b.startsWith('chromium')));
-const browser = wantBrowser
-  ? await loadBrowser()
-  : { labels: [], info: 'Chromium: not used by these suites', prepare: undefined, close: async () => {} };
+const browser = wantBrowser ? await loadBrowser() : browserUnavailable('Chromium: not used by these suites');
 
 const profileName = options.quick ? 'quick' : 'full';
 const header = [
@@ -159,6 +158,7 @@ const header = [
 ];
 console.log(header.join('\n'));
 
+/** @type {import('./lib/types.js').SuiteContext} */
 const ctx = { quick: options.quick, profile: profileName, lib, backends, tfjs, browser, reference };
 const rates = new RateMemory();
 const allRows = [];

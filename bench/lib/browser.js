@@ -19,7 +19,7 @@ export const BROWSER_BUILDS = { 'chromium-simd': 'simd', 'chromium-relaxed': 're
  * @typedef {{
  *   labels: string[],
  *   info: string,
- *   prepare(label: string, spec: { factory: string, args: unknown[], call: string }): Promise<import('./suite.js').Runner>,
+ *   prepare(label: string, spec: { factory: string, args: unknown[], call: string }): Promise<import('./types.js').Runner>,
  *   close(): Promise<void>,
  * }} BrowserHandle
  */
@@ -54,10 +54,11 @@ export async function loadBrowser() {
         const id = `${label}-${nextId++}`;
         await page.evaluate(
           ([i, s]) => window.benchHarness.prepare(i, s),
-          [id, { ...spec, build: BROWSER_BUILDS[label] }],
+          /** @type {const} */ ([id, { ...spec, build: BROWSER_BUILDS[label] }]),
         );
         return {
-          runTimed: (reps) => page.evaluate(([i, n]) => window.benchHarness.run(i, n), [id, reps]),
+          runTimed: (reps) =>
+            page.evaluate(([i, n]) => window.benchHarness.run(i, n), /** @type {const} */ ([id, reps])),
           check: () => page.evaluate((i) => window.benchHarness.check(i), id),
           dispose: () => page.evaluate((i) => window.benchHarness.dispose(i), id),
         };
@@ -70,21 +71,29 @@ export async function loadBrowser() {
   } catch (error) {
     await browser?.close();
     await served?.close();
-    const info = `Chromium not used (${error.message.split('\n')[0]})`;
-    return {
-      labels: [],
-      info,
-      async prepare() {
-        throw new Error(info);
-      },
-      async close() {},
-    };
+    return browserUnavailable(`Chromium not used (${error.message.split('\n')[0]})`);
   }
 }
 
 /**
+ * A handle with no Chromium labels, whose `info` line says why.
+ * @param {string} info
+ * @returns {BrowserHandle}
+ */
+export function browserUnavailable(info) {
+  return {
+    labels: [],
+    info,
+    async prepare() {
+      throw new Error(info);
+    },
+    async close() {},
+  };
+}
+
+/**
  * Runner specs of a workload on every Chromium label of the run.
- * @param {import('./suite.js').SuiteContext} ctx
+ * @param {import('./types.js').SuiteContext} ctx
  * @param {{ factory: string, args: unknown[], call: string }} spec  workloads[factory](lib, backend, ...args)[call]()
  */
 export function browserRunners(ctx, spec) {

@@ -16,6 +16,8 @@
 
 import { Bench, medianAbsoluteDeviation } from 'tinybench';
 
+/** @typedef {import('tinybench').SortedSamples} SortedSamples */
+
 /** Sampling settings of a full run and of `--quick`. */
 export const PROFILES = {
   full: {
@@ -122,12 +124,12 @@ class TimedTask {
 
 /**
  * Measures one case on every prepared runner, interleaved.
- * @param {{label: string, runner: import('./suite.js').Runner, maxCallMs?: number}[]} entries
+ * @param {{label: string, runner: import('./types.js').Runner, maxCallMs?: number}[]} entries
  * @param {typeof PROFILES.full} profile
  * @returns {Promise<Map<string, Measurement>>} by label
  *
  * @typedef {{ medianMs: number, minMs: number, madMs: number, samples: number, reps: number,
- *   rounds: number }} Measurement
+ *   rounds: number, firstCallSample: boolean } | { skipped: string, firstCallMs?: number }} Measurement
  */
 export async function measureInterleaved(entries, profile) {
   const states = [];
@@ -140,22 +142,21 @@ export async function measureInterleaved(entries, profile) {
   }
   const samplingStart = performance.now();
 
-  const active = states.filter((s) => !s.skipped && s.targetSamples > s.times.length);
-  const rounds = Math.min(profile.rounds, Math.max(0, ...active.map((s) => s.targetSamples - s.times.length)));
-  for (const s of active) {
-    const wanted = s.targetSamples - s.times.length;
-    s.roundsTaken = Math.min(rounds, wanted);
-    s.perRound = Math.ceil(wanted / s.roundsTaken);
-    s.task = new TimedTask(s.label, s.runner, s.reps);
-  }
+  const sampled = states.filter((s) => !s.skipped && s.targetSamples > s.times.length);
+  const rounds = Math.min(profile.rounds, Math.max(0, ...sampled.map((s) => s.targetSamples - s.times.length)));
+  const active = sampled.map((state) => {
+    const wanted = state.targetSamples - state.times.length;
+    const roundsTaken = Math.min(rounds, wanted);
+    const perRound = Math.ceil(wanted / roundsTaken);
+    return { state, roundsTaken, perRound, task: new TimedTask(state.label, state.runner, state.reps) };
+  });
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < active.length; i++) {
-      const state = active[(i + round) % active.length];
+      const { state, roundsTaken, perRound, task } = active[(i + round) % active.length];
       // A backend that takes part in fewer rounds spreads them evenly over all rounds.
-      const due =
-        Math.floor(((round + 1) * state.roundsTaken) / rounds) - Math.floor((round * state.roundsTaken) / rounds);
+      const due = Math.floor(((round + 1) * roundsTaken) / rounds) - Math.floor((round * roundsTaken) / rounds);
       if (due === 0) continue;
-      const { samples } = await state.task.run({ iterations: state.perRound });
+      const { samples } = await task.run({ iterations: perRound });
       state.times.push(...samples);
       state.roundsRun++;
     }
@@ -174,7 +175,7 @@ export async function measureInterleaved(entries, profile) {
     results.set(state.label, {
       medianMs: median(sorted),
       minMs: sorted[0],
-      madMs: sorted.length > 0 ? medianAbsoluteDeviation(sorted) : NaN,
+      madMs: sorted.length > 0 ? medianAbsoluteDeviation(/** @type {SortedSamples} */ (sorted)) : NaN,
       samples: sorted.length,
       reps: state.reps,
       rounds: state.roundsRun,
@@ -184,8 +185,20 @@ export async function measureInterleaved(entries, profile) {
   return results;
 }
 
+/**
+ * Warms a runner up and decides how it is sampled: `reps` calls per sample, `targetSamples` in all
+ * (a slow runner's warm first call may already be one of them); `skipped` if one call is over the cap.
+ * @param {{label: string, runner: import('./types.js').Runner, maxCallMs?: number}} entry
+ * @param {typeof PROFILES.full} profile
+ * @returns {Promise<SamplingState>}
+ *
+ * @typedef {{ label: string, runner: import('./types.js').Runner, reps: number, targetSamples: number,
+ *   times: number[], skipped: string | undefined, firstCallMs?: number, roundsRun: number,
+ *   firstCallSample: boolean }} SamplingState
+ */
 async function warmUp({ label, runner, maxCallMs }, profile) {
   const cap = maxCallMs ?? profile.maxCallMs;
+  /** @type {SamplingState} */
   const state = {
     label,
     runner,

@@ -8,11 +8,13 @@ export function formatThroughput(value, unit) {
   if (value === undefined || !Number.isFinite(value)) return '-';
   if (unit === 'GFLOP/s') return `${(value / 1e9).toFixed(value >= 1e11 ? 0 : 2)} GFLOP/s`;
   const base = unit === 'elements/s' ? 'elem' : unit.replace(/\/s$/, '');
-  for (const [scale, prefix] of [
+  /** @type {[number, string][]} */
+  const prefixes = [
     [1e9, 'G'],
     [1e6, 'M'],
     [1e3, 'k'],
-  ]) {
+  ];
+  for (const [scale, prefix] of prefixes) {
     if (value >= scale) return `${(value / scale).toFixed(1)} ${prefix}${base}/s`;
   }
   return `${value.toFixed(1)} ${unit}`;

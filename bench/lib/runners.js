@@ -2,8 +2,8 @@
 // wasm-relaxed) and TensorFlow.js (tfjs-cpu, tfjs-wasm) when loaded.
 
 /**
- * @param {import('./suite.js').SuiteContext} ctx
- * @param {(backend: any, label: string) => Promise<import('./suite.js').Runner>} build
+ * @param {import('./types.js').SuiteContext} ctx
+ * @param {(backend: any, label: string) => Promise<import('./types.js').Runner>} build
  * @param {{ only?: string[], skip?: string, maxCallMs?: Record<string, { full?: number, quick?: number }> }} [options]
  *   only: the labels to run; the others are left out, or listed as skipped with the reason `skip`
  */
@@ -21,8 +21,8 @@ export function packageRunners(ctx, build, { only, skip, maxCallMs = {} } = {}) 
 }
 
 /**
- * @param {import('./suite.js').SuiteContext} ctx
- * @param {(tf: any, label: string) => import('./suite.js').Runner} build  called with the tfjs backend active
+ * @param {import('./types.js').SuiteContext} ctx
+ * @param {(tf: any, label: string) => import('./types.js').Runner} build  called with the tfjs backend active
  * @param {{ maxCallMs?: { full?: number, quick?: number }, skip?: string, only?: string[] }} [options]
  *   only: the labels to run; the others are left out, or listed as skipped with the reason `skip`
  */

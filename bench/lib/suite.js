@@ -1,65 +1,15 @@
 // Running a suite: each case is prepared on every backend it names, measured
 // interleaved, checked, and torn down before the next case starts.
 //
-// A suite is one file, bench/suites/<name>.js, exporting:
-//   name       string, what `npm run bench -- <name>` selects
-//   title      one line for the table heading
-//   usesTfjs   true if its cases include TensorFlow.js runners (tfjs is loaded only then)
-//   usesBrowser  true if its cases include Chromium runners (the browser is launched only then)
-//   cases(ctx) -> Case[]              (may be async)
-//   targets(lookup) -> TargetLine[]   optional: PASS/MISS lines printed under the table
-//   summary(rows, ctx) -> string      optional: extra text printed under the table (e.g. a cost table)
-//
-// @typedef {{
-//   quick: boolean,
-//   profile: 'full' | 'quick',
-//   lib: any,                                  // dist/index.js
-//   backends: Map<string, any>,                // 'js', 'wasm-simd', 'wasm-relaxed' (when available) -> Backend
-//   tfjs: import('./tfjs.js').TfjsHandle,      // labels [] when not loaded
-//   browser: import('./browser.js').BrowserHandle,  // Chromium; labels [] when not loaded
-//   reference: string,                         // the wasm label ratios are taken against
-// }} SuiteContext
-//
-// @typedef {{
-//   name: string,                // unique in the suite; the JSON `case`
-//   group: string,               // rows of a group are printed together
-//   unit: 'GFLOP/s' | 'elements/s' | string,   // throughput unit; `work` is in flops, elements, tokens, ...
-//   work: number,                // units of work per call (flops for GFLOP/s)
-//   flops?: number,              // nominal flops per call when the unit is not GFLOP/s: gives "% peak"
-//   rateGroup?: string,          // cases whose time per flop (else per unit of work) predicts each other
-//                                // (a call predicted over its cap is skipped)
-//   isPeak?: boolean,            // its GFLOP/s is the peak that "% peak" refers to, per backend
-//   probes?: Record<string, { prepare(): Promise<Runner> }>,  // peak probes measured interleaved with
-//                                // this case (by wasm label); "% peak" of its rows is against them
-//   note?: string,
-//   runners: Record<string, RunnerSpec>,
-// }} Case
-//
-// @typedef {{
-//   prepare(): Promise<Runner>,
-//   skip?: string,               // not run, and why
-//   maxCallMs?: { full?: number, quick?: number },  // per-profile cap on one call, instead of the profile's
-// }} RunnerSpec
-//
-// @typedef {{
-//   run?(): void,                // one call of the thing measured; synchronous
-//   runTimed?(reps: number): Promise<number>,  // instead of run: `reps` calls timed where they run
-//                                // (a browser page), resolving with their time in ms
-//   work?: number,               // overrides the case's `work` for this backend
-//   flops?: number,              // overrides the case's `flops` for this backend
-//   warmUp?(): void,             // a cheap call through the same code (e.g. a small batch): lets a slow
-//                                // runner skip the full-size warm-up call
-//   before?(): Promise<void>,    // before each batch of samples, untimed (e.g. switch the tfjs backend)
-//   check?(): string | undefined | Promise<string | undefined>,  // after measuring: undefined if the
-//                                // output is right, else what is wrong
-//   dispose?(): void | Promise<void>,
-// }} Runner
-//
-// @typedef {{ title: string, backend: string, status: string, pass?: boolean, detail: string }} TargetLine
+// A suite is one file, bench/suites/<name>.js; what it exports (`Suite`), its cases (`Case`), their
+// runners (`RunnerSpec`, `Runner`) and the context they are built from (`SuiteContext`) are typed in
+// ./types.d.ts.
 
 import { formatMs, measureInterleaved } from './measure.js';
 
 /**
+ * @param {import('./types.js').Suite} suite
+ * @param {import('./types.js').SuiteContext} ctx
  * @returns {Promise<Row[]>}
  * @typedef {{ suite: string, case: string, group: string, backend: string, unit: string, work: number,
  *   isPeak: boolean, medianMs?: number, minMs?: number, madMs?: number, samples?: number, reps?: number,
@@ -134,7 +84,8 @@ export async function runSuite(suite, ctx, profile, { rates, caseFilter, backend
     const probePeaks = new Map();
     for (const { label, runner, probeOf } of entries) {
       const m = measured.get(label);
-      if (probeOf && m?.medianMs && runner.work > 0) probePeaks.set(probeOf, runner.work / (m.medianMs / 1000));
+      const work = runner.work ?? 0;
+      if (probeOf && m?.medianMs && work > 0) probePeaks.set(probeOf, work / (m.medianMs / 1000));
     }
 
     for (const { label, runner, probeOf } of entries) {
@@ -177,7 +128,10 @@ export async function runSuite(suite, ctx, profile, { rates, caseFilter, backend
   return rows;
 }
 
-/** Lookups for `targets()`: throughput and % of peak of a (case, backend), undefined when not measured. */
+/**
+ * Lookups for `targets()`: throughput and % of peak of a (case, backend), undefined when not measured.
+ * @returns {import('./types.js').ResultLookup}
+ */
 export function makeLookup(rows, peaks) {
   const find = (caseName, backend) =>
     rows.find((r) => r.case === caseName && r.backend === backend && r.throughput !== undefined && !r.problem);
@@ -189,15 +143,12 @@ export function makeLookup(rows, peaks) {
       const flopsPerSecond = row?.unit === 'GFLOP/s' ? row.throughput : row?.gflops;
       return flopsPerSecond && peak ? (100 * flopsPerSecond) / peak : undefined;
     },
-    /** Median time per call in ms. */
     medianMs: (caseName, backend) => find(caseName, backend)?.medianMs,
-    /** How many times faster a `<build>-t<N>` backend runs the case than its build on one thread. */
     threadSpeedup: (caseName, backend) => {
       const threaded = find(caseName, backend)?.medianMs;
       const single = find(caseName, singleThreadLabel(backend))?.medianMs;
       return threaded && single ? single / threaded : undefined;
     },
-    /** Throughput in the case's own unit (tokens/s, elements/s; flops/s for GFLOP/s cases). */
     rate: (caseName, backend) => find(caseName, backend)?.throughput,
   };
 }

@@ -5,7 +5,7 @@
  * @param {string} title
  * @param {string} backend
  * @param {{ name: string, outcome?: { ok: boolean, text: string } }[]} items  outcome undefined: not measured
- * @returns {import('./suite.js').TargetLine}
+ * @returns {import('./types.js').TargetLine}
  */
 export function targetLine(title, backend, items) {
   const parts = [];
@@ -28,7 +28,7 @@ export function targetLine(title, backend, items) {
 /**
  * The target line "`label` >= `factor`x its build on 1 thread" over `cases` ([short name, case name]),
  * for a threaded backend label `<build>-t<N>`.
- * @param {ReturnType<import('./suite.js').makeLookup>} lookup
+ * @param {import('./types.js').ResultLookup} lookup
  * @param {string} label
  * @param {[string, string][]} cases
  * @param {number} factor
@@ -60,7 +60,7 @@ export function ms(value) {
 /**
  * For each wasm label, the line "<label> >= <factor>x tfjs-wasm": the ratio of tfjs-wasm's median time
  * to the label's on each case, shown as "<name> 18.1x (39.8 ms vs 722 ms)".
- * @param {ReturnType<import('./suite.js').makeLookup>} lookup
+ * @param {import('./types.js').ResultLookup} lookup
  * @param {number} factor
  * @param {{ name: string, caseName: string }[]} cases
  */

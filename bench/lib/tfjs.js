@@ -19,7 +19,7 @@ export async function loadTfjs() {
     tfWasm = await import('@tensorflow/tfjs-backend-wasm');
   } catch (error) {
     const hint = error.code === 'ERR_MODULE_NOT_FOUND' ? '; run npm run bench:install to compare with it' : '';
-    return unavailable(`TensorFlow.js not loaded (${error.message.split('\n')[0]}${hint})`);
+    return tfjsUnavailable(`TensorFlow.js not loaded (${error.message.split('\n')[0]}${hint})`);
   }
   // Production mode: no per-op debug checks (and no "install tfjs-node" banner).
   tf.enableProdMode();
@@ -61,7 +61,12 @@ export async function loadTfjs() {
   };
 }
 
-function unavailable(info) {
+/**
+ * A handle with no tfjs labels, whose `info` line says why.
+ * @param {string} info
+ * @returns {TfjsHandle}
+ */
+export function tfjsUnavailable(info) {
   return {
     tf: undefined,
     labels: [],

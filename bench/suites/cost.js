@@ -35,7 +35,7 @@ function caseName(size, cell, kind) {
   return `${size.key} ${CELL_TITLES[cell]} ${KINDS[kind]}`;
 }
 
-/** @param {import('../lib/suite.js').SuiteContext} ctx */
+/** @param {import('../lib/types.js').SuiteContext} ctx */
 export function cases(ctx) {
   const list = [];
   for (const size of SIZES) {

@@ -23,7 +23,7 @@ const TFJS_CAP = { quick: 5_000 };
 export const GENERATE_CASE = `C3 predict ${GENERATED} tokens`;
 export const FORWARD_CASE = `C3 LM forward ${LONG_SEQUENCE} steps`;
 
-/** @param {import('../lib/suite.js').SuiteContext} ctx */
+/** @param {import('../lib/types.js').SuiteContext} ctx */
 export function cases(ctx) {
   const vocab = benchVocab();
   const perToken = NOMINAL_FLOPS.lmForward('lstm', { B: 1, T: 1, H });
@@ -101,7 +101,7 @@ const GENERATION_SPEEDUP = 1.4;
 const FORWARD_SPEEDUP = 1.6;
 const TWO_THREADS = ['wasm-simd-t2', 'wasm-relaxed-t2'];
 
-/** @param {ReturnType<import('../lib/suite.js').makeLookup>} lookup */
+/** @param {import('../lib/types.js').ResultLookup} lookup */
 export function targets(lookup) {
   const lines = [];
   for (const label of ['wasm-simd', 'wasm-relaxed']) {

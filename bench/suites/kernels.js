@@ -27,7 +27,7 @@ const ELEMENTWISE_LENGTH = 1 << 20;
 /** The sizes and layouts the GEMM targets are checked on. */
 const TARGET_SIZES = [512, 1024];
 
-/** @param {import('../lib/suite.js').SuiteContext} ctx */
+/** @param {import('../lib/types.js').SuiteContext} ctx */
 export function cases(ctx) {
   const list = [];
 
@@ -179,7 +179,7 @@ function elementwiseCase(ctx, op, length) {
  * The GEMM targets: at 512 and 1024 in NN, NT, TN, the baseline build reaches
  * 85% of its peak probe and the relaxed build 75% of its own; each wasm build
  * is at least 10x the js reference and faster than tfjs-wasm.
- * @param {import('../lib/suite.js').ResultLookup} lookup
+ * @param {import('../lib/types.js').ResultLookup} lookup
  */
 export function targets(lookup) {
   const cases = [];
@@ -187,10 +187,12 @@ export function targets(lookup) {
   const short = (caseName) => caseName.replace(/^gemm /, '').replace(/ (\d+)x\1x\1$/, ' $1');
   const lines = [];
 
-  for (const [label, percent] of [
+  /** @type {[string, number][]} */
+  const peakShares = [
     ['wasm-simd', 85],
     ['wasm-relaxed', 75],
-  ]) {
+  ];
+  for (const [label, percent] of peakShares) {
     lines.push(
       check(`${label} >= ${percent}% of its peak probe`, label, cases, short, (c) => {
         const pct = lookup.percentOfPeak(c, label);

@@ -20,8 +20,9 @@ const PASSES = {
   'forward+backward': { title: 'fwd+bwd', flops: NOMINAL_FLOPS.layerForwardBackward },
 };
 
-/** @param {import('../lib/suite.js').SuiteContext} ctx */
+/** @param {import('../lib/types.js').SuiteContext} ctx */
 export function cases(ctx) {
+  /** @type {import('../lib/types.js').Case[]} */
   const list = [peakCase(ctx)];
   for (const shape of ['C1', 'C2']) {
     const dims = SHAPES[shape];

@@ -30,8 +30,9 @@ export function caseName(shape) {
   return `${shape} LSTM regression step`;
 }
 
-/** @param {import('../lib/suite.js').SuiteContext} ctx */
+/** @param {import('../lib/types.js').SuiteContext} ctx */
 export function cases(ctx) {
+  /** @type {import('../lib/types.js').Case[]} */
   const list = [peakCase(ctx)];
   for (const shape of Object.keys(REGRESSION_SHAPES)) {
     const dims = REGRESSION_SHAPES[shape];
@@ -77,7 +78,7 @@ export function cases(ctx) {
 /** The speed-up over tfjs-wasm asked of the language-model steps, reported here too. */
 const SPEEDUP_OVER_TFJS_WASM = 15;
 
-/** @param {ReturnType<import('../lib/suite.js').makeLookup>} lookup */
+/** @param {import('../lib/types.js').ResultLookup} lookup */
 export function targets(lookup) {
   return speedupOverTfjsWasm(
     lookup,

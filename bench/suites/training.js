@@ -73,8 +73,9 @@ function lstmLanguageModelRunners(ctx, shape, tfjsOptions = {}) {
   };
 }
 
-/** @param {import('../lib/suite.js').SuiteContext} ctx */
+/** @param {import('../lib/types.js').SuiteContext} ctx */
 export function cases(ctx) {
+  /** @type {import('../lib/types.js').Case[]} */
   const list = [peakCase(ctx)];
   for (const shape of ['C1', 'C2']) {
     const dims = SHAPES[shape];
@@ -152,7 +153,7 @@ const TWO_THREAD_SPEEDUP = 1.7;
 const PYTORCH_C2_TWO_THREADS_MS = 91;
 const TWO_THREADS = ['wasm-simd-t2', 'wasm-relaxed-t2'];
 
-/** @param {ReturnType<import('../lib/suite.js').makeLookup>} lookup */
+/** @param {import('../lib/types.js').ResultLookup} lookup */
 export function targets(lookup) {
   const lines = [];
   for (const shape of ['C1', 'C2']) {
@@ -173,7 +174,7 @@ export function targets(lookup) {
     ),
   );
   for (const label of TWO_THREADS) {
-    const cases = ['C1', 'C2'].map((shape) => [shape, caseName(shape)]);
+    const cases = ['C1', 'C2'].map((shape) => /** @type {[string, string]} */ ([shape, caseName(shape)]));
     lines.push(threadSpeedupLine(lookup, label, cases, TWO_THREAD_SPEEDUP, 'C1, C2 step'));
   }
   for (const label of TWO_THREADS) {

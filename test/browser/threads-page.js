@@ -4,6 +4,7 @@
 // steps of the language model at a batch two threads do not divide, and generation at one
 // batch row (hidden units cut, a barrier per step). The test asserts; this page only measures.
 
+// @ts-expect-error: the test server serves the built package at /dist (its types are dist/index.d.ts)
 import * as lib from '/dist/index.js';
 
 /** Largest |a - b| over the largest |b| (at least 1). */

@@ -24,7 +24,7 @@ import { GEMM_QUANTUM, gemmAxis, shares } from '../../src/backend/wasm/split.js'
 import { setDefaultThreads } from '../../src/backend/wasm/thread-count.js';
 import { setWorkerPlatform, workerPlatform } from '../../src/backend/wasm/worker-platform.js';
 import { clipGradients } from '../../src/optim/clip.js';
-import type { CellKind } from '../../src/layers/recurrent-op.js';
+import type { CellKind } from '../../src/internal.js';
 import { noGrad } from '../../src/tensor/tape.js';
 import { endStep } from '../../src/tensor/tensor.js';
 import { randomArray, randomIds } from '../support/backends.js';
