@@ -393,7 +393,7 @@ export interface Backend extends Kernels {
   readonly heap: Heap;
   /** Temporaries of one step; reset by the trainer (or the caller) after each step. @internal */
   readonly scratch: Arena;
-  /** A new long-lived arena (parameters, gradients, optimizer state). */
+  /** A new long-lived arena (parameters, gradients, optimizer state). @internal */
   createArena(name: string, initialElements?: number): Arena;
   /** Threads the kernels run on (1 but for a threaded wasm backend). */
   readonly threads: number;
