@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { launchChromium } from '../scripts/chromium.js';
 import { serveStatic } from '../scripts/static-server.js';
 import { cpuModel, PACKAGE_ROOT } from './lib/environment.js';
+import { median } from './lib/measure.js';
 
 const GOAL_SECONDS = 30;
 const CHAPTER = { numHiddens: '32', batchSize: '1024', numSteps: '32', numTrain: '10000', numVal: '5000', seed: '1' };
@@ -191,10 +192,9 @@ function ticksPerSecond() {
   return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
 }
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+/** The median of unsorted values (measure.js's median takes them sorted). */
+function medianOf(values) {
+  return median([...values].sort((a, b) => a - b));
 }
 
 function report(results, epochs) {
@@ -211,7 +211,7 @@ function report(results, epochs) {
         r.model.padEnd(13),
         String(r.build).padEnd(28),
         `${r.seconds[0].toFixed(2)} s`.padStart(11),
-        `${rest.length ? median(rest).toFixed(3) : '-'} s`.padStart(18),
+        `${rest.length ? medianOf(rest).toFixed(3) : '-'} s`.padStart(18),
         `${total.toFixed(1)} s`.padStart(15),
         (r.trainingThreadCpuSeconds === undefined ? '-' : r.trainingThreadCpuSeconds.toFixed(1)).padStart(22),
         (r.cpuSeconds === undefined ? '-' : r.cpuSeconds.toFixed(1)).padStart(6),

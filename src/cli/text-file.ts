@@ -2,9 +2,9 @@
 // or Latin-1 file is an error naming it, not a corpus of replacement characters), without its BOM; with
 // the SHA-1 of its bytes, which a checkpoint records so that --resume refuses another text.
 
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { sha1Of } from '../node/corpus.js';
 
 /** The text of a UTF-8 file and its SHA-1; throws a one-line error naming the file when it cannot be used. */
 export async function readTextFile(path: string): Promise<{ text: string; sha1: string }> {
@@ -24,5 +24,5 @@ export async function readTextFile(path: string): Promise<{ text: string; sha1: 
     throw new Error(`the text file ${file} is not valid UTF-8`, { cause: error });
   }
   if (text.trim() === '') throw new Error(`the text file ${file} is empty`);
-  return { text, sha1: createHash('sha1').update(bytes).digest('hex') };
+  return { text, sha1: sha1Of(bytes) };
 }

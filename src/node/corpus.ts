@@ -59,7 +59,8 @@ export function defaultCacheDir(env: Readonly<Record<string, string | undefined>
   return fromEnv !== undefined && fromEnv !== '' ? resolve(fromEnv) : join(homedir(), '.cache', 'lstm-simd');
 }
 
-function sha1Of(bytes: Uint8Array): string {
+/** The SHA-1 of `bytes` as hex (Node's crypto: synchronous, unlike sha1Hex in the browser-safe core). */
+export function sha1Of(bytes: Uint8Array): string {
   return createHash('sha1').update(bytes).digest('hex');
 }
 
