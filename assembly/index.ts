@@ -13,6 +13,8 @@ export * from './regression-loss';
 export * from './optim';
 export * from './probe';
 export * from './recurrent';
+export { packRecurrentWeights } from './packed-product';
+export { decodeGreedy } from './decode';
 
 /** First byte after the module's static data: the JS heap starts at or after it. */
 export function heapBase(): usize {

@@ -23,9 +23,10 @@ const LINE = 64;
 const SLEEPERS = 0; // members waiting in memory.atomic.wait32 on another's flag
 const BROKEN = LINE; // set when a member failed: it will never arrive, so nobody waits any more
 const FLAGS = 2 * LINE; // member m's flag at FLAGS + m * LINE
+const MAILBOXES = FLAGS + MAX_MEMBERS * LINE; // member m's mailbox at MAILBOXES + m * LINE
 
 /** Bytes of the team block. */
-export const TEAM_BYTES = FLAGS + MAX_MEMBERS * LINE;
+export const TEAM_BYTES = MAILBOXES + MAX_MEMBERS * LINE;
 
 /** Spins before a worker sleeps at the barrier: about 20-50 us, far above a time step's imbalance. */
 const SPINS_BEFORE_SLEEP = 1 << 14;
@@ -79,6 +80,16 @@ export function barrier(team: usize, member: i32, members: i32): void {
       atomic.sub<i32>(team, 1, SLEEPERS);
     }
   }
+}
+
+/**
+ * Member `member`'s mailbox: a cache line of its own where it leaves a small result (a few
+ * numbers) for the others, who read it after the next barrier. It must not write the mailbox
+ * again before the barrier after that, when every member has read it.
+ */
+// @ts-ignore: decorator
+@inline export function mailbox(team: usize, member: i32): usize {
+  return team + MAILBOXES + <usize>member * LINE;
 }
 
 /**

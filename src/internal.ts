@@ -3,7 +3,7 @@
 // names and signatures may change in any release. Applications should import from 'lstm-simd'.
 
 export * from './index.js';
-export { PACK_ROWS, packedRecurrentSize, type Kernels, type Ptr } from './backend/backend.js';
+export { PACK_ROWS, decodeScratchSize, packedRecurrentSize, type Kernels, type Ptr } from './backend/backend.js';
 export { clipByGlobalNorm, globalNorm, type Block } from './backend/clip.js';
 export { JsBackend, type JsBackendOptions } from './backend/js/index.js';
 export { WasmBackend, type WasmBackendOptions } from './backend/wasm/index.js';

@@ -1,6 +1,7 @@
-// Generation suite (C3): B = 1, H = 256, V = 28. Greedy generation of 200 tokens one at a
-// time with RNNLM(LSTM).predict (the fused layer's stepper: one kernel call per token, the
-// state carried along), and one forward pass of the language model over a 1000-token
+// Generation suite (C3): B = 1, H = 256, V = 28. Greedy generation of 200 tokens with
+// RNNLM(LSTM).predict (the fused layer's stepper: the prefix a token per call, then the greedy
+// tokens in a few fused decoding calls, Kernels.decodeGreedy, each running the cell step, the
+// output layer and the argmax of many tokens), and one forward pass of the language model over a 1000-token
 // sequence. TensorFlow.js: a stateful copy of the same model stepped with model.predict per
 // token (argMax read back to choose the next), and model.apply on the 1000-step one-hot input.
 
@@ -34,7 +35,7 @@ export function cases(ctx) {
       unit: 'tok/s',
       work: GENERATED,
       flops: GENERATED * perToken,
-      note: 'greedy, one token per call of the cell',
+      note: 'greedy, fused decoding (cell, output layer, argmax per token in one call)',
       runners: {
         ...packageRunners(ctx, async (backend) => {
           const w = await languageModelWorkload(ctx.lib, backend, 'lstm', { B: 1, T: 1, H });

@@ -368,8 +368,53 @@ export interface Kernels {
    * packed: packedRecurrentSize(rows, cols) elements.
    */
   packRecurrentWeights(weightHh: Ptr, rows: number, cols: number, packed: Ptr): void;
+  /**
+   * Greedy decoding (d2l's predict after the prefix) of a one-layer, one-direction recurrent
+   * language model on token inputs, at B = 1: for t = 0 .. tokens - 1, one step of the cell on
+   * token ids[t] (as the forwards with inputRows and steps 1), then ids[t + 1] = the index of the
+   * largest of W_out h_t + b_out other than `exclude` (-1: none), the first one on ties, never a NaN
+   * (if every logit is NaN or excluded: the first index not excluded).
+   * weightHh, biasIh, biasHh, packedHh, inputRows: as in the forwards, packedHh required (V, G H);
+   * h, c: (H) the state entering token 0, overwritten with the state after the last token (c: the
+   * LSTM's, else -1); outWeight: (outputs, H); packedOut: its packRecurrentWeights copy (the js backend
+   * reads outWeight, the wasm backend packedOut); outBias: (outputs); ids: (tokens + 1) int32, ids[0]
+   * given, in [0, V) (the caller validates); scratch: decodeScratchSize(cell, hidden, outputs) elements.
+   */
+  decodeGreedy(
+    cell: CellKind,
+    tokens: number,
+    hidden: number,
+    outputs: number,
+    weightHh: Ptr,
+    biasIh: Ptr,
+    biasHh: Ptr,
+    packedHh: Ptr,
+    inputRows: Ptr,
+    h: Ptr,
+    c: Ptr,
+    outWeight: Ptr,
+    packedOut: Ptr,
+    outBias: Ptr,
+    ids: Ptr,
+    exclude: number,
+    scratch: Ptr,
+  ): void;
   /** dst (+)= src^T; src: (rows, cols), dst: (cols, rows); must not alias. */
   transpose(src: Ptr, rows: number, cols: number, dst: Ptr, accumulate: boolean): void;
+}
+
+/** The recurrent cell a layer runs: LSTM, GRU or tanh RNN. */
+export type CellKind = 'lstm' | 'gru' | 'rnn';
+
+/** Gates per hidden unit: LSTM i, f, g, o; GRU r, z, n; RNN one. */
+export const GATE_COUNT: Record<CellKind, number> = { lstm: 4, gru: 3, rnn: 1 };
+
+/**
+ * Elements of decodeGreedy's scratch: the gates and the GRU's product (G H each), three state rows
+ * (H each) and two banks of h_t and c_t, then the logits (outputs, rounded up to a 64-byte line).
+ */
+export function decodeScratchSize(cell: CellKind, hidden: number, outputs: number): number {
+  return 2 * GATE_COUNT[cell] * hidden + 5 * hidden + Math.ceil(outputs / 16) * 16;
 }
 
 /** Rows per block of packRecurrentWeights' layout (the wasm kernel's register budget sets it). */

@@ -6,13 +6,9 @@
 // the GRU's; `saved` is the LSTM's c_t or the GRU's W_hn h + b_hn (the RNN has none). See the
 // contract of each kernel in backend/backend.ts.
 
-import type { Backend, Ptr } from '../backend/backend.js';
+import type { Backend, CellKind, Ptr } from '../backend/backend.js';
 
-/** The recurrent cell a layer runs: LSTM, GRU or tanh RNN. */
-export type CellKind = 'lstm' | 'gru' | 'rnn';
-
-/** Gates per hidden unit: LSTM i, f, g, o; GRU r, z, n; RNN one. */
-export const GATE_COUNT: Record<CellKind, number> = { lstm: 4, gru: 3, rnn: 1 };
+export { GATE_COUNT, type CellKind } from '../backend/backend.js';
 
 /** One direction of one layer over `steps` time steps (see Kernels.lstmForward). */
 export interface CellForwardCall {

@@ -8,7 +8,7 @@
 // steps, layer 0's W_ih transposed for token ids): make a new one after the
 // weights change (RNNLM.predict makes one per call).
 
-import { packedRecurrentSize, type Backend, type Ptr } from '../backend/backend.js';
+import { decodeScratchSize, packedRecurrentSize, type Backend, type Ptr } from '../backend/backend.js';
 import type { Arena, ArenaSlice } from '../memory/arena.js';
 import { cellForward, GATE_COUNT } from './cell-kernels.js';
 import type { RecurrentLayer } from './recurrent-layer.js';
@@ -32,6 +32,7 @@ export class RecurrentStepper {
   private readonly ids: ArenaSlice; // (B) int32
   private readonly packedHh: ArenaSlice[][] | null; // [layer][direction]: W_hh packed for one-row steps
   private current = 0; // which bank holds the state
+  private decoding: { weight: Ptr; packed: ArenaSlice; scratch: ArenaSlice; ids: ArenaSlice } | null = null;
 
   /** Throws a RangeError unless `batch` is a positive integer. */
   constructor(
@@ -106,6 +107,54 @@ export class RecurrentStepper {
   /** One step on dense inputs x (B, numInputs) at element offset `x`; returns `output`. */
   stepInputs(x: Ptr): Ptr {
     return this.step(x);
+  }
+
+  /** Whether decodeGreedy runs on this stepper: one layer, one direction, one row. */
+  get canDecodeGreedy(): boolean {
+    return this.layer.numLayers === 1 && this.layer.numDirections === 1 && this.batch === 1;
+  }
+
+  /**
+   * Greedy decoding in one kernel call (Kernels.decodeGreedy): steps on token `firstId`, then
+   * `count - 1` times on the token just chosen, each chosen as the largest logit of the output layer
+   * (outputWeight (V, H) and outputBias (V), element offsets) other than `exclude` (-1: none).
+   * Returns the `count` chosen ids; the state moves on as with as many stepTokens calls, and `output`
+   * is the last step's. The output weights are read (and packed) at the first call: they must not
+   * change while the stepper lives. Throws unless canDecodeGreedy, or for an id outside [0, V).
+   */
+  decodeGreedy(firstId: number, count: number, outputWeight: Ptr, outputBias: Ptr, exclude: number): Int32Array {
+    const { backend, layer } = this;
+    if (!this.canDecodeGreedy) {
+      throw new RangeError('stepper: decodeGreedy needs one layer, one direction and batch 1');
+    }
+    if (!Number.isInteger(firstId) || firstId < 0 || firstId >= layer.numInputs) {
+      throw new RangeError(`stepper: token id ${firstId} is outside [0, ${layer.numInputs})`);
+    }
+    if (!Number.isInteger(count) || count < 0)
+      throw new RangeError(`stepper: count must be a non-negative integer, got ${count}`);
+    const H = layer.hiddenSize;
+    const V = layer.numInputs; // a language model: its outputs are its inputs' vocabulary
+    if (this.decoding === null || this.decoding.weight !== outputWeight) {
+      const a = this.arena;
+      const packed = a.allocate(packedRecurrentSize(V, H));
+      backend.packRecurrentWeights(outputWeight, V, H, packed.ptr);
+      const scratch = a.allocate(decodeScratchSize(layer.cell, H, V));
+      this.decoding = { weight: outputWeight, packed, scratch, ids: a.allocate(count + 1) };
+    }
+    const d = this.decoding;
+    if (d.ids.length < count + 1) d.ids = this.arena.allocate(count + 1);
+    const idBase = backend.heap.intIndex(d.ids.ptr);
+    backend.heap.ints[idBase] = firstId;
+    const w = layer.weights[0][0];
+    const h = this.states[this.current].ptr;
+    const c = layer.hasCellState ? this.cellStates[this.current].ptr : -1;
+    // prettier-ignore
+    backend.decodeGreedy(
+      layer.cell, count, H, V, w.weightHh.ptr, w.biasIh.ptr, w.biasHh.ptr, this.packedHh![0][0].ptr,
+      this.transposedIh[0].ptr, h, c, outputWeight, d.packed.ptr, outputBias, d.ids.ptr, exclude, d.scratch.ptr,
+    );
+    if (count > 0) backend.copy(h, this.output, H);
+    return backend.heap.ints.slice(idBase + 1, idBase + 1 + count);
   }
 
   /** Returns the stepper's memory to the heap; it must not be used afterwards. */

@@ -14,7 +14,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
 import { freshSeed, normal } from '../nn/init.js';
 import type { Recurrent, RecurrentState } from '../nn/recurrent.js';
-import { argmaxExcept, sampleToken, tokenFilter, type SamplingOptions } from './sampling.js';
+import { greedyChooser, sampleToken, tokenFilter, type SamplingOptions } from './sampling.js';
 
 /**
  * What generation needs from a vocabulary (data/vocab.ts's Vocab fits). Without `tokenize` a prefix
@@ -177,7 +177,7 @@ export class RNNLMScratch extends Module {
    */
   predict(prefix: string, numPreds: number, vocab: TokenVocabulary, options: PredictOptions = {}): string {
     const unk = vocab.unk ?? -1;
-    return this.decode('predict', prefix, numPreds, vocab, (logits) => argmaxExcept(logits, unk), options.onToken);
+    return this.decode('predict', prefix, numPreds, vocab, greedyChooser(unk), options.onToken);
   }
 
   /**
@@ -210,9 +210,7 @@ export class RNNLMScratch extends Module {
       throw new RangeError('stream: greedy decoding takes no sampling options (temperature, topK, topP, seed)');
     }
     const unk = vocab.unk ?? -1;
-    const choose: TokenChooser = greedy
-      ? (logits) => argmaxExcept(logits, unk)
-      : samplingChooser('stream', vocab, sampling);
+    const choose: TokenChooser = greedy ? greedyChooser(unk) : samplingChooser('stream', vocab, sampling);
     const prefixIds = this.prefixIds('stream', prefix, numPreds, vocab);
     let previous = vocab.idxToToken[prefixIds[prefixIds.length - 1]];
     let lastYield = performance.now();

@@ -15,6 +15,7 @@
 import { Embedding } from '../layers/embedding.js';
 import { Linear } from '../layers/linear.js';
 import { RecurrentLayer } from '../layers/recurrent-layer.js';
+import type { RecurrentStepper } from '../layers/stepper.js';
 import { dropout, swapLeadingAxes } from '../layers/sequence-ops.js';
 import { reshape, stack } from '../tensor/ops.js';
 import { isRecording } from '../tensor/tape.js';
@@ -23,6 +24,11 @@ import type { Recurrent, RecurrentState } from '../nn/recurrent.js';
 import { freshSeed } from '../nn/init.js';
 import { Random } from '../util/random.js';
 import { RNNLMScratch, type RNNLMOptions } from './rnnlm-scratch.js';
+import { isGreedyChooser } from './sampling.js';
+
+/** Tokens of the first fused decoding call of predict or a greedy stream; each next call doubles, up to the last. */
+const FIRST_DECODE_CHUNK = 16;
+const LAST_DECODE_CHUNK = 1024;
 
 /** Options of the concise RNNLM: those of RNNLMScratch, and an optional embedding of the tokens. */
 export interface ConciseRNNLMOptions extends RNNLMOptions {
@@ -168,6 +174,10 @@ export class RNNLM extends RNNLMScratch {
     const V = this.vocabSize;
     const embedding = this.embedding;
     const stepper = rnn.stepper(1);
+    if (isGreedyChooser(choose) && !embedding && stepper.canDecodeGreedy) {
+      yield* this.decodeGreedy(stepper, prefixIds, numPreds, choose.greedyExclude);
+      return;
+    }
     const logitsArena = backend.createArena('generation-logits', V);
     try {
       const logits = logitsArena.allocate(V);
@@ -190,6 +200,37 @@ export class RNNLM extends RNNLMScratch {
     } finally {
       stepper.dispose();
       logitsArena.dispose();
+    }
+  }
+
+  /**
+   * predict's tokens in fused kernel calls (Kernels.decodeGreedy: on a threads backend, one team call
+   * for many tokens instead of one per token): the prefix through the stepper, then the tokens in
+   * calls of growing length, so that the first ones come soon when streamed. Disposes the stepper.
+   */
+  private *decodeGreedy(
+    stepper: RecurrentStepper,
+    prefixIds: readonly number[],
+    numPreds: number,
+    exclude: number,
+  ): Generator<number, void, undefined> {
+    try {
+      for (let i = 0; i < prefixIds.length - 1; i++) stepper.stepTokens([prefixIds[i]]);
+      let id = prefixIds[prefixIds.length - 1];
+      let chunk = FIRST_DECODE_CHUNK;
+      for (let done = 0; done < numPreds; done += chunk, chunk = Math.min(2 * chunk, LAST_DECODE_CHUNK)) {
+        const ids = stepper.decodeGreedy(
+          id,
+          Math.min(chunk, numPreds - done),
+          this.linear.weight.ptr,
+          this.linear.bias.ptr,
+          exclude,
+        );
+        for (const next of ids) yield next;
+        id = ids[ids.length - 1];
+      }
+    } finally {
+      stepper.dispose();
     }
   }
 

@@ -6,7 +6,10 @@
 // reaches p; the token is drawn from what remains, renormalised. One token can
 // be excluded outright (the vocabulary's <unk>, which generation never prints).
 
+import { argmaxExcept } from '../util/argmax.js';
 import type { Random } from '../util/random.js';
+
+export { argmaxExcept } from '../util/argmax.js';
 
 /** How sample and stream draw each token. */
 export interface SamplingOptions {
@@ -40,13 +43,22 @@ export function tokenFilter(options: SamplingOptions, who: string): TokenFilter 
   return { temperature, topK, topP };
 }
 
-/** The index of the largest logit other than `exclude` (-1: none excluded); the first one on ties. */
-export function argmaxExcept(logits: ArrayLike<number>, exclude: number): number {
-  let best = -1;
-  for (let i = 0; i < logits.length; i++) {
-    if (i !== exclude && (best < 0 || logits[i] > logits[best])) best = i;
-  }
-  return best;
+/**
+ * predict's chooser: the largest logit other than `exclude` (argmaxExcept), marked as greedy so that a
+ * model may run the whole decoding in one fused kernel (RNNLM's Kernels.decodeGreedy), same choice.
+ */
+export interface GreedyChooser {
+  (logits: ArrayLike<number>): number;
+  readonly greedyExclude: number;
+}
+
+export function greedyChooser(exclude: number): GreedyChooser {
+  return Object.assign((logits: ArrayLike<number>) => argmaxExcept(logits, exclude), { greedyExclude: exclude });
+}
+
+/** Whether `choose` is a greedyChooser. */
+export function isGreedyChooser(choose: (logits: Float64Array) => number): choose is GreedyChooser {
+  return typeof (choose as Partial<GreedyChooser>).greedyExclude === 'number';
 }
 
 /**

@@ -9,6 +9,7 @@ import { createBackend } from '../../src/index.js';
 import { Vocab } from '../../src/data/vocab.js';
 import { GRU } from '../../src/layers/gru.js';
 import { LSTM } from '../../src/layers/lstm.js';
+import { RNN } from '../../src/layers/rnn.js';
 import { LSTMScratch } from '../../src/models/lstm-scratch.js';
 import { RNNLM } from '../../src/models/rnnlm.js';
 import { RNNLMScratch } from '../../src/models/rnnlm-scratch.js';
@@ -152,6 +153,35 @@ describe.each(kernelVariants())('$variant: generation through a vocabulary', ({ 
       for await (const piece of model.stream('the', 3, vocab, { greedy: true, temperature: 2 })) void piece;
     }).rejects.toThrow(/greedy decoding takes no sampling options/);
   });
+});
+
+describe.each(kernelVariants())('$variant: fused greedy decoding (one layer, token inputs)', ({ create }) => {
+  const vocab = new Vocab([...TEXT], { tokenizer: 'char' });
+  type Loop = { generate(prefix: string, n: number, v: Vocab, choose: (l: Float64Array) => number): string };
+  for (const Layer of [LSTM, GRU, RNN]) {
+    it(`${Layer.name}: predict and a greedy stream give the token-by-token loop's text, and free their memory`, async () => {
+      const backend = await create();
+      const model = new RNNLM(new Layer({ numInputs: vocab.length, numHiddens: 48, seed: 8, backend }), {
+        vocabSize: vocab.length,
+        seed: 9,
+      });
+      // The loop with a plain argmax (not the marked greedy chooser): one stepper step and one
+      // output layer per token, the path every other model takes.
+      const loop = (model as unknown as Loop).generate('time tr', 150, vocab, (l) => argmaxExcept(l, vocab.unk));
+      expect(new Set(loop.slice(7)).size, 'some variety').toBeGreaterThan(2);
+      endStep(backend);
+      const heap = backend.heap.usedBytes;
+      expect(model.predict('time tr', 150, vocab)).toBe(loop);
+      let streamed = 'time tr';
+      for await (const piece of model.stream('time tr', 150, vocab, { greedy: true })) streamed += piece;
+      expect(streamed).toBe(loop);
+      let count = 0;
+      for await (const piece of model.stream('time tr', 1000, vocab, { greedy: true }))
+        if (piece && ++count === 20) break;
+      expect(count).toBe(20);
+      expect(backend.heap.usedBytes, 'memory returned').toBe(heap);
+    });
+  }
 });
 
 describe('generation on a scratch model (d2l loop)', async () => {

@@ -4,7 +4,8 @@
 
 import { Arena } from '../../memory/arena.js';
 import { Heap, type Ptr } from '../../memory/heap.js';
-import type { Backend, BackendVariant } from '../backend.js';
+import type { Backend, BackendVariant, CellKind } from '../backend.js';
+import { decodeGreedy } from './decode.js';
 import * as ew from './elementwise.js';
 import * as emb from './embedding.js';
 import { gemm } from './gemm.js';
@@ -494,5 +495,29 @@ export class JsBackend implements Backend {
   }
   transpose(src: Ptr, rows: number, cols: number, dst: Ptr, accumulate: boolean): void {
     rec.transpose(this.heap.floats, src, rows, cols, dst, accumulate);
+  }
+  decodeGreedy(
+    cell: CellKind,
+    tokens: number,
+    hidden: number,
+    outputs: number,
+    weightHh: Ptr,
+    biasIh: Ptr,
+    biasHh: Ptr,
+    _packedHh: Ptr,
+    inputRows: Ptr,
+    h: Ptr,
+    c: Ptr,
+    outWeight: Ptr,
+    _packedOut: Ptr,
+    outBias: Ptr,
+    ids: Ptr,
+    exclude: number,
+    scratch: Ptr,
+  ): void {
+    // prettier-ignore
+    decodeGreedy(this, this.heap, {
+      cell, tokens, hidden, outputs, weightHh, biasIh, biasHh, inputRows, h, c, outWeight, outBias, ids, exclude, scratch,
+    });
   }
 }

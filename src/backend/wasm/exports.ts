@@ -259,5 +259,27 @@ export interface KernelExports {
     ids: number,
   ): void;
   packRecurrentWeights(weightHh: number, rows: number, cols: number, packed: number): void;
+  decodeGreedy(
+    cell: number,
+    tokens: number,
+    hidden: number,
+    outputs: number,
+    weightHh: number,
+    biasIh: number,
+    biasHh: number,
+    packedHh: number,
+    inputRows: number,
+    h: number,
+    c: number,
+    packedOut: number,
+    outBias: number,
+    ids: number,
+    exclude: number,
+    scratch: number,
+    logits: number,
+    team: number,
+    member: number,
+    members: number,
+  ): void;
   transpose(src: number, rows: number, cols: number, dst: number, accumulate: number): void;
 }

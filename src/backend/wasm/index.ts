@@ -11,7 +11,7 @@
 
 import { Arena } from '../../memory/arena.js';
 import { Heap, MAX_PAGES, type Ptr } from '../../memory/heap.js';
-import { PACK_ROWS, type Backend, type BackendVariant } from '../backend.js';
+import { GATE_COUNT, PACK_ROWS, type Backend, type BackendVariant, type CellKind } from '../backend.js';
 import type { KernelExports } from './exports.js';
 import { compileKernels, instantiateKernels, pickBuild, type LoadOptions, type SimdBuild } from './loader.js';
 import { GEMM_QUANTUM, gemmAxis, shares } from './split.js';
@@ -67,6 +67,7 @@ const SHARED_KERNELS = [
   'rnnForward',
   'rnnBackward',
   'packRecurrentWeights',
+  'decodeGreedy',
 ] as const;
 type SharedKernel = (typeof SHARED_KERNELS)[number];
 
@@ -942,6 +943,59 @@ export class WasmBackend implements Backend {
   }
   transpose(src: Ptr, rows: number, cols: number, dst: Ptr, accumulate: boolean): void {
     this.kernels.transpose(src * 4, rows, cols, dst * 4, accumulate ? 1 : 0);
+  }
+  /**
+   * One kernel call for all the tokens: with a team, every member steps its units and computes its
+   * rows of the output layer, meeting at two barriers per token (see assembly/decode.ts).
+   */
+  decodeGreedy(
+    cell: CellKind,
+    tokens: number,
+    hidden: number,
+    outputs: number,
+    weightHh: Ptr,
+    biasIh: Ptr,
+    biasHh: Ptr,
+    packedHh: Ptr,
+    inputRows: Ptr,
+    h: Ptr,
+    c: Ptr,
+    _outWeight: Ptr,
+    packedOut: Ptr,
+    outBias: Ptr,
+    ids: Ptr,
+    exclude: number,
+    scratch: Ptr,
+  ): void {
+    const G = GATE_COUNT[cell] * hidden;
+    const madds = (G + outputs) * hidden;
+    const tokenNs = 2 * madds * NS_PER_FLOP + G * NS_PER_GATE_UNIT;
+    const pays = madds >= MIN_UNIT_SPLIT_MADDS || this.splitAll;
+    const members = pays && this.membersFor(tokens * tokenNs, hidden / 4) > 1 ? this.threads : 1;
+    const team = members > 1 ? this.team : NO_TEAM;
+    const logits = scratch + 2 * G + 5 * hidden;
+    this.run('decodeGreedy', members, (member) => [
+      cell === 'lstm' ? 0 : cell === 'gru' ? 1 : 2,
+      tokens,
+      hidden,
+      outputs,
+      weightHh * 4,
+      biasIh * 4,
+      biasHh * 4,
+      packedHh * 4,
+      inputRows * 4,
+      h * 4,
+      optionalBytes(c),
+      packedOut * 4,
+      outBias * 4,
+      ids * 4,
+      exclude,
+      scratch * 4,
+      logits * 4,
+      team,
+      member,
+      members,
+    ]);
   }
 }
 
