@@ -26,9 +26,13 @@ import { Random } from '../util/random.js';
 import { RNNLMScratch, type RNNLMOptions } from './rnnlm-scratch.js';
 import { isGreedyChooser } from './sampling.js';
 
-/** Tokens of the first fused decoding call of predict or a greedy stream; each next call doubles, up to the last. */
-const FIRST_DECODE_CHUNK = 16;
-const LAST_DECODE_CHUNK = 1024;
+/**
+ * Fused decoding runs in calls of FIRST_DECODE_CALL tokens, then each call at most twice the last
+ * and about DECODE_CALL_MS long by the last call's pace: the first tokens of a stream come soon and
+ * no call blocks a page for long, whatever the model's size.
+ */
+const FIRST_DECODE_CALL = 16;
+const DECODE_CALL_MS = 4;
 
 /** Options of the concise RNNLM: those of RNNLMScratch, and an optional embedding of the tokens. */
 export interface ConciseRNNLMOptions extends RNNLMOptions {
@@ -206,7 +210,7 @@ export class RNNLM extends RNNLMScratch {
   /**
    * predict's tokens in fused kernel calls (Kernels.decodeGreedy: on a threads backend, one team call
    * for many tokens instead of one per token): the prefix through the stepper, then the tokens in
-   * calls of growing length, so that the first ones come soon when streamed. Disposes the stepper.
+   * calls of growing length (FIRST_DECODE_CALL, DECODE_CALL_MS). Disposes the stepper.
    */
   private *decodeGreedy(
     stepper: RecurrentStepper,
@@ -217,17 +221,16 @@ export class RNNLM extends RNNLMScratch {
     try {
       for (let i = 0; i < prefixIds.length - 1; i++) stepper.stepTokens([prefixIds[i]]);
       let id = prefixIds[prefixIds.length - 1];
-      let chunk = FIRST_DECODE_CHUNK;
-      for (let done = 0; done < numPreds; done += chunk, chunk = Math.min(2 * chunk, LAST_DECODE_CHUNK)) {
-        const ids = stepper.decodeGreedy(
-          id,
-          Math.min(chunk, numPreds - done),
-          this.linear.weight.ptr,
-          this.linear.bias.ptr,
-          exclude,
-        );
+      let tokens = FIRST_DECODE_CALL;
+      for (let done = 0; done < numPreds;) {
+        const count = Math.min(tokens, numPreds - done);
+        const start = performance.now();
+        const ids = stepper.decodeGreedy(id, count, this.linear.weight.ptr, this.linear.bias.ptr, exclude);
+        const msPerToken = (performance.now() - start) / count;
+        tokens = Math.max(1, Math.min(2 * count, Math.floor(DECODE_CALL_MS / Math.max(msPerToken, 1e-6))));
+        done += count;
         for (const next of ids) yield next;
-        id = ids[ids.length - 1];
+        id = ids[count - 1];
       }
     } finally {
       stepper.dispose();
