@@ -3,9 +3,10 @@
 // instead of being started once per token (the start costs a few microseconds against a step of
 // about ten at H = 256, and a team started for every token was measured to run its shares slower
 // than the same shares inside one long call). Per token: the cell step on the chosen token (each
-// member its units, as in the unit-split forwards of recurrent.ts), a barrier, each member's rows
-// of the output layer and their argmax, a barrier, and every member merges the members' winners
-// in member order, so all agree on the next token without another barrier.
+// member its units, as in the unit-split forwards of recurrent.ts), a barrier, then the output
+// layer and its argmax: a small one whole in every member (all reach the same token), a large one
+// cut by rows, each member's winner posted in its mailbox, a second barrier, and every member
+// merging the winners in member order, so all agree on the next token without a third.
 // The contract is Kernels.decodeGreedy in src/backend/backend.ts; the readable twin is
 // src/backend/js/decode.ts.
 
@@ -16,6 +17,9 @@ import { packedRowProduct } from './packed-product';
 const LSTM = 0;
 const GRU = 1;
 
+/** Largest output layer (outputs x hidden multiply-adds) that every member of a team computes whole. */
+const SMALL_OUTPUT_MADDS: i64 = 16384;
+
 /**
  * Runs `tokens` greedy steps: token t's id is ids[t] (ids[0] from the caller), its cell step
  * moves the state, and ids[t + 1] is the largest logit of W_out h_t + b_out other than `exclude`
@@ -25,7 +29,7 @@ const GRU = 1;
  * packedHh: W_hh packed by packRecurrentWeights; inputRows: (V, G) W_ih^T (a row per token);
  * h, c: (H) the state, in and out (c: LSTM only); packedOut: W_out (outputs, H) packed;
  * outBias: (outputs); ids: (tokens + 1) i32; scratch: decodeScratchSize floats (Kernels);
- * logits: (outputs) scratch. team, member, members: the team that runs the call (every member
+ * logits: (outputs) this member's own scratch. team, member, members: the team that runs the call (every member
  * with the same arguments), or NO_TEAM, 0, 1.
  */
 export function decodeGreedy(
@@ -48,8 +52,11 @@ export function decodeGreedy(
   const solo = team == NO_TEAM;
   const j0 = solo ? 0 : unitStart(hidden, member, members);
   const j1 = solo ? hidden : unitStart(hidden, member + 1, members);
-  const v0 = solo ? 0 : unitStart(outputs, member, members);
-  const v1 = solo ? outputs : unitStart(outputs, member + 1, members);
+  // A small output layer (the chapter's 28 characters) is computed whole by every member, which
+  // all take the same argmax: no second barrier per token (a barrier costs more than the product).
+  const everyRow = solo || <i64>outputs * hidden <= SMALL_OUTPUT_MADDS;
+  const v0 = everyRow ? 0 : unitStart(outputs, member, members);
+  const v1 = everyRow ? outputs : unitStart(outputs, member + 1, members);
   const mine: usize = solo ? 0 : mailbox(team, member);
   for (let t = 0; t < tokens; t++) {
     const hPrev = t == 0 ? h : hBanks + <usize>((t - 1) & 1) * hBytes;
@@ -84,7 +91,7 @@ export function decodeGreedy(
         bestValue = value;
       }
     }
-    if (!solo) {
+    if (!everyRow) {
       store<f32>(mine, bestValue);
       store<i32>(mine, best, 4);
       barrier(team, member, members); // every winner is posted

@@ -2,7 +2,8 @@
 // back through the float64 js backend's forward (teacher forcing on the decoder's own choices), and
 // every choice must be the largest of the replayed logits other than the excluded one, within a
 // float32 tolerance; the final state must match the replay's. Sizes with tails (H = 37, V = 29) and
-// without (H = 64, V = 100); all three cells; NaN logits never chosen.
+// without (H = 64, V = 100), and an output layer a team cuts by rows (H = 64, V = 300); all three
+// cells; NaN logits never chosen.
 //
 // Tolerance: 40 float32 steps of a contracting recurrence (weights of norm < 1) drift by a few
 // 1e-6 from float64; a choice may differ from the float64 argmax only on a near-tie, so the chosen
@@ -161,9 +162,11 @@ function expectGreedy(
 
 describe.each(kernelVariants())('decodeGreedy on $variant', ({ create }) => {
   for (const cell of CELLS) {
+    // The last: an output layer big enough (H V > 16384) that a team cuts it by rows.
     for (const [hidden, outputs] of [
       [37, 29],
       [64, 100],
+      [64, 300],
     ]) {
       it(`${cell}, H ${hidden}, V ${outputs}: each token the largest logit of the replay, never the excluded one`, async () => {
         const backend = await create();
@@ -210,6 +213,7 @@ describe('decodeGreedy on a team of threads', () => {
       for (const [hidden, outputs] of [
         [37, 29],
         [256, 28],
+        [64, 300], // cut by rows, winners merged through the mailboxes
       ]) {
         const m = randomModel(cell, hidden, outputs, 3 * hidden + outputs);
         const want = decode(one, m, 1, 0, 100);

@@ -945,8 +945,9 @@ export class WasmBackend implements Backend {
     this.kernels.transpose(src * 4, rows, cols, dst * 4, accumulate ? 1 : 0);
   }
   /**
-   * One kernel call for all the tokens: with a team, every member steps its units and computes its
-   * rows of the output layer, meeting at two barriers per token (see assembly/decode.ts).
+   * One kernel call for all the tokens: with a team, every member steps its units and computes the
+   * output layer (all of a small one, its rows of a large one), meeting at one or two barriers per
+   * token (see assembly/decode.ts).
    */
   decodeGreedy(
     cell: CellKind,
@@ -973,7 +974,9 @@ export class WasmBackend implements Backend {
     const pays = madds >= MIN_UNIT_SPLIT_MADDS || this.splitAll;
     const members = pays && this.membersFor(tokens * tokenNs, hidden / 4) > 1 ? this.threads : 1;
     const team = members > 1 ? this.team : NO_TEAM;
-    const logits = scratch + 2 * G + 5 * hidden;
+    // Each member its own logits (a small output layer is computed whole by every member).
+    const logitsOf = (member: number) =>
+      member === 0 ? scratch + 2 * G + 5 * hidden : this.partial(member, Math.ceil(outputs / 16) * 16);
     this.run('decodeGreedy', members, (member) => [
       cell === 'lstm' ? 0 : cell === 'gru' ? 1 : 2,
       tokens,
@@ -991,7 +994,7 @@ export class WasmBackend implements Backend {
       ids * 4,
       exclude,
       scratch * 4,
-      logits * 4,
+      logitsOf(member) * 4,
       team,
       member,
       members,
