@@ -410,11 +410,21 @@ export type CellKind = 'lstm' | 'gru' | 'rnn';
 export const GATE_COUNT: Record<CellKind, number> = { lstm: 4, gru: 3, rnn: 1 };
 
 /**
- * Elements of decodeGreedy's scratch: the gates and the GRU's product (G H each), three state rows
- * (H each) and two banks of h_t and c_t, then the logits (outputs, rounded up to a 64-byte line).
+ * Where decodeGreedy's logits start in its scratch (elements): after the gates and the GRU's product
+ * (G H each), a spare state row and two banks each of h_t and c_t (H each).
  */
+export function decodeLogitsOffset(cell: CellKind, hidden: number): number {
+  return 2 * GATE_COUNT[cell] * hidden + 5 * hidden;
+}
+
+/** Elements of decodeGreedy's logits: the outputs rounded up to a 64-byte line. */
+export function decodeLogitsSize(outputs: number): number {
+  return Math.ceil(outputs / 16) * 16;
+}
+
+/** Elements of decodeGreedy's scratch: the state rows (decodeLogitsOffset), then the logits. */
 export function decodeScratchSize(cell: CellKind, hidden: number, outputs: number): number {
-  return 2 * GATE_COUNT[cell] * hidden + 5 * hidden + Math.ceil(outputs / 16) * 16;
+  return decodeLogitsOffset(cell, hidden) + decodeLogitsSize(outputs);
 }
 
 /** Rows per block of packRecurrentWeights' layout (the wasm kernel's register budget sets it). */

@@ -11,7 +11,15 @@
 
 import { Arena } from '../../memory/arena.js';
 import { Heap, MAX_PAGES, type Ptr } from '../../memory/heap.js';
-import { GATE_COUNT, PACK_ROWS, type Backend, type BackendVariant, type CellKind } from '../backend.js';
+import {
+  decodeLogitsOffset,
+  decodeLogitsSize,
+  GATE_COUNT,
+  PACK_ROWS,
+  type Backend,
+  type BackendVariant,
+  type CellKind,
+} from '../backend.js';
 import type { KernelExports } from './exports.js';
 import { compileKernels, instantiateKernels, pickBuild, type LoadOptions, type SimdBuild } from './loader.js';
 import { GEMM_QUANTUM, gemmAxis, shares } from './split.js';
@@ -976,7 +984,7 @@ export class WasmBackend implements Backend {
     const team = members > 1 ? this.team : NO_TEAM;
     // Each member its own logits (a small output layer is computed whole by every member).
     const logitsOf = (member: number) =>
-      member === 0 ? scratch + 2 * G + 5 * hidden : this.partial(member, Math.ceil(outputs / 16) * 16);
+      member === 0 ? scratch + decodeLogitsOffset(cell, hidden) : this.partial(member, decodeLogitsSize(outputs));
     this.run('decodeGreedy', members, (member) => [
       cell === 'lstm' ? 0 : cell === 'gru' ? 1 : 2,
       tokens,
